@@ -1,0 +1,204 @@
+"""Shared low-level file handling for the readers and writers.
+
+Encoding detection (UTF-8, UTF-8 with BOM, Latin-1), delimiter sniffing for
+SSB-style CSV files, Norwegian number parsing with suppression markers, and
+atomic writes (temporary file in the target folder, then rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoloft.columns import SSB_MISSING_MARKERS
+from geoloft.errors import EncodingError, InputError, OutputExistsError
+
+TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls"})
+
+
+def existing_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
+    """Return ``path`` as a :class:`Path`, or raise if it is missing or empty."""
+    p = Path(path)
+    if not p.exists():
+        hint = "check the path"
+        parent = p.parent if str(p.parent) else Path()
+        if parent.is_dir():
+            near = sorted(x.name for x in parent.iterdir() if x.suffix == p.suffix)[:5]
+            if near:
+                hint += f"; files with the same suffix there: {', '.join(near)}"
+        raise InputError(f"{what} not found.", source=p, hint=hint + ".")
+    if p.is_file() and p.stat().st_size == 0:
+        raise InputError(f"the {what} is empty (0 bytes).", source=p,
+                         hint="export the data again; the file holds nothing.")
+    return p
+
+
+def detect_encoding(path: Path, *, sample: int = 1 << 20) -> str:
+    """Return ``"utf-8-sig"`` (BOM), ``"utf-8"`` or ``"latin-1"`` for a text file.
+
+    UTF-8 is tried first; Latin-1 (ISO-8859-1, the encoding of older Norwegian
+    exports) is the fallback because every byte sequence decodes in it.
+    """
+    raw = path.read_bytes()[:sample] if path.stat().st_size else b""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # A cut in the middle of a multibyte character at the sample end is fine.
+        if err.start < len(raw) - 4:
+            return "latin-1"
+    return "utf-8"
+
+
+def sniff_separator(first_line: str) -> str | None:
+    """Return the field separator of an SSB-style CSV header line.
+
+    ``None`` means runs of whitespace (as in SSB's 100 m Oslo file).
+
+    Examples
+    --------
+    >>> sniff_separator("ru250m;pop_tot")
+    ';'
+    >>> sniff_separator("rute_100m sum") is None
+    True
+    """
+    for sep in (";", "\t", ",", "|"):
+        if sep in first_line:
+            return sep
+    return None
+
+
+def read_text_table(path: Path, *, dtype: type = str) -> pd.DataFrame:
+    """Read a delimited text table with every cell as a string.
+
+    Detects encoding and separator; raises a clear error for empty files and
+    files that hold only a header.
+    """
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        header = fh.readline().strip()
+    if not header:
+        raise InputError("the file has no header line.", source=path,
+                         hint="the first line must name the columns.")
+    sep = sniff_separator(header)
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=sep if sep is not None else r"\s+",
+            dtype=dtype,
+            keep_default_na=False,
+            encoding=encoding,
+            engine="c" if sep is not None else "python",
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except UnicodeDecodeError as err:  # pragma: no cover - latin-1 decodes everything
+        raise EncodingError(str(err), source=path,
+                            hint="save the file as UTF-8.") from err
+    except pd.errors.ParserError as err:
+        raise InputError(f"cannot parse the table ({err}).", source=path,
+                         hint="check the separator and quoting.") from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["encoding"] = encoding
+    return frame
+
+
+@dataclass(frozen=True)
+class ParsedNumbers:
+    """Result of :func:`parse_numbers`."""
+
+    values: pd.Series  # float64, NaN where missing or suppressed
+    suppressed: np.ndarray  # bool: an SSB suppression marker or empty cell
+    bad_rows: np.ndarray  # positions of values that are neither numbers nor markers
+
+
+def parse_numbers(values: pd.Series) -> ParsedNumbers:
+    """Parse numbers written the Norwegian or English way.
+
+    Accepts decimal commas (``"39,9"``), spaces and non-breaking spaces as
+    thousands separators (``"1 234,5"``) and SSB's suppression markers
+    (``.``, ``:``, ``..``, ``-`` …), which become NaN and are flagged. Empty
+    strings also count as missing. Anything else is reported in ``bad_rows``.
+
+    Examples
+    --------
+    >>> r = parse_numbers(pd.Series(["1 234,5", ".", "7", "abc"]))
+    >>> r.values.tolist()[:3]
+    [1234.5, nan, 7.0]
+    >>> r.bad_rows.tolist()
+    [3]
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        out = values.astype("float64")
+        return ParsedNumbers(out, out.isna().to_numpy(), np.array([], dtype=int))
+    text = values.astype("string").str.strip().fillna("")
+    suppressed = text.isin(SSB_MISSING_MARKERS | {""}).to_numpy()
+    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    has_comma = cleaned.str.contains(",", regex=False)
+    has_dot = cleaned.str.contains(".", regex=False)
+    # "1.234,5" -> thousands dot, decimal comma; "1,234.5" -> thousands comma
+    both = has_comma & has_dot
+    comma_last = cleaned.str.rfind(",") > cleaned.str.rfind(".")
+    cleaned = cleaned.where(~(both & comma_last), cleaned.str.replace(".", "", regex=False))
+    cleaned = cleaned.where(~(both & ~comma_last), cleaned.str.replace(",", "", regex=False))
+    cleaned = cleaned.str.replace(",", ".", regex=False)
+    cleaned = cleaned.str.replace("\u2212", "-", regex=False)  # minus sign
+    numbers = pd.to_numeric(cleaned.where(~pd.Series(suppressed, index=text.index)),
+                            errors="coerce")
+    bad = np.flatnonzero(numbers.isna().to_numpy() & ~suppressed)
+    return ParsedNumbers(numbers.astype("float64"), suppressed, bad)
+
+
+def check_not_input(target: Path, inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse to write over one of the run's input files."""
+    resolved = target.resolve()
+    for item in inputs:
+        if item.exists() and item.resolve() == resolved:
+            raise OutputExistsError(
+                f"{target}: refusing to overwrite an input file; choose another output path."
+            )
+
+
+@contextlib.contextmanager
+def atomic_path(
+    target: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: tuple[Path, ...] = (),
+) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it into place on success.
+
+    Nothing is left behind when the body raises: the temporary file is removed
+    and an existing ``target`` is untouched.
+    """
+    target = Path(target)
+    check_not_input(target, inputs)
+    if target.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{target}: the file exists; pass overwrite=True (CLI: --overwrite) "
+            "to replace it."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers (GDAL) want to create the file themselves
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, *tmp.parent.glob(tmp.name + "*")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()

@@ -1,0 +1,29 @@
+"""SSB grid statistics: the cell id codec and the grid reader."""
+
+from geoloft.grid.codec import (
+    CELL_SIZES,
+    cell_centres,
+    cell_polygons,
+    check_ssbids,
+    corners_to_geostat,
+    corners_to_ssbid,
+    geostat_to_corners,
+    neighbour_ssbids,
+    parent_ssbid,
+    points_to_ssbid,
+    ssbid_to_corners,
+)
+
+__all__ = [
+    "CELL_SIZES",
+    "cell_centres",
+    "cell_polygons",
+    "check_ssbids",
+    "corners_to_geostat",
+    "corners_to_ssbid",
+    "geostat_to_corners",
+    "neighbour_ssbids",
+    "parent_ssbid",
+    "points_to_ssbid",
+    "ssbid_to_corners",
+]
