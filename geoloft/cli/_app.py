@@ -1,0 +1,100 @@
+"""The typer application, shared options and the error-to-exit-code wrapper."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from geoloft.errors import GeoloftError
+
+app = typer.Typer(
+    name="geoloft",
+    help=(
+        "geoloft: maps and boundaries for Norwegian area-based programmes "
+        "(områdeløft / områdesatsing).\n\n"
+        "Start with 'geoloft demo --out demo-out' to see every stage on the shipped "
+        "synthetic demo city, or 'geoloft info FILE' to see what geoloft makes of a file."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+console = Console(stderr=True)
+out = Console()
+
+# Shared options, defined once.
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show tracebacks and debug logging.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")]
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace existing output files (never inputs).")
+]
+Lang = Annotated[
+    str, typer.Option("--lang", help="Language of labels: nb (bokmål) or en.")
+]
+OutFile = Annotated[Path, typer.Option("--out", "-o", help="Output file.")]
+
+_state = {"verbose": False}
+
+
+@app.callback()
+def _root(
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Set logging from -v / -q."""
+    _state["verbose"] = verbose
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s")
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is ``nb`` or ``en``, else exit with a usage error."""
+    if lang not in ("nb", "en"):
+        raise typer.BadParameter("use 'nb' (bokmål) or 'en'.", param_hint="--lang")
+    return lang
+
+
+def report_error(err: BaseException) -> None:
+    """Print one clear error line (no markup is read from the message)."""
+    console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 done, 1 bad input, 2 usage)."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args
+    try:
+        app(args=args, standalone_mode=False)
+    except GeoloftError as err:
+        if verbose:
+            console.print_exception()
+        report_error(err)
+        return 1
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as err:
+        if verbose:
+            console.print_exception()
+        report_error(err)
+        return 1
+    except (typer.Exit, SystemExit) as err:
+        code = getattr(err, "exit_code", getattr(err, "code", 0))
+        return int(code or 0)
+    except typer.Abort:
+        return 1
+    except Exception as err:  # click usage errors carry exit code 2
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            return err.exit_code
+        raise
+    return 0
