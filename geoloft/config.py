@@ -1,0 +1,280 @@
+"""Project file (``project.toml``) schema and loader.
+
+A project is a tree of frozen dataclasses with defaults, loaded from TOML with
+the standard library. Every problem in a file (unknown keys with a did-you-mean,
+wrong types, missing files) is collected and raised at once as a
+:class:`~geoloft.errors.ConfigError`. Paths are relative to the project file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geoloft._validate import Problems
+from geoloft.errors import ConfigError
+
+__all__ = [
+    "BoundariesInput",
+    "DelineateConfig",
+    "ExportConfig",
+    "GridInput",
+    "IndicatorsInput",
+    "Inputs",
+    "MapsConfig",
+    "MeasuresInput",
+    "Project",
+    "ProjectInfo",
+    "ScoreConfig",
+    "load_project",
+]
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """Name, title and provenance of a project."""
+
+    name: str = "geoloft-prosjekt"
+    title: str = "Levekår og innsatsområder"
+    source: str = ""
+    licence: str = ""
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class BoundariesInput:
+    """The area units (delbydeler, grunnkretser …) to score and delineate."""
+
+    path: Path | None = None
+    id_column: str | None = None
+    name_column: str | None = None
+    parent_column: str | None = None
+    layer: str | None = None
+    crs: str | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class GridInput:
+    """SSB grid statistics."""
+
+    path: Path | None = None
+    cell_size: int | None = None
+    layer: str | None = None
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorsInput:
+    """Indicator table per area (counts: numerators and denominators)."""
+
+    path: Path | None = None
+    key: str | None = None
+    sheet: str | None = None
+    filter: dict[str, Any] = field(default_factory=dict)
+    catalogue: Path | None = None
+
+
+@dataclass(frozen=True)
+class MeasuresInput:
+    """Measures (tiltak) as points, lines or polygons."""
+
+    path: Path | None = None
+    crs: str | None = None
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """All input files of a project."""
+
+    boundaries: BoundariesInput = field(default_factory=BoundariesInput)
+    grid: GridInput = field(default_factory=GridInput)
+    indicators: IndicatorsInput = field(default_factory=IndicatorsInput)
+    measures: MeasuresInput = field(default_factory=MeasuresInput)
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Scoring method and its parameters (see :func:`geoloft.score.score_areas`)."""
+
+    method: str = "below-average"
+    k: int | None = None
+    min_pop: int = 50
+    bootstrap: int = 200
+
+
+@dataclass(frozen=True)
+class DelineateConfig:
+    """Delineation rules (see :func:`geoloft.delineate.delineate`)."""
+
+    select: str = "qualifies"
+    min_pop: int | None = None
+    max_pop: int | None = None
+    max_areas: int | None = None
+    within_parent: bool = True
+    lock_in: list[str] = field(default_factory=list)
+    lock_out: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MapsConfig:
+    """Interactive maps and figures."""
+
+    basemap: str = "topograatone"
+    lang: str = "nb"
+    offline: bool = False
+    figures: bool = True
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """Exported files for GIS staff."""
+
+    formats: list[str] = field(default_factory=lambda: ["gpkg", "geojson"])
+    crs: str = "EPSG:25833"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A whole project file."""
+
+    project: ProjectInfo = field(default_factory=ProjectInfo)
+    inputs: Inputs = field(default_factory=Inputs)
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    delineate: DelineateConfig = field(default_factory=DelineateConfig)
+    disclosure_threshold: int = 10
+    maps: MapsConfig = field(default_factory=MapsConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    root: Path = Path()
+
+
+_ALLOWED = {
+    ("score", "method"): ("below-average", "ssb-decile", "percentile", "imd", "rules", "zscore"),
+    ("maps", "lang"): ("nb", "en"),
+    ("maps", "basemap"): ("topograatone", "topo", "osm", "none"),
+}
+_FORMATS = ("gpkg", "geojson", "fgb", "shp", "parquet", "csv")
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is Path:
+        return isinstance(value, str)
+    if origin in (list, dict):
+        return isinstance(value, origin)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, annotation)
+
+
+def _type_name(annotation: Any) -> str:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    base = args[0] if args else annotation
+    return {Path: "a path (text)", str: "text", int: "a whole number", bool: "true or false",
+            float: "a number"}.get(base, getattr(base, "__name__", str(base)))
+
+
+def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "root"}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        label = f"{where}.{key}" if where else key
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(fields)}."
+            problems.add(f"unknown key '{label}'.", hint=hint)
+            continue
+        annotation = hints[key]
+        if dataclasses.is_dataclass(annotation):
+            if not isinstance(value, dict):
+                problems.add(f"'{label}' must be a table ([{label}]).")
+                continue
+            kwargs[key] = _build(annotation, value, label, problems, root)
+            continue
+        if not _type_ok(value, annotation):
+            problems.add(f"'{label}' must be {_type_name(annotation)}, not {value!r}.")
+            continue
+        allowed = _ALLOWED.get((where, key))
+        if allowed and value not in allowed:
+            problems.add(f"'{label}' is {value!r}; use one of {', '.join(allowed)}.")
+            continue
+        if _is_path(annotation) and value is not None:
+            value = (root / value).resolve()
+            if not value.exists():
+                problems.add(f"'{label}': file not found: {value}.",
+                             hint="paths are relative to the project file.")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _is_path(annotation: Any) -> bool:
+    return annotation is Path or Path in typing.get_args(annotation)
+
+
+def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") -> Project:
+    """Build a :class:`Project` from a parsed TOML mapping, listing every problem."""
+    problems = Problems(source=source, error=ConfigError)
+    project = _build(Project, data, "", problems, root)
+    bad = [f for f in project.export.formats if f not in _FORMATS]
+    if bad:
+        problems.add(f"unknown export format(s) {', '.join(bad)}; use {', '.join(_FORMATS)}.")
+    if project.inputs.boundaries.path is None:
+        problems.add("'inputs.boundaries.path' is required: the areas to score and map.")
+    if project.disclosure_threshold < 1:
+        problems.add("'disclosure_threshold' must be at least 1 person.")
+    problems.raise_if_any()
+    return dataclasses.replace(project, root=root)
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and validate a ``project.toml``.
+
+    Parameters
+    ----------
+    path
+        The project file. Relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Project
+        The validated project.
+
+    Raises
+    ------
+    geoloft.errors.ConfigError
+        Listing every problem at once: TOML syntax, unknown keys (with a
+        did-you-mean), wrong types, values out of range and missing files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.geojson").write_text("{}")
+    >>> _ = (d / "project.toml").write_text('[inputs.boundaries]\\npath = "a.geojson"\\n')
+    >>> load_project(d / "project.toml").score.method
+    'below-average'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("project file not found.", source=path,
+                          hint="create one with 'geoloft init DIR'.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"not valid TOML: {err}.", source=path,
+                          hint="check quotes, brackets and '=' on that line.") from err
+    return parse_project(data, root=path.parent.resolve(), source=str(path))

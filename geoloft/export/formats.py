@@ -1,0 +1,278 @@
+"""Format-specific writers behind :func:`write` and :func:`write_layers`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geoloft._io import atomic_path
+from geoloft.columns import GEOJSON_CRS, WORKING_CRS
+from geoloft.errors import CRSError, InputError
+from geoloft.export.shapefile import shapefile_field_map, write_field_map
+from geoloft.export.styles import LayerStyle, write_layer_styles
+
+__all__ = ["FORMATS", "write", "write_layers"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A writable format: its GDAL driver (or ``None``) and whether it is multi-layer."""
+
+    name: str
+    driver: str | None
+    multi_layer: bool = False
+
+
+#: File suffix -> format.
+FORMATS: dict[str, Format] = {
+    ".gpkg": Format("GeoPackage", "GPKG", multi_layer=True),
+    ".geojson": Format("GeoJSON (RFC 7946, EPSG:4326)", "GeoJSON"),
+    ".json": Format("GeoJSON (RFC 7946, EPSG:4326)", "GeoJSON"),
+    ".fgb": Format("FlatGeobuf", "FlatGeobuf"),
+    ".shp": Format("Shapefile", "ESRI Shapefile"),
+    ".parquet": Format("GeoParquet", None),
+    ".csv": Format("CSV with WKT geometry", None),
+}
+
+
+def _format_for(path: Path) -> Format:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"cannot write '{path.suffix}' files.",
+            source=path,
+            hint=f"use one of {', '.join(sorted(FORMATS))}.",
+        )
+    return fmt
+
+
+def _to_crs(frame: pd.DataFrame, crs: str | int | None, fmt: Format, path: Path) -> pd.DataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    if frame.crs is None:
+        raise CRSError(
+            "the frame to write has no CRS.",
+            source=path,
+            hint="set one with frame.set_crs(...) before writing.",
+        )
+    target = GEOJSON_CRS if fmt.driver == "GeoJSON" else (crs or WORKING_CRS)
+    return frame.to_crs(target)
+
+
+def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    meta = {"creator": "geoloft", "date": dt.date.today().isoformat()}
+    meta.update({str(k): str(v) for k, v in (metadata or {}).items()})
+    return meta
+
+
+def _write_one(
+    frame: pd.DataFrame, tmp: Path, fmt: Format, *, layer: str, meta: dict[str, str],
+    description: str | None,
+) -> None:
+    if fmt.driver is None and tmp.suffix.endswith(".parquet"):
+        _write_parquet(frame, tmp, meta)
+    elif fmt.driver is None:
+        _write_csv(frame, tmp)
+    elif fmt.driver == "GPKG":
+        options = {"DESCRIPTION": description} if description else {}
+        pyogrio.write_dataframe(
+            frame, tmp, layer=layer, driver="GPKG", append=tmp.exists(),
+            layer_options=options, dataset_metadata=None if tmp.exists() else meta,
+        )
+    elif fmt.driver == "GeoJSON":
+        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer_options={
+            "RFC7946": "YES", "WRITE_NAME": "NO", "COORDINATE_PRECISION": 7,
+            "DESCRIPTION": description or meta.get("title", ""),
+        })
+    elif fmt.driver == "ESRI Shapefile":
+        mapping = shapefile_field_map(list(frame.columns.drop(frame.geometry.name)))
+        pyogrio.write_dataframe(frame.rename(columns=mapping), tmp, driver="ESRI Shapefile",
+                                encoding="UTF-8")
+        write_field_map(mapping, tmp)
+    else:
+        pyogrio.write_dataframe(frame, tmp, driver=fmt.driver, layer=layer)
+
+
+def _write_parquet(frame: pd.DataFrame, tmp: Path, meta: dict[str, str]) -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as err:
+        raise ImportError(
+            "GeoParquet output needs pyarrow: pip install 'geoloft[parquet]'."
+        ) from err
+    frame = frame.copy()
+    frame.attrs = {}
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame.to_parquet(tmp, index=False)
+    else:
+        frame.to_parquet(tmp, index=False)
+    del meta  # GeoParquet keeps CRS and schema in its own metadata
+
+
+def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
+    out = pd.DataFrame(frame).copy()
+    if isinstance(frame, gpd.GeoDataFrame):
+        out[frame.geometry.name] = frame.geometry.to_wkt(rounding_precision=-1)
+        out = out.rename(columns={frame.geometry.name: "WKT"})
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = out[col].map(lambda v: ",".join(map(str, v))
+                                    if isinstance(v, list | tuple) else v)
+    out.to_csv(tmp, index=False, encoding="utf-8")
+
+
+def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn list columns (e.g. zone members) into comma-joined text for GDAL."""
+    out = frame.copy()
+    out.attrs = {}
+    for col in out.columns:
+        if col == getattr(frame, "_geometry_column_name", None):
+            continue
+        values = out[col]
+        if values.dtype == object and values.map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = values.map(lambda v: ",".join(map(str, v))
+                                  if isinstance(v, list | tuple) else v)
+    return out
+
+
+def write(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    crs: str | int | None = None,
+    overwrite: bool = False,
+    inputs: tuple[Path, ...] = (),
+    metadata: Mapping[str, str] | None = None,
+    description: str | None = None,
+    style: LayerStyle | None = None,
+) -> Path:
+    """Write one frame to a file, atomically, in the format its suffix names.
+
+    Parameters
+    ----------
+    frame
+        A GeoDataFrame (any CRS) or a plain table (CSV or GeoParquet only).
+    path
+        Target file. The suffix picks the format: ``.gpkg``, ``.geojson``,
+        ``.fgb``, ``.shp`` (field names cut to 10 characters; the mapping goes to a
+        ``.fields.csv`` sidecar and the ``.cpg`` says UTF-8), ``.parquet``
+        (GeoParquet) or ``.csv`` (geometry as WKT in a ``WKT`` column).
+    layer
+        Layer name in a GeoPackage; the file stem when ``None``.
+    crs
+        Target CRS; EPSG:25833 when ``None``. GeoJSON is always EPSG:4326.
+    overwrite
+        Replace an existing file. Inputs in ``inputs`` are never replaced.
+    inputs
+        The run's input files, which must not be written over.
+    metadata
+        Title, source, licence and the like, stored where the format allows
+        (GeoPackage dataset metadata).
+    description
+        Layer description (GeoPackage ``gpkg_contents``; GeoJSON ``description``).
+    style
+        Classes and colours stored as a QGIS ``layer_styles`` row (GeoPackage only).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    geoloft.errors.OutputExistsError
+        If the file exists and ``overwrite`` is false, or ``path`` is an input.
+    geoloft.errors.CRSError
+        If a GeoDataFrame has no CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, tempfile, pathlib
+    >>> gdf = gpd.GeoDataFrame({"area_id": ["01"]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...                        crs="EPSG:25833")
+    >>> out = write(gdf, pathlib.Path(tempfile.mkdtemp()) / "a.fgb")
+    >>> out.suffix
+    '.fgb'
+    """
+    target = Path(path)
+    name = layer or target.stem
+    return write_layers(
+        {name: frame}, target, crs=crs, overwrite=overwrite, inputs=inputs,
+        metadata=metadata, descriptions={name: description} if description else None,
+        styles={name: style} if style else None,
+    )
+
+
+def write_layers(
+    layers: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    crs: str | int | None = None,
+    overwrite: bool = False,
+    inputs: tuple[Path, ...] = (),
+    metadata: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
+    styles: Mapping[str, LayerStyle] | None = None,
+) -> Path:
+    """Write several layers to one GeoPackage (or one layer to any format), atomically.
+
+    Parameters are as in :func:`write`; ``layers`` maps layer names to frames,
+    ``descriptions`` and ``styles`` map layer names to their description and
+    QGIS style. All layers land in one rename, so a reader never sees half a file.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, tempfile, pathlib, pyogrio
+    >>> gdf = gpd.GeoDataFrame({"area_id": ["01"]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...                        crs="EPSG:25833")
+    >>> out = write_layers({"a": gdf, "b": gdf}, pathlib.Path(tempfile.mkdtemp()) / "x.gpkg")
+    >>> [name for name, _ in pyogrio.list_layers(out)]
+    ['a', 'b']
+    """
+    target = Path(path)
+    fmt = _format_for(target)
+    if len(layers) > 1 and not fmt.multi_layer:
+        raise InputError(f"{fmt.name} holds one layer; got {len(layers)}.", source=target,
+                         hint="write a .gpkg, or one file per layer.")
+    meta = _metadata(metadata)
+    with atomic_path(target, overwrite=overwrite, inputs=inputs) as tmp:
+        for name, frame in layers.items():
+            prepared = _to_crs(_prepare(frame), crs, fmt, target)
+            _write_one(prepared, tmp, fmt, layer=name, meta=meta,
+                       description=(descriptions or {}).get(name))
+        if styles and fmt.driver == "GPKG":
+            write_layer_styles(tmp, styles)
+        if fmt.driver == "ESRI Shapefile":
+            _move_sidecars(tmp, target)
+    return target
+
+
+def _move_sidecars(tmp: Path, target: Path) -> None:
+    """Rename a shapefile's sidecars (.dbf, .shx, .prj, .cpg, .fields.csv) into place."""
+    stem = tmp.name[: -len(".shp")]
+    for side in tmp.parent.glob(stem + ".*"):
+        if side == tmp:
+            continue
+        side.replace(target.with_name(target.stem + side.name[len(stem):]))
+
+
+def read_layer_styles(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Return the ``layer_styles`` rows of a GeoPackage (for checks and tests)."""
+    with sqlite3.connect(Path(path)) as con:
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute("SELECT * FROM layer_styles")]
