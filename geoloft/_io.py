@@ -36,8 +36,11 @@ def existing_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
                 hint += f"; files with the same suffix there: {', '.join(near)}"
         raise InputError(f"{what} not found.", source=p, hint=hint + ".")
     if p.is_file() and p.stat().st_size == 0:
-        raise InputError(f"the {what} is empty (0 bytes).", source=p,
-                         hint="export the data again; the file holds nothing.")
+        raise InputError(
+            f"the {what} is empty (0 bytes).",
+            source=p,
+            hint="export the data again; the file holds nothing.",
+        )
     return p
 
 
@@ -89,8 +92,11 @@ def read_text_table(path: Path, *, dtype: type = str) -> pd.DataFrame:
     with path.open(encoding=encoding, newline="") as fh:
         header = fh.readline().strip()
     if not header:
-        raise InputError("the file has no header line.", source=path,
-                         hint="the first line must name the columns.")
+        raise InputError(
+            "the file has no header line.",
+            source=path,
+            hint="the first line must name the columns.",
+        )
     sep = sniff_separator(header)
     try:
         frame = pd.read_csv(
@@ -103,11 +109,11 @@ def read_text_table(path: Path, *, dtype: type = str) -> pd.DataFrame:
             quoting=csv.QUOTE_MINIMAL,
         )
     except UnicodeDecodeError as err:  # pragma: no cover - latin-1 decodes everything
-        raise EncodingError(str(err), source=path,
-                            hint="save the file as UTF-8.") from err
+        raise EncodingError(str(err), source=path, hint="save the file as UTF-8.") from err
     except pd.errors.ParserError as err:
-        raise InputError(f"cannot parse the table ({err}).", source=path,
-                         hint="check the separator and quoting.") from err
+        raise InputError(
+            f"cannot parse the table ({err}).", source=path, hint="check the separator and quoting."
+        ) from err
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.attrs["encoding"] = encoding
     return frame
@@ -153,8 +159,9 @@ def parse_numbers(values: pd.Series) -> ParsedNumbers:
     cleaned = cleaned.where(~(both & ~comma_last), cleaned.str.replace(",", "", regex=False))
     cleaned = cleaned.str.replace(",", ".", regex=False)
     cleaned = cleaned.str.replace("\u2212", "-", regex=False)  # minus sign
-    numbers = pd.to_numeric(cleaned.where(~pd.Series(suppressed, index=text.index)),
-                            errors="coerce")
+    numbers = pd.to_numeric(
+        cleaned.where(~pd.Series(suppressed, index=text.index)), errors="coerce"
+    )
     bad = np.flatnonzero(numbers.isna().to_numpy() & ~suppressed)
     return ParsedNumbers(numbers.astype("float64"), suppressed, bad)
 
@@ -185,8 +192,7 @@ def atomic_path(
     check_not_input(target, inputs)
     if target.exists() and not overwrite:
         raise OutputExistsError(
-            f"{target}: the file exists; pass overwrite=True (CLI: --overwrite) "
-            "to replace it."
+            f"{target}: the file exists; pass overwrite=True (CLI: --overwrite) to replace it."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
@@ -197,7 +203,7 @@ def atomic_path(
     tmp.unlink()  # writers (GDAL) want to create the file themselves
     try:
         yield tmp
-        os.replace(tmp, target)
+        tmp.replace(target)
     finally:
         for leftover in (tmp, *tmp.parent.glob(tmp.name + "*")):
             with contextlib.suppress(FileNotFoundError):

@@ -64,9 +64,7 @@ class Problems:
         raise kind(f"{len(self.items)} problems:\n{listing}", source=self.source)
 
 
-def check_unique(
-    values: pd.Series, *, source: str | PathLike[str] | None, column: str
-) -> None:
+def check_unique(values: pd.Series, *, source: str | PathLike[str] | None, column: str) -> None:
     """Raise :class:`SchemaError` listing duplicated values of ``values``.
 
     Examples

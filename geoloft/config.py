@@ -183,8 +183,13 @@ def _type_ok(value: Any, annotation: Any) -> bool:
 def _type_name(annotation: Any) -> str:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     base = args[0] if args else annotation
-    return {Path: "a path (text)", str: "text", int: "a whole number", bool: "true or false",
-            float: "a number"}.get(base, getattr(base, "__name__", str(base)))
+    return {
+        Path: "a path (text)",
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+        float: "a number",
+    }.get(base, getattr(base, "__name__", str(base)))
 
 
 def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root: Path) -> Any:
@@ -215,8 +220,10 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
         if _is_path(annotation) and value is not None:
             value = (root / value).resolve()
             if not value.exists():
-                problems.add(f"'{label}': file not found: {value}.",
-                             hint="paths are relative to the project file.")
+                problems.add(
+                    f"'{label}': file not found: {value}.",
+                    hint="paths are relative to the project file.",
+                )
         kwargs[key] = value
     return cls(**kwargs)
 
@@ -241,7 +248,7 @@ def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") 
 
 
 def load_project(path: str | Path) -> Project:
-    """Read and validate a ``project.toml``.
+    r"""Read and validate a ``project.toml``.
 
     Parameters
     ----------
@@ -270,11 +277,15 @@ def load_project(path: str | Path) -> Project:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError("project file not found.", source=path,
-                          hint="create one with 'geoloft init DIR'.")
+        raise ConfigError(
+            "project file not found.", source=path, hint="create one with 'geoloft init DIR'."
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"not valid TOML: {err}.", source=path,
-                          hint="check quotes, brackets and '=' on that line.") from err
+        raise ConfigError(
+            f"not valid TOML: {err}.",
+            source=path,
+            hint="check quotes, brackets and '=' on that line.",
+        ) from err
     return parse_project(data, root=path.parent.resolve(), source=str(path))

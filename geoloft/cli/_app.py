@@ -38,9 +38,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")
 Overwrite = Annotated[
     bool, typer.Option("--overwrite", help="Replace existing output files (never inputs).")
 ]
-Lang = Annotated[
-    str, typer.Option("--lang", help="Language of labels: nb (bokmål) or en.")
-]
+Lang = Annotated[str, typer.Option("--lang", help="Language of labels: nb (bokmål) or en.")]
 OutFile = Annotated[Path, typer.Option("--out", "-o", help="Output file.")]
 
 _state = {"verbose": False}

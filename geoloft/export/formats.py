@@ -75,7 +75,12 @@ def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _write_one(
-    frame: pd.DataFrame, tmp: Path, fmt: Format, *, layer: str, meta: dict[str, str],
+    frame: pd.DataFrame,
+    tmp: Path,
+    fmt: Format,
+    *,
+    layer: str,
+    meta: dict[str, str],
     description: str | None,
 ) -> None:
     if fmt.driver is None and tmp.suffix.endswith(".parquet"):
@@ -85,21 +90,36 @@ def _write_one(
     elif fmt.driver == "GPKG":
         options = {"DESCRIPTION": description} if description else {}
         pyogrio.write_dataframe(
-            frame, tmp, layer=layer, driver="GPKG", append=tmp.exists(),
-            layer_options=options, dataset_metadata=None if tmp.exists() else meta,
+            frame,
+            tmp,
+            layer=layer,
+            driver="GPKG",
+            append=tmp.exists(),
+            layer_options=options,
+            dataset_metadata=None if tmp.exists() else meta,
         )
     elif fmt.driver == "GeoJSON":
-        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer_options={
-            "RFC7946": "YES", "WRITE_NAME": "NO", "COORDINATE_PRECISION": 7,
-            "DESCRIPTION": description or meta.get("title", ""),
-        })
+        pyogrio.write_dataframe(
+            frame,
+            tmp,
+            driver="GeoJSON",
+            layer_options={
+                "RFC7946": "YES",
+                "WRITE_NAME": "NO",
+                "COORDINATE_PRECISION": 9,  # 0.1 mm keeps areas to 1e-6
+                "DESCRIPTION": description or meta.get("title", ""),
+            },
+        )
     elif fmt.driver == "ESRI Shapefile":
         mapping = shapefile_field_map(list(frame.columns.drop(frame.geometry.name)))
-        pyogrio.write_dataframe(frame.rename(columns=mapping), tmp, driver="ESRI Shapefile",
-                                encoding="UTF-8")
+        pyogrio.write_dataframe(
+            frame.rename(columns=mapping), tmp, driver="ESRI Shapefile", encoding="UTF-8"
+        )
         write_field_map(mapping, tmp)
-    else:
-        pyogrio.write_dataframe(frame, tmp, driver=fmt.driver, layer=layer)
+    else:  # FlatGeobuf: no spatial index, so features keep their order
+        pyogrio.write_dataframe(
+            frame, tmp, driver=fmt.driver, layer=layer, layer_options={"SPATIAL_INDEX": "NO"}
+        )
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path, meta: dict[str, str]) -> None:
@@ -125,8 +145,9 @@ def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
         out = out.rename(columns={frame.geometry.name: "WKT"})
     for col in out.columns:
         if out[col].map(lambda v: isinstance(v, list | tuple)).any():
-            out[col] = out[col].map(lambda v: ",".join(map(str, v))
-                                    if isinstance(v, list | tuple) else v)
+            out[col] = out[col].map(
+                lambda v: ",".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
     out.to_csv(tmp, index=False, encoding="utf-8")
 
 
@@ -139,8 +160,9 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         values = out[col]
         if values.dtype == object and values.map(lambda v: isinstance(v, list | tuple)).any():
-            out[col] = values.map(lambda v: ",".join(map(str, v))
-                                  if isinstance(v, list | tuple) else v)
+            out[col] = values.map(
+                lambda v: ",".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
     return out
 
 
@@ -207,8 +229,13 @@ def write(
     target = Path(path)
     name = layer or target.stem
     return write_layers(
-        {name: frame}, target, crs=crs, overwrite=overwrite, inputs=inputs,
-        metadata=metadata, descriptions={name: description} if description else None,
+        {name: frame},
+        target,
+        crs=crs,
+        overwrite=overwrite,
+        inputs=inputs,
+        metadata=metadata,
+        descriptions={name: description} if description else None,
         styles={name: style} if style else None,
     )
 
@@ -247,14 +274,23 @@ def write_layers(
     target = Path(path)
     fmt = _format_for(target)
     if len(layers) > 1 and not fmt.multi_layer:
-        raise InputError(f"{fmt.name} holds one layer; got {len(layers)}.", source=target,
-                         hint="write a .gpkg, or one file per layer.")
+        raise InputError(
+            f"{fmt.name} holds one layer; got {len(layers)}.",
+            source=target,
+            hint="write a .gpkg, or one file per layer.",
+        )
     meta = _metadata(metadata)
     with atomic_path(target, overwrite=overwrite, inputs=inputs) as tmp:
         for name, frame in layers.items():
             prepared = _to_crs(_prepare(frame), crs, fmt, target)
-            _write_one(prepared, tmp, fmt, layer=name, meta=meta,
-                       description=(descriptions or {}).get(name))
+            _write_one(
+                prepared,
+                tmp,
+                fmt,
+                layer=name,
+                meta=meta,
+                description=(descriptions or {}).get(name),
+            )
         if styles and fmt.driver == "GPKG":
             write_layer_styles(tmp, styles)
         if fmt.driver == "ESRI Shapefile":
@@ -268,7 +304,7 @@ def _move_sidecars(tmp: Path, target: Path) -> None:
     for side in tmp.parent.glob(stem + ".*"):
         if side == tmp:
             continue
-        side.replace(target.with_name(target.stem + side.name[len(stem):]))
+        side.replace(target.with_name(target.stem + side.name[len(stem) :]))
 
 
 def read_layer_styles(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -61,15 +61,23 @@ def _rgba(hex_colour: str, alpha: int = 255) -> str:
 
 def _symbol(parent: ET.Element, name: str, style: LayerStyle, colour: str) -> None:
     kind = _SYMBOL_TYPE[style.geometry]
-    sym = ET.SubElement(parent, "symbol", type=kind, name=name, alpha="1",
-                        clip_to_extent="1", force_rhr="0")
-    layer = ET.SubElement(sym, "layer", {"class": _LAYER_CLASS[kind], "enabled": "1",
-                                         "pass": "0", "locked": "0"})
+    sym = ET.SubElement(
+        parent, "symbol", type=kind, name=name, alpha="1", clip_to_extent="1", force_rhr="0"
+    )
+    layer = ET.SubElement(
+        sym, "layer", {"class": _LAYER_CLASS[kind], "enabled": "1", "pass": "0", "locked": "0"}
+    )
     opts = ET.SubElement(layer, "Option", type="Map")
-    props = {"color": _rgba(colour, 200 if kind == "fill" else 255),
-             "outline_color": _rgba(style.outline), "outline_width": "0.26",
-             "style": "solid", "line_color": _rgba(colour), "line_width": "0.5",
-             "size": "3", "name": "circle"}
+    props = {
+        "color": _rgba(colour, 200 if kind == "fill" else 255),
+        "outline_color": _rgba(style.outline),
+        "outline_width": "0.26",
+        "style": "solid",
+        "line_color": _rgba(colour),
+        "line_width": "0.5",
+        "size": "3",
+        "name": "circle",
+    }
     for key, value in props.items():
         ET.SubElement(opts, "Option", type="QString", name=key, value=value)
 
@@ -87,25 +95,51 @@ def style_qml(style: LayerStyle) -> str:
     root = ET.Element("qgis", version="3.28.0", styleCategories="Symbology")
     labels = list(style.labels) or [str(x) for x in (style.categories or style.colours)]
     if style.column and style.breaks:
-        rend = ET.SubElement(root, "renderer-v2", type="graduatedSymbol", attr=style.column,
-                             graduatedMethod="GraduatedColor", symbollevels="0",
-                             enableorderby="0", forceraster="0")
+        rend = ET.SubElement(
+            root,
+            "renderer-v2",
+            type="graduatedSymbol",
+            attr=style.column,
+            graduatedMethod="GraduatedColor",
+            symbollevels="0",
+            enableorderby="0",
+            forceraster="0",
+        )
         ranges = ET.SubElement(rend, "ranges")
         for i in range(len(style.colours)):
-            ET.SubElement(ranges, "range", lower=repr(float(style.breaks[i])),
-                          upper=repr(float(style.breaks[i + 1])), symbol=str(i),
-                          label=labels[i], render="true")
+            ET.SubElement(
+                ranges,
+                "range",
+                lower=repr(float(style.breaks[i])),
+                upper=repr(float(style.breaks[i + 1])),
+                symbol=str(i),
+                label=labels[i],
+                render="true",
+            )
     elif style.column and style.categories:
-        rend = ET.SubElement(root, "renderer-v2", type="categorizedSymbol",
-                             attr=style.column, symbollevels="0", enableorderby="0",
-                             forceraster="0")
+        rend = ET.SubElement(
+            root,
+            "renderer-v2",
+            type="categorizedSymbol",
+            attr=style.column,
+            symbollevels="0",
+            enableorderby="0",
+            forceraster="0",
+        )
         cats = ET.SubElement(rend, "categories")
         for i, value in enumerate(style.categories):
-            ET.SubElement(cats, "category", value=str(value), symbol=str(i),
-                          label=labels[i], render="true")
+            ET.SubElement(
+                cats, "category", value=str(value), symbol=str(i), label=labels[i], render="true"
+            )
     else:
-        rend = ET.SubElement(root, "renderer-v2", type="singleSymbol", symbollevels="0",
-                             enableorderby="0", forceraster="0")
+        rend = ET.SubElement(
+            root,
+            "renderer-v2",
+            type="singleSymbol",
+            symbollevels="0",
+            enableorderby="0",
+            forceraster="0",
+        )
     symbols = ET.SubElement(rend, "symbols")
     for i, colour in enumerate(style.colours):
         _symbol(symbols, str(i), style, colour)
@@ -140,7 +174,12 @@ def write_layer_styles(gpkg: Path, styles: Mapping[str, LayerStyle]) -> None:
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                 "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
                 "description, owner) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'geoloft')",
-                (table, geom[0] if geom else "geom", style.name, style_qml(style),
-                 f"geoloft style for {table}"),
+                (
+                    table,
+                    geom[0] if geom else "geom",
+                    style.name,
+                    style_qml(style),
+                    f"geoloft style for {table}",
+                ),
             )
     con.close()

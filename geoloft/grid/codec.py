@@ -29,13 +29,13 @@ __all__ = [
     "cell_centres",
     "cell_polygons",
     "check_ssbids",
+    "corners_to_geostat",
     "corners_to_ssbid",
     "geostat_to_corners",
     "neighbour_ssbids",
     "parent_ssbid",
     "points_to_ssbid",
     "ssbid_to_corners",
-    "corners_to_geostat",
 ]
 
 #: Cell sizes (metres) SSB and Eurostat publish.
@@ -103,9 +103,7 @@ def corners_to_ssbid(x_ll: npt.ArrayLike, y_ll: npt.ArrayLike) -> IntArray:
     return (x + X_OFFSET) * Y_FACTOR + y
 
 
-def points_to_ssbid(
-    x: npt.ArrayLike, y: npt.ArrayLike, cell_size: int
-) -> IntArray:
+def points_to_ssbid(x: npt.ArrayLike, y: npt.ArrayLike, cell_size: int) -> IntArray:
     """Return the id of the cell of size ``cell_size`` holding each point.
 
     Points on a cell edge belong to the cell to their east / north (cells are
@@ -151,8 +149,9 @@ def parent_ssbid(ssbid: npt.ArrayLike, cell_size: int, parent_size: int) -> IntA
             hint="choose a parent size that is a multiple of the cell size.",
         )
     x, y = ssbid_to_corners(ssbid)
-    return corners_to_ssbid(np.floor_divide(x, parent) * parent,
-                            np.floor_divide(y, parent) * parent)
+    return corners_to_ssbid(
+        np.floor_divide(x, parent) * parent, np.floor_divide(y, parent) * parent
+    )
 
 
 def check_ssbids(
@@ -172,7 +171,10 @@ def check_ssbids(
     if bad_len.size:
         raise SSBIdError(
             f"{bad_len.size} id(s) are not 14 digits (e.g. {ids[bad_len[0]]}).",
-            source=source, column=column, rows=(bad_len + 1).tolist(), n_rows=bad_len.size,
+            source=source,
+            column=column,
+            rows=(bad_len + 1).tolist(),
+            n_rows=bad_len.size,
             hint="SSB ids are 14 digits: 7 for x + 2,000,000 and 7 for y.",
         )
     x, y = ssbid_to_corners(ids)
@@ -181,7 +183,10 @@ def check_ssbids(
         raise SSBIdError(
             f"{off.size} id(s) have a corner that is not a multiple of {size} m "
             f"(e.g. {ids[off[0]]}), so they are not {size} m cells.",
-            source=source, column=column, rows=(off + 1).tolist(), n_rows=off.size,
+            source=source,
+            column=column,
+            rows=(off + 1).tolist(),
+            n_rows=off.size,
             hint="give the right cell size, or split a file that mixes cell sizes.",
         )
     return ids
@@ -219,9 +224,7 @@ _ROOK = ((1, 0), (-1, 0), (0, 1), (0, -1))
 _QUEEN = (*_ROOK, (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
-def neighbour_ssbids(
-    ssbid: npt.ArrayLike, cell_size: int, *, queen: bool = False
-) -> IntArray:
+def neighbour_ssbids(ssbid: npt.ArrayLike, cell_size: int, *, queen: bool = False) -> IntArray:
     """Return the ids of the 4 (rook) or 8 (queen) neighbours of each cell.
 
     Returns
@@ -252,7 +255,7 @@ def _inspire_divisor(size: npt.ArrayLike) -> IntArray:
     sizes = np.atleast_1d(np.asarray(size, dtype=np.int64))
     div = np.ones_like(sizes)
     for _ in range(7):  # at most 10 km -> 4 zeros; fixed small bound, not per cell
-        more = (sizes % (div * 10) == 0)
+        more = sizes % (div * 10) == 0
         div = np.where(more, div * 10, div)
     return div
 
@@ -298,7 +301,9 @@ def geostat_to_corners(codes: npt.ArrayLike) -> tuple[IntArray, IntArray, IntArr
     if bad.size:
         raise SSBIdError(
             f"{bad.size} value(s) are not GEOSTAT codes (e.g. {text[bad[0]]!r}).",
-            source="geostat", rows=(bad + 1).tolist(), n_rows=bad.size,
+            source="geostat",
+            rows=(bad + 1).tolist(),
+            n_rows=bad.size,
             hint="use 'CRS3035RES1000mN2696000E4341000' or '1kmN2696E4341'.",
         )
     if is_long.any():

@@ -1,0 +1,41 @@
+"""``geoloft info FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geoloft.cli._app import app, out
+
+
+@app.command()
+def info(
+    file: Annotated[Path, typer.Argument(help="A boundary, grid, indicator or measure file.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Force the kind: grid, boundaries, indicators or measures."),
+    ] = None,
+) -> None:
+    """Describe a file: kind, CRS, counts, cell size, id and value columns, bounds, problems.
+
+    Example:
+
+        geoloft info data/grid/demoby_ru250m.csv
+    """
+    from geoloft.info import KINDS, describe_file
+
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"use one of {', '.join(KINDS)}.", param_hint="--kind")
+    found = describe_file(file, kind=kind)
+    out.print(f"[bold]{found.path}[/]", highlight=False)
+    out.print(f"  kind:    {found.kind}")
+    out.print(f"  rows:    {found.rows}")
+    if found.crs:
+        out.print(f"  CRS:     {found.crs} (read and reprojected to the working CRS)")
+        xmin, ymin, xmax, ymax = found.bounds or (0, 0, 0, 0)
+        out.print(f"  bounds:  {xmin:.0f} {ymin:.0f} {xmax:.0f} {ymax:.0f}")
+    out.print(f"  columns: {', '.join(found.columns)}", highlight=False)
+    for key, value in found.details.items():
+        out.print(f"  {key}: {value}", highlight=False, markup=False)
