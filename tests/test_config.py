@@ -75,7 +75,7 @@ offline = "yes"
     ids=["syntax", "no-boundaries", "not-a-table", "bad-format"],
 )
 def test_single_problems(project_dir, text, match):
-    with pytest.raises(ConfigError, match=match):  # noqa: RUF043 (patterns are raw above)
+    with pytest.raises(ConfigError, match=match):
         load_project(write(project_dir, text))
 
 
