@@ -80,5 +80,5 @@ def test_single_problems(project_dir, text, match):
 
 
 def test_missing_project_file(tmp_path):
-    with pytest.raises(ConfigError, match="project file not found.*geoloft init"):
+    with pytest.raises(ConfigError, match=r"project file not found.*geoloft init"):
         load_project(tmp_path / "project.toml")
