@@ -1,0 +1,218 @@
+"""Run a whole project: ingest, join, score, delineate, maps, exports, report.
+
+:func:`run` executes the stages in order, collects every stage's report (rows
+in, rows out, rows dropped with reasons) and writes the output folder laid out
+in DESIGN.md::
+
+    OUT/geoloft.gpkg, intervention_areas.geojson, maps/, figures/, report.html, run.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import json
+import logging
+import platform
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoloft import columns as C
+from geoloft.config import Project
+from geoloft.errors import InputError, OutputExistsError
+from geoloft.report import StageReport, get_report
+
+__all__ = ["STAGES", "RunResult", "run"]
+
+log = logging.getLogger("geoloft")
+
+#: Stage names, in order; ``--only`` takes one of these.
+STAGES = ("ingest", "join", "score", "delineate", "maps", "export", "report")
+DEPENDENCIES = ("numpy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj", "folium",
+                "mapclassify", "libpysal", "esda", "matplotlib")
+
+
+@dataclass
+class RunResult:
+    """What a run did: the frames, the stage reports, the files written and timings."""
+
+    project: Project
+    out: Path
+    frames: dict[str, Any] = field(default_factory=dict)
+    reports: list[StageReport] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add_report(self, frame: Any, fallback: str) -> None:
+        """Keep the report attached to ``frame`` (or a bare one named ``fallback``)."""
+        report = get_report(frame) if isinstance(frame, pd.DataFrame) else None
+        if report is None:
+            n = len(frame) if hasattr(frame, "__len__") else 0
+            report = StageReport(stage=fallback, rows_in=n, rows_out=n)
+        self.reports.append(report)
+
+
+def sha256(path: Path) -> str:
+    """Return the SHA-256 of a file (hex)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _input_paths(project: Project) -> list[Path]:
+    inp = project.inputs
+    paths = [inp.boundaries.path, inp.grid.path, inp.indicators.path, inp.indicators.catalogue,
+             inp.measures.path]
+    return [p for p in paths if p is not None]
+
+
+def _check_out(out: Path, project: Project, overwrite: bool) -> None:
+    inputs = {p.resolve() for p in _input_paths(project)}
+    if out.resolve() in inputs or any(out.resolve() in p.parents for p in inputs):
+        raise OutputExistsError(f"{out}: the output folder holds input files; choose another.")
+    if (out / "run.json").exists() and not overwrite:
+        raise OutputExistsError(
+            f"{out}: holds the output of an earlier run; pass --overwrite to replace it "
+            "or choose another --out folder."
+        )
+
+
+def _timed(result: RunResult, name: str, step: Callable[[], None]) -> None:
+    start = time.perf_counter()
+    step()
+    result.timings[name] = round(time.perf_counter() - start, 3)
+
+
+def run(
+    project: Project,
+    *,
+    out: str | Path,
+    overwrite: bool = False,
+    only: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run the project's stages in order and write the output folder.
+
+    Parameters
+    ----------
+    project
+        A validated project (see :func:`geoloft.config.load_project`).
+    out
+        Output folder; created if needed.
+    overwrite
+        Replace the files of an earlier run in ``out``. Inputs are never replaced.
+    only
+        Run the pipeline up to and including these stages, writing only their
+        outputs (see :data:`STAGES`); ``None`` runs everything.
+    progress
+        Called with a stage name as each stage starts (the CLI draws a progress bar).
+
+    Returns
+    -------
+    RunResult
+        Frames, stage reports, written files and timings.
+
+    Raises
+    ------
+    geoloft.errors.InputError
+        Bad input in any stage, with file, column and rows named.
+    geoloft.errors.OutputExistsError
+        ``out`` holds an earlier run and ``overwrite`` is false.
+    """
+    from geoloft.pipeline import stages
+
+    out = Path(out)
+    wanted = set(only or STAGES)
+    unknown = wanted - set(STAGES)
+    if unknown:
+        raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}.", source="--only",
+                         hint=f"use one of {', '.join(STAGES)}.")
+    _check_out(out, project, overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    result = RunResult(project=project, out=out)
+    last = max(STAGES.index(s) for s in wanted)
+    for name in STAGES[: last + 1]:
+        if progress:
+            progress(name)
+        step = getattr(stages, f"stage_{name}")
+        if name in ("maps", "export", "report") and name not in wanted:
+            continue
+        _timed(result, name, lambda step=step: step(result, overwrite=overwrite))
+    path = write_provenance(result, overwrite=overwrite)
+    result.files.append(path)
+    return result
+
+
+def _versions() -> dict[str, str]:
+    found = {"geoloft": _version("geoloft"), "python": platform.python_version()}
+    found.update({name: _version(name) for name in DEPENDENCIES})
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return md.version(name)
+    except md.PackageNotFoundError:
+        return "not installed"
+
+
+def provenance(result: RunResult) -> dict[str, Any]:
+    """Return the run record: versions, parameters, input hashes, seed and stage counts."""
+    project = result.project
+    params = json.loads(json.dumps(_as_dict(project), default=str))
+    return {
+        "geoloft": _version("geoloft"),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": _versions(),
+        "seed": project.project.seed,
+        "parameters": params,
+        "inputs": {str(p.relative_to(project.root)) if p.is_relative_to(project.root)
+                   else str(p): {"sha256": sha256(p), "bytes": p.stat().st_size}
+                   for p in _input_paths(project)},
+        "stages": [r.to_dict() for r in result.reports],
+        "timings_s": result.timings,
+        "files": sorted(str(f.relative_to(result.out)) for f in result.files
+                        if f.is_relative_to(result.out)),
+        "notes": result.notes,
+    }
+
+
+def _as_dict(obj: Any) -> Any:
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _as_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.name != "root"}
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_provenance(result: RunResult, *, overwrite: bool) -> Path:
+    """Write ``run.json`` atomically and return its path."""
+    from geoloft._io import atomic_path
+
+    target = result.out / "run.json"
+    record = provenance(result)
+    with atomic_path(target, overwrite=True if overwrite or not target.exists() else False) as t:
+        t.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n",
+                     encoding="utf-8")
+    return target
+
+
+def areas_with(areas: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Join a per-area table onto the areas by ``area_id`` (areas keep their order)."""
+    extra = table.drop(columns=[c for c in table.columns if c in areas.columns
+                                and c != C.AREA_ID])
+    merged = areas.merge(extra, on=C.AREA_ID, how="left")
+    merged.index = areas.index
+    return merged
