@@ -14,6 +14,7 @@ from geoloft.cli._app import app, main
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
+    "project",
     "info",
 )
 

@@ -1,0 +1,123 @@
+"""``geoloft demo``, ``geoloft init`` and ``geoloft run``: whole-pipeline commands."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geoloft.cli._app import Overwrite, app, console, out
+
+
+def _run_with_progress(project, out_dir: Path, overwrite: bool, only: list[str] | None):  # noqa: ANN001, ANN202
+    from geoloft.pipeline import STAGES, run
+
+    started = time.perf_counter()
+    stages = [s for s in STAGES if not only or STAGES.index(s) <= max(map(STAGES.index, only))]
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("geoloft", total=len(stages))
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"[bold]{name}[/]")
+            bar.advance(task)
+
+        result = run(project, out=out_dir, overwrite=overwrite, only=only, progress=step)
+    _summary(result, time.perf_counter() - started)
+    return result
+
+
+def _summary(result, seconds: float) -> None:  # noqa: ANN001
+    table = Table(title="geoloft run", show_lines=False)
+    for col in ("stage", "in", "out", "dropped"):
+        table.add_column(col, justify="right" if col in ("in", "out") else "left")
+    for rep in result.reports:
+        dropped = "; ".join(f"{n} {why}" for why, n in rep.dropped.items())
+        table.add_row(rep.stage, str(rep.rows_in), str(rep.rows_out), dropped)
+    out.print(table)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False, highlight=False)
+    out.print(f"Wrote {len(result.files)} files to {result.out} in {seconds:.1f} s:",
+              highlight=False)
+    for path in result.files:
+        out.print(f"  {path.relative_to(result.out)}", markup=False, highlight=False)
+
+
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+Only = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Run up to this stage and write only its output "
+                 "(ingest, join, score, delineate, maps, export, report). Repeatable."),
+]
+
+
+@app.command()
+def demo(out_dir: OutDir = Path("geoloft-demo"), overwrite: Overwrite = False) -> None:
+    """Run the whole pipeline on the shipped synthetic demo city ("Demoby").
+
+    Writes geoloft.gpkg, intervention_areas.geojson, maps/, figures/, report.html and
+    run.json to the output folder.
+
+    Example:
+
+        geoloft demo --out demo-out
+    """
+    from geoloft.config import load_project
+    from geoloft.demo import demo_data_dir, demo_project_text
+
+    data = demo_data_dir()
+    project_file = data / "project.toml"
+    if not project_file.is_file():  # an installed package keeps data read-only
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix="geoloft-demo-"))
+        project_file = tmp / "project.toml"
+        project_file.write_text(demo_project_text(str(data)), encoding="utf-8")
+    _run_with_progress(load_project(project_file), out_dir, overwrite, None)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Project folder to create.")],
+    overwrite: Overwrite = False,
+) -> None:
+    """Start a project: a commented project.toml plus the demo data, ready to run.
+
+    Replace the files in FOLDER/data with your own and edit project.toml.
+
+    Example:
+
+        geoloft init myproject && geoloft run myproject/project.toml
+    """
+    from geoloft.demo import write_demo_project
+
+    path = write_demo_project(folder, overwrite=overwrite)
+    out.print(f"Wrote {path} and {path.parent / 'data'}.", highlight=False)
+    out.print(f"Next: geoloft run {path}", highlight=False)
+
+
+@app.command("run")
+def run_project(
+    project_file: Annotated[Path, typer.Argument(help="The project.toml to run.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder [default: 'output' beside the file]."),
+    ] = None,
+    only: Only = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Run every stage of a project file and write the output folder.
+
+    Example:
+
+        geoloft run myproject/project.toml --out myproject/output --overwrite
+    """
+    from geoloft.config import load_project
+
+    project = load_project(project_file)
+    target = out_dir if out_dir is not None else project.root / "output"
+    _run_with_progress(project, target, overwrite, only)
