@@ -1,0 +1,131 @@
+"""Collect what report.html shows from a finished run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoloft import columns as C
+from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number, zone_figures
+
+if TYPE_CHECKING:
+    from geoloft.pipeline import RunResult
+
+_ZONE_COLUMNS = {
+    "nb": {C.ZONE_ID: "Id", C.NAME: "Navn", C.POP: "Befolkning", C.AREA_KM2: "Areal (km²)",
+           C.INDEX: "Indeks", "compactness": "Kompakthet", "stability": "Stabilitet"},
+    "en": {C.ZONE_ID: "Id", C.NAME: "Name", C.POP: "Population", C.AREA_KM2: "Area (km²)",
+           C.INDEX: "Index", "compactness": "Compactness", "stability": "Stability"},
+}
+
+_METHOD = {
+    "nb": [
+        "Områdegrenser leses og projiseres til EPSG:25833; ugyldige flater repareres.",
+        "Befolkning fra SSBs rutenett fordeles til områdene etter nøyaktig arealandel.",
+        "Rater regnes fra tellinger (teller/nevner) etter aggregering, aldri som snitt av rater.",
+        "Innsatsområder er sammenhengende områder som oppfyller kriteriet, med "
+        "befolkningsgulv og -tak.",
+        "Prikking: ingen tall vises for ruter eller områder under terskelen.",
+    ],
+    "en": [
+        "Boundaries are read and projected to EPSG:25833; invalid polygons are repaired.",
+        "Population from SSB's grid is apportioned to areas by exact area share.",
+        "Rates are computed from counts (numerator/denominator) after aggregation.",
+        "Intervention areas are contiguous qualifying areas with population floor and ceiling.",
+        "Disclosure control: no figure is shown for cells or areas under the threshold.",
+    ],
+}
+
+
+def _bars(result: RunResult, zone: pd.Series, lang: str) -> list[IndicatorBar]:
+    catalogue = result.frames.get("catalogue")
+    table = result.frames.get("table")
+    if catalogue is None or table is None:
+        return []
+    members = set(_members(zone))
+    rows = table[table[C.AREA_ID].isin(members)]
+    bars = []
+    for ind in catalogue:
+        num, den = getattr(ind, "numerator", None), getattr(ind, "denominator", None)
+        if not num or not den or num not in table or den not in table:
+            continue
+        ref = 100 * table[num].sum() / table[den].sum()
+        den_sum = rows[den].sum()
+        value = 100 * rows[num].sum() / den_sum if den_sum > 0 else np.nan
+        bars.append(IndicatorBar(ind.label_nb if lang == "nb" else ind.label_en, value, ref))
+    return bars
+
+
+def _members(zone: pd.Series) -> list[str]:
+    members = zone[C.MEMBERS]
+    return [m for m in members.split(",") if m] if isinstance(members, str) else list(members)
+
+
+def _measures_table(measures: gpd.GeoDataFrame | None, zone: pd.Series,
+                    lang: str) -> pd.DataFrame | None:
+    if measures is None:
+        return None
+    hit = measures[measures.intersects(zone.geometry)]
+    if not len(hit):
+        return None
+    names = {"nb": ("Tiltak", "Kategori", "Status", "Start", "Slutt"),
+             "en": ("Measure", "Category", "Status", "Start", "End")}[lang]
+    cols = [C.NAME, C.CATEGORY, C.STATUS, C.START_YEAR, C.END_YEAR]
+    present = [c for c in cols if c in hit.columns]
+    table = pd.DataFrame(hit[present]).rename(columns=dict(zip(cols, names, strict=True)))
+    for col in table.columns:
+        if pd.api.types.is_float_dtype(table[col]):
+            table[col] = table[col].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return table
+
+
+def _uncertainty(zone: pd.Series, lang: str) -> str:
+    if "stability" not in zone or pd.isna(zone["stability"]):
+        return ""
+    share = fmt_number(100 * float(zone["stability"]), 0, lang)
+    if lang == "nb":
+        return (f"Stabilitet: medlemmene kvalifiserer i gjennomsnitt i {share} % av "
+                "bootstrap-replikatene (usikkerhet i ratene).")
+    return (f"Stability: members qualify in {share} % of the bootstrap replicates on "
+            "average (uncertainty of the rates).")
+
+
+def report_data(result: RunResult, layers: dict[str, gpd.GeoDataFrame],
+                record: dict[str, Any]) -> ReportData:
+    """Build the :class:`ReportData` of a run from its published layers and run record."""
+    cfg = result.project
+    lang = cfg.maps.lang
+    zones = layers.get("intervention_areas")
+    figures = result.out / "figures"
+    table = None
+    profiles = []
+    if zones is not None and len(zones):
+        keep = [c for c in _ZONE_COLUMNS[lang] if c in zones.columns]
+        table = pd.DataFrame(zones[keep]).rename(columns=_ZONE_COLUMNS[lang])
+        for _, zone in zones.iterrows():
+            zid = str(zone[C.ZONE_ID])
+            profiles.append(ZoneProfile(
+                zone_id=zid, name=str(zone[C.NAME]), figures=zone_figures(zone, lang),
+                bars=_bars(result, zone, lang), members=_members(zone),
+                measures=_measures_table(layers.get("measures"), zone, lang),
+                map_file=f"maps/{zid}.html" if (result.out / "maps" / f"{zid}.html").exists()
+                else None,
+                figure_png=figures / f"{zid}.png", uncertainty=_uncertainty(zone, lang),
+            ))
+    threshold = cfg.disclosure_threshold
+    note = (f"Prikking: tall for ruter og områder med færre enn {threshold} innbyggere vises "
+            "ikke." if lang == "nb" else
+            f"Disclosure control: no figures are shown for cells or areas with fewer than "
+            f"{threshold} residents.")
+    sources = [s for s in (cfg.project.source, cfg.project.licence) if s]
+    overview = result.out / "maps" / "overview.html"
+    synthetic = "syntet" in (cfg.project.source + cfg.project.title).lower()
+    return ReportData(
+        title=cfg.project.title, lang=lang, synthetic=synthetic,
+        overview_map="maps/overview.html" if overview.exists() else None,
+        overview_png=figures / "overview.png", zones_table=table, profiles=profiles,
+        suppression_note=note, method=_METHOD[lang], sources=sources, about=record,
+    )
