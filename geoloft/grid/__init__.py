@@ -13,6 +13,7 @@ from geoloft.grid.codec import (
     points_to_ssbid,
     ssbid_to_corners,
 )
+from geoloft.grid.read import read_grid
 
 __all__ = [
     "CELL_SIZES",
@@ -25,5 +26,6 @@ __all__ = [
     "neighbour_ssbids",
     "parent_ssbid",
     "points_to_ssbid",
+    "read_grid",
     "ssbid_to_corners",
 ]

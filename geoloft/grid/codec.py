@@ -300,7 +300,7 @@ def geostat_to_corners(codes: npt.ArrayLike) -> tuple[IntArray, IntArray, IntArr
     bad = np.flatnonzero(~is_long & ~is_short)
     if bad.size:
         raise SSBIdError(
-            f"{bad.size} value(s) are not GEOSTAT codes (e.g. {text[bad[0]]!r}).",
+            f"{bad.size} value(s) are not GEOSTAT codes (e.g. {str(text[bad[0]])!r}).",
             source="geostat",
             rows=(bad + 1).tolist(),
             n_rows=bad.size,
