@@ -208,3 +208,109 @@ def atomic_path(
         for leftover in (tmp, *tmp.parent.glob(tmp.name + "*")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+# -- Excel workbooks (added for read_indicators; usable by any reader) ---------------------
+
+#: First bytes of .xlsx (zip) and .xls (OLE2 compound document) files.
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def is_workbook(path: Path) -> bool:
+    """Return whether ``path`` is an Excel workbook, by its content or its suffix."""
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    return magic.startswith((XLSX_MAGIC, XLS_MAGIC)) or path.suffix.lower() in {
+        ".xlsx", ".xlsm", ".xls",
+    }  # fmt: skip
+
+
+def read_workbook(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read one sheet of an .xlsx or .xls workbook with every cell as a string.
+
+    Leading empty rows are skipped; the first non-empty row names the columns.
+    Whole numbers stored as floats are written without ``.0`` (ids such as
+    ``1104``); leading zeros Excel dropped cannot be recovered here. Fully
+    empty rows are left out; the index keeps the data row position (0-based,
+    counted from the row below the header).
+    """
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(XLSX_MAGIC):
+        return _read_xlsx(path, sheet)
+    if magic.startswith(XLS_MAGIC):
+        return _read_xls(path, sheet)
+    raise InputError(
+        "the file is not a valid Excel workbook.",
+        source=path,
+        hint="open it in a spreadsheet program and save it as .xlsx or CSV.",
+    )
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _frame_from_rows(rows: list[list[object]], src: Path) -> pd.DataFrame:
+    """Build a string frame; leading empty rows skipped, then the header, then data."""
+    cells = [[_cell_text(v) for v in row] for row in rows]
+    start = next((i for i, row in enumerate(cells) if any(row)), None)
+    if start is None:
+        raise InputError("the sheet is empty.", source=src, hint="choose another sheet= .")
+    header = [h or f"column_{i + 1}" for i, h in enumerate(cells[start])]
+    width = len(header)
+    body = [(row + [""] * width)[:width] for row in cells[start + 1 :]]
+    frame = pd.DataFrame(body, columns=header, dtype=str)
+    # Fully empty rows (formatting left-overs) are not data; row numbers stay as in the sheet.
+    return frame[(frame != "").any(axis=1)]
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, src: Path) -> int:
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int) and 0 <= sheet < len(names):
+        return sheet
+    if isinstance(sheet, str) and sheet in names:
+        return names.index(sheet)
+    raise InputError(
+        f"no sheet {sheet!r}; the workbook has {', '.join(map(repr, names))}.",
+        source=src,
+        hint="pass sheet= as one of these names or a 0-based index.",
+    )
+
+
+def _read_xlsx(src: Path, sheet: str | int | None) -> pd.DataFrame:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(src, read_only=True, data_only=True)
+    except Exception as err:  # zip or XML damage; openpyxl raises many kinds
+        raise InputError(
+            f"cannot read the workbook ({err}).", source=src, hint="save it again as .xlsx or CSV."
+        ) from err
+    try:
+        ws = book.worksheets[_pick_sheet(book.sheetnames, sheet, src)]
+        return _frame_from_rows([list(r) for r in ws.iter_rows(values_only=True)], src)
+    finally:
+        book.close()
+
+
+def _read_xls(src: Path, sheet: str | int | None) -> pd.DataFrame:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(src, on_demand=True)
+    except xlrd.XLRDError as err:
+        raise InputError(
+            f"cannot read the workbook ({err}).", source=src, hint="save it again as .xlsx or CSV."
+        ) from err
+    try:
+        ws = book.sheet_by_index(_pick_sheet(book.sheet_names(), sheet, src))
+        return _frame_from_rows([ws.row_values(i) for i in range(ws.nrows)], src)
+    finally:
+        book.release_resources()

@@ -1,0 +1,209 @@
+"""Measure columns: Norwegian and English names, ids, years, budgets, categories."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoloft._io import parse_numbers
+from geoloft._validate import Problems, check_unique
+from geoloft.columns import (
+    BUDGET,
+    CATEGORY,
+    END_YEAR,
+    MEASURE_ID,
+    NAME,
+    SSB_MISSING_MARKERS,
+    START_YEAR,
+    STATUS,
+)
+from geoloft.errors import SchemaError
+from geoloft.report import StageReport
+
+#: Column spellings (lower case, spaces as ``_``) recognised for each canonical column.
+ALIASES: dict[str, tuple[str, ...]] = {
+    MEASURE_ID: (MEASURE_ID, "tiltak_id", "tiltaksid", "tiltaksnr", "tiltak_nr", "id", "nr"),
+    NAME: (NAME, "navn", "tiltak", "tiltaksnavn", "tittel", "title"),
+    CATEGORY: (CATEGORY, "kategori", "type", "tiltakstype"),
+    STATUS: (STATUS,),
+    START_YEAR: (
+        START_YEAR,
+        "startår",
+        "start_år",
+        "startaar",
+        "start_aar",
+        "start",
+        "fra",
+        "fra_år",
+        "from",
+        "from_year",
+    ),
+    END_YEAR: (
+        END_YEAR,
+        "sluttår",
+        "slutt_år",
+        "sluttaar",
+        "slutt_aar",
+        "slutt",
+        "til",
+        "til_år",
+        "to",
+        "end",
+        "to_year",
+    ),
+    BUDGET: (BUDGET, "budsjett", "kostnad", "kostnader", "cost", "budsjett_nok", "beløp"),
+}
+#: Known categories (any case, Norwegian or English) -> canonical Norwegian value.
+CATEGORIES = {
+    "fysisk": "fysisk",
+    "physical": "fysisk",
+    "sosial": "sosial",
+    "social": "sosial",
+    "kulturell": "kulturell",
+    "cultural": "kulturell",
+}
+_YEAR = re.compile(r"^(?:(\d{4})(?:[-./]\d{1,2}){0,2}|\d{1,2}\.\d{1,2}\.(\d{4}))$")
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).replace("\ufeff", "").strip().casefold())
+
+
+def find(columns: pd.Index, names: tuple[str, ...]) -> str | None:
+    keys = {_key(c): c for c in columns}
+    return next((keys[n] for n in names if n in keys), None)
+
+
+def named(frame: pd.DataFrame, name: str, what: str, source: Path) -> str:
+    hit = name if name in frame.columns else find(frame.columns, (_key(name),))
+    if hit is None:
+        raise SchemaError(
+            f"no {what} column {name!r}; the file has: "
+            f"{', '.join(str(c) for c in frame.columns if c != 'geometry')}.",
+            source=source,
+            hint=f"pass {what}= as one of these columns.",
+        )
+    return str(hit)
+
+
+def rename(
+    frame: gpd.GeoDataFrame, *, id_column: str | None, source: Path, report: StageReport
+) -> gpd.GeoDataFrame:
+    """Rename recognised columns to canonical names; add the absent ones as missing."""
+    mapping: dict[str, str] = {}
+    if id_column is not None:
+        mapping[named(frame, id_column, "id_column", source)] = MEASURE_ID
+    for canonical, names in ALIASES.items():
+        if canonical in mapping.values():
+            continue
+        taken = [*mapping, frame.geometry.name, *report.notes.get("coordinate columns", [])]
+        free = frame.columns.difference(taken)
+        hit = find(free, names)
+        if hit is not None:
+            mapping[hit] = canonical
+    clash = [c for c in frame.columns if c in ALIASES and c not in mapping]
+    frame = frame.rename(columns={c: f"{c}_original" for c in clash}).rename(columns=mapping)
+    report.notes["columns"] = {str(k): v for k, v in mapping.items() if str(k) != v}
+    absent = [c for c in ALIASES if c not in frame.columns]
+    if absent:
+        report.notes["columns not in file"] = absent
+    for col in absent:
+        frame[col] = pd.Series(pd.NA, index=frame.index, dtype="object")
+    return frame
+
+
+def _id_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 12.0 from a GeoPackage float column
+    return str(value).strip()
+
+
+def measure_ids(values: pd.Series, *, source: Path, report: StageReport) -> pd.Series:
+    """Ids as text; missing ones made from the row number (M001, …)."""
+    text = values.map(_id_text)
+    empty = text.eq("").to_numpy()
+    if empty.any():
+        width = max(3, len(str(len(values))))
+        made = [f"M{i + 1:0{width}d}" for i in np.flatnonzero(empty)]
+        text = text.where(~empty, pd.Series(made, index=values.index[empty]))
+        report.notes["generated ids"] = made
+    check_unique(text, source=source, column=MEASURE_ID)
+    return text.astype(str)
+
+
+def parse_values(frame: gpd.GeoDataFrame, *, source: Path, report: StageReport) -> gpd.GeoDataFrame:
+    """Parse years, budget and category; collect every bad value and raise once."""
+    problems = Problems(source=source)
+    rows = frame.index.to_numpy() + 1
+    frame = frame.copy()
+    for col in (START_YEAR, END_YEAR):
+        years, bad = _years(frame[col])
+        if bad.any():
+            problems.add(
+                f"not a year ({_shown(frame[col][bad])}).",
+                column=col,
+                rows=rows[bad].tolist(),
+                hint="write years as 2024.",
+            )
+        frame[col] = years
+    late = (frame[START_YEAR] > frame[END_YEAR]).fillna(False).to_numpy(dtype=bool)
+    if late.any():
+        problems.add(
+            "the start year is after the end year.",
+            column=START_YEAR,
+            rows=rows[late].tolist(),
+            hint="swap or correct the years.",
+        )
+    budget = _text(frame[BUDGET]).str.replace(
+        r"(?i)^(nok|kr\.?)\s*|\s*(nok|kr\.?|,-|\.-)$", "", regex=True
+    )
+    parsed = parse_numbers(budget)
+    bad = np.zeros(len(frame), dtype=bool)
+    bad[parsed.bad_rows] = True
+    bad |= (parsed.values < 0).to_numpy()
+    if bad.any():
+        problems.add(
+            f"not an amount in NOK ({_shown(frame[BUDGET][bad])}).",
+            column=BUDGET,
+            rows=rows[bad].tolist(),
+            hint="write amounts as 1 500 000.",
+        )
+    problems.raise_if_any()
+    frame[BUDGET] = parsed.values.to_numpy()
+    category = _text(frame[CATEGORY])
+    known = category.str.casefold().map(CATEGORIES)
+    unknown = sorted(set(category[known.isna() & category.ne("")]))
+    if unknown:
+        report.notes["other categories"] = unknown
+    frame[CATEGORY] = known.fillna(category).replace("", pd.NA)
+    for col in (MEASURE_ID, NAME, STATUS):
+        frame[col] = _text(frame[col]).replace("", pd.NA)
+    return frame
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().fillna("").astype(str)
+
+
+def _shown(values: pd.Series) -> str:
+    return ", ".join(repr(v) for v in pd.unique(values.astype(str))[:5])
+
+
+def _years(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Return years as Int64 and a mask of values that are not years."""
+    text = _text(values)
+    missing = text.isin(SSB_MISSING_MARKERS | {""}).to_numpy()
+    parts = text.str.extract(_YEAR)
+    year = pd.to_numeric(parts[0].fillna(parts[1]), errors="coerce")
+    numeric = pd.to_numeric(text, errors="coerce")  # 2024.0 from GeoPackage floats
+    whole = numeric.where(numeric.mod(1).eq(0))
+    year = year.fillna(whole)
+    plausible = year.between(1800, 2200)
+    bad = ~missing & ~plausible.to_numpy()
+    return year.where(plausible).astype("Int64"), bad

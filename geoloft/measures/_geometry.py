@@ -1,0 +1,169 @@
+"""Measure geometry: coordinates from tables, vector files, the Norway extent check."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from geoloft._io import parse_numbers, read_text_table
+from geoloft.columns import MEASURE_ID
+from geoloft.errors import CRSError, InputError, SchemaError
+from geoloft.measures._columns import find, named
+from geoloft.report import StageReport
+
+LON_NAMES = ("lon", "lng", "long", "longitude", "lengdegrad")
+LAT_NAMES = ("lat", "latitude", "breddegrad")
+X_NAMES = ("x", "ost", "øst", "east", "easting", "utm_ost", "utm_øst")
+Y_NAMES = ("y", "nord", "north", "northing", "utm_nord")
+#: Plausible extent of Norway with Svalbard and Jan Mayen, lon/lat degrees.
+NORWAY_LONLAT = (-10.0, 57.0, 35.0, 82.0)
+
+
+def from_table(
+    src: Path, *, crs: str | None, x: str | None, y: str | None, report: StageReport
+) -> gpd.GeoDataFrame:
+    table = read_text_table(src)
+    table.columns = [str(c).replace("\ufeff", "").strip() for c in table.columns]
+    if len(table) == 0:
+        raise InputError(
+            "the file has a header but no rows.", source=src, hint="add the measures, one per row."
+        )
+    if x is not None or y is not None:
+        xcol, ycol = named(table, x or "x", "x", src), named(table, y or "y", "y", src)
+    elif (lon := find(table.columns, LON_NAMES)) and (lat := find(table.columns, LAT_NAMES)):
+        xcol, ycol, crs = lon, lat, crs or "EPSG:4326"
+    else:
+        xcol, ycol = find(table.columns, X_NAMES), find(table.columns, Y_NAMES)
+    if xcol is None or ycol is None:
+        raise SchemaError(
+            f"found no coordinate columns; the file has: {', '.join(table.columns)}.",
+            source=src,
+            hint="add lon/lat (or x/y with crs=) columns, or name them with x= and y=.",
+        )
+    xs, ys = parse_numbers(table[xcol]).values, parse_numbers(table[ycol]).values
+    if crs is None:
+        degrees = xs.abs().le(180).all() and ys.abs().le(90).all()
+        raise CRSError(
+            f"coordinate columns '{xcol}'/'{ycol}' need a CRS.",
+            source=src,
+            column=xcol,
+            hint="pass crs=, e.g. 'EPSG:25833' (UTM 33, SSB's grid) or 'EPSG:25832'"
+            + ("; the values look like degrees: 'EPSG:4326'." if degrees else "."),
+        )
+    has_xy = (xs.notna() & ys.notna()).to_numpy()
+    points = np.full(len(table), None, dtype=object)
+    points[has_xy] = shapely.points(xs[has_xy].to_numpy(), ys[has_xy].to_numpy())
+    report.notes["coordinate columns"] = [xcol, ycol]
+    report.notes["crs"] = crs
+    # The coordinate columns stay until the columns are named (errors list them).
+    return gpd.GeoDataFrame(table, geometry=points, crs=_crs(crs, src))
+
+
+def _crs(crs: str, source: Path) -> pyproj.CRS:
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as err:
+        raise CRSError(
+            f"unknown CRS {crs!r}.", source=source, hint="use an EPSG code such as 'EPSG:25833'."
+        ) from err
+
+
+def from_vector(
+    src: Path, *, crs: str | None, layer: str | None, report: StageReport
+) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(src)[:, 0]]
+    except pyogrio.errors.DataSourceError as err:
+        raise InputError(
+            "unknown or unreadable format.",
+            source=src,
+            hint="use CSV, GeoJSON, GPKG, Shapefile or FlatGeobuf.",
+        ) from err
+    if (layer is None and len(layers) > 1) or (layer is not None and layer not in layers):
+        raise InputError(
+            f"{'no layer ' + repr(layer) if layer else 'several layers'}; "
+            f"the file has: {', '.join(layers)}.",
+            source=src,
+            hint="pass layer= as one of these.",
+        )
+    frame = gpd.read_file(src, layer=layer or layers[0])
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(
+            "the layer has no geometry.",
+            source=src,
+            hint="save tables of measures as CSV with lon/lat or x/y columns.",
+        )
+    if crs is not None:
+        if frame.crs is not None and frame.crs != _crs(crs, src):
+            report.notes["crs overridden"] = frame.crs.to_string()
+        frame = frame.set_crs(_crs(crs, src), allow_override=True)
+    elif frame.crs is None:
+        raise CRSError("the file has no CRS.", source=src, hint="pass crs=, e.g. 'EPSG:25833'.")
+    report.notes["crs"] = frame.crs.to_string()
+    geoms = frame.geometry.array
+    frame = frame.set_geometry(shapely.force_2d(np.asarray(geoms)), crs=frame.crs)
+    invalid = ~frame.geometry.is_valid & frame.geometry.notna() & ~frame.geometry.is_empty
+    if invalid.any():
+        report.notes["repaired geometries (rows)"] = (np.flatnonzero(invalid) + 1).tolist()
+        frame.loc[invalid, frame.geometry.name] = shapely.make_valid(frame.geometry[invalid].array)
+    return frame
+
+
+def drop_without_geometry(
+    frame: gpd.GeoDataFrame, *, source: Path, report: StageReport
+) -> gpd.GeoDataFrame:
+    missing = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    if not missing.any():
+        return frame
+    ids = frame.loc[missing, MEASURE_ID].tolist()
+    report.drop("no coordinates", len(ids))
+    report.notes["no coordinates"] = ids
+    shown = ", ".join(ids[:20]) + (", …" if len(ids) > 20 else "")
+    warnings.warn(
+        f"{source}: {len(ids)} measure{'s' if len(ids) > 1 else ''} without coordinates "
+        f"dropped (ids {shown}); add their coordinates to map them. See attrs['report'].",
+        UserWarning,
+        stacklevel=3,
+    )
+    return frame[~missing]
+
+
+def check_extent(frame: gpd.GeoDataFrame, *, source: Path) -> None:
+    """Raise naming the rows whose geometry lies outside Norway; say why it may be."""
+    outside = _outside_norway(frame.geometry)
+    if not outside.any():
+        return
+    rows = (frame.index[outside] + 1).tolist()
+    ids = frame.loc[outside, MEASURE_ID].tolist()
+    geoms = frame.geometry[outside]
+    swapped = gpd.GeoSeries(shapely.transform(geoms.array, lambda c: c[:, ::-1]), crs=frame.crs)
+    xmax = float(np.nanmax(np.abs(geoms.bounds.to_numpy())))
+    if not _outside_norway(swapped).any():
+        why = "x and y (lon and lat) look swapped; swap the columns"
+    elif frame.crs.is_geographic and xmax > 180:
+        why = "the values look projected (metres), not degrees; pass the crs=, e.g. 'EPSG:25833'"
+    elif frame.crs.is_projected and xmax <= 180:
+        why = "the values look like degrees; pass crs='EPSG:4326'"
+    else:
+        why = f"check that the CRS ({frame.crs.to_string()}) is the one the coordinates are in"
+    raise CRSError(
+        f"coordinates outside Norway (ids {', '.join(ids[:5])}).",
+        source=source,
+        rows=rows,
+        hint=f"{why}.",
+    )
+
+
+def _outside_norway(geoms: gpd.GeoSeries) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        box = geoms.to_crs("EPSG:4326").bounds.to_numpy()
+    lon0, lat0, lon1, lat1 = NORWAY_LONLAT
+    inside = (box[:, 0] >= lon0) & (box[:, 2] <= lon1) & (box[:, 1] >= lat0) & (box[:, 3] <= lat1)
+    return ~inside
