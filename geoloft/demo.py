@@ -13,7 +13,7 @@ __all__ = ["demo_data_dir", "demo_project_text", "write_demo_project"]
 #: Demo files, relative to the data folder.
 DEMO_FILES = {
     "boundaries": "boundaries/demoby_delbydeler.geojson",
-    "grid": "grid/demoby_ru250m.csv",
+    "grid": "grid/demoby_ru250m_syntetisk.csv",
     "indicators": "indicators/demoby_levekar_delbydel.csv",
     "catalogue": "indicators/catalogue.toml",
     "measures": "measures/demoby_tiltak.csv",

@@ -22,7 +22,7 @@ def info(
 
     Example:
 
-        geoloft info data/grid/demoby_ru250m.csv
+        geoloft info data/grid/demoby_ru250m_syntetisk.csv
     """
     from geoloft.info import KINDS, describe_file
 
