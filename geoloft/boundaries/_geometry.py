@@ -1,0 +1,185 @@
+"""CRS checks, reprojection and geometry repair for boundary polygons (vectorised)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as PyprojCRSError
+
+from geoloft.columns import WORKING_CRS
+from geoloft.errors import CRSError
+
+_POLYGON = shapely.GeometryType.POLYGON
+_MULTIPOLYGON = shapely.GeometryType.MULTIPOLYGON
+_COLLECTION = shapely.GeometryType.GEOMETRYCOLLECTION
+#: Degrees of slack around a CRS's area of use: national data sets in one UTM
+#: zone (all Norway in EPSG:25833) reach far beyond the zone's nominal 6 degrees.
+_AREA_OF_USE_MARGIN = 15.0
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(source: CRS, target: CRS) -> Transformer:
+    """Return a cached lon/lat-ordered transformer (building one takes milliseconds)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+class GeometryRepairWarning(UserWarning):
+    """Invalid boundary geometries were repaired with ``make_valid``."""
+
+
+class EmptyGeometryWarning(UserWarning):
+    """Features with empty or missing geometry (or no area after repair) were dropped."""
+
+
+def parse_crs(crs: str | int, *, source: str) -> CRS:
+    """Return ``crs`` as a pyproj CRS, or raise :class:`CRSError` naming the argument."""
+    try:
+        return CRS.from_user_input(crs)
+    except PyprojCRSError as err:
+        raise CRSError(
+            f"crs={crs!r} is not a CRS pyproj knows ({err}).",
+            source=source,
+            hint="pass an EPSG code such as 'EPSG:25833' or 'EPSG:4326'.",
+        ) from err
+
+
+def two_dimensional(crs: CRS) -> CRS:
+    """Return the 2D form of ``crs`` (EPSG:4979, 3D WGS 84, becomes EPSG:4326)."""
+    if crs.to_epsg() == 4979:
+        return CRS.from_epsg(4326)
+    return crs.to_2d() if len(crs.axis_info) > 2 else crs
+
+
+def _bounds_text(bounds: np.ndarray) -> str:
+    minx, miny, maxx, maxy = bounds
+    return f"x {minx:.6g} to {maxx:.6g}, y {miny:.6g} to {maxy:.6g}"
+
+
+def _looks_like_degrees(bounds: np.ndarray) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return bool(minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90)
+
+
+def _outside_area_of_use(bounds: np.ndarray, crs: CRS) -> bool:
+    """Whether ``bounds`` (in ``crs``) lie off the CRS's area of use, or do not transform."""
+    to_lonlat = _transformer(crs, CRS.from_epsg(4326))
+    lonlat = np.asarray(to_lonlat.transform_bounds(*bounds, errcheck=False))
+    if not np.isfinite(lonlat).all():
+        return True
+    area = crs.area_of_use
+    if area is None:
+        return False
+    m = _AREA_OF_USE_MARGIN
+    return bool(
+        lonlat[2] < area.west - m
+        or lonlat[0] > area.east + m
+        or lonlat[3] < area.south - m
+        or lonlat[1] > area.north + m
+    )
+
+
+def check_crs_fits(bounds: np.ndarray, crs: CRS, *, source: str) -> None:
+    """Raise :class:`CRSError` when coordinates in ``bounds`` cannot be in ``crs``.
+
+    Degree values declared as a projected CRS, metre values declared as a
+    geographic CRS and coordinates far off the CRS's area of use are caught;
+    a wrong UTM zone is not (its numbers look like any other zone's).
+    """
+    if not np.isfinite(bounds).all():
+        return
+    name = f"{crs.to_string()} ({crs.name})"
+    if crs.is_geographic:
+        if _looks_like_degrees(bounds):
+            return
+        raise CRSError(
+            f"the coordinates ({_bounds_text(bounds)}) do not fit the declared CRS {name}: "
+            "they are not longitude/latitude degrees but look like projected metres.",
+            source=source,
+            hint="pass the file's real CRS as crs=, e.g. crs='EPSG:25833' for UTM 33N "
+            "(SSB's grid) or 'EPSG:25832' for UTM 32N.",
+        )
+    if _looks_like_degrees(bounds):
+        raise CRSError(
+            f"the coordinates ({_bounds_text(bounds)}) do not fit the declared CRS {name}: "
+            "they look like longitude/latitude degrees, not projected metres.",
+            source=source,
+            hint="pass crs='EPSG:4326' if they are WGS 84 longitude/latitude.",
+        )
+    if _outside_area_of_use(bounds, crs):
+        raise CRSError(
+            f"the coordinates ({_bounds_text(bounds)}) lie far outside the area of use "
+            f"of the declared CRS {name}.",
+            source=source,
+            hint="pass the file's real CRS as crs=.",
+        )
+
+
+def to_working_crs(geometries: np.ndarray, crs: CRS, *, source: str) -> np.ndarray:
+    """Return 2D ``geometries`` transformed from ``crs`` to EPSG:25833 (one pass)."""
+    flat = shapely.force_2d(geometries)
+    target = CRS.from_user_input(WORKING_CRS)
+    if crs == target:
+        return flat
+    transformer = _transformer(crs, target)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    out = shapely.transform(flat, project)
+    bad = ~np.isfinite(shapely.bounds(out)).all(axis=1) & ~shapely.is_empty(out)
+    if bad.any():
+        raise CRSError(
+            f"{int(bad.sum())} geometries do not transform from {crs.to_string()} "
+            f"to {WORKING_CRS} (coordinates off the CRS's domain).",
+            source=source,
+            hint="check the declared CRS, or pass the right one as crs=.",
+        )
+    return out
+
+
+def polygonal_parts(geometries: np.ndarray) -> np.ndarray:
+    """Keep only the polygons of each geometry (of ``make_valid`` output).
+
+    Polygons and MultiPolygons pass unchanged; from collections the polygon
+    parts are kept (one part: a Polygon, several: a MultiPolygon); anything
+    with no polygon part becomes an empty Polygon.
+
+    Examples
+    --------
+    >>> mixed = shapely.GeometryCollection([shapely.box(0, 0, 1, 1),
+    ...                                     shapely.LineString([(1, 1), (2, 2)])])
+    >>> polygonal_parts(np.array([mixed, shapely.Point(0, 0)])).tolist()
+    [<POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))>, <POLYGON EMPTY>]
+    """
+    types = shapely.get_type_id(geometries)
+    out = np.array(geometries, dtype=object, copy=True)
+    out[(types != _POLYGON) & (types != _MULTIPOLYGON)] = shapely.Polygon()
+    mixed = np.flatnonzero(types == _COLLECTION)
+    if not len(mixed):
+        return out
+    parts, owner = shapely.get_parts(geometries[mixed], return_index=True)
+    parts, inner = shapely.get_parts(parts, return_index=True)  # MultiPolygon -> Polygons
+    owner = owner[inner]
+    keep = shapely.get_type_id(parts) == _POLYGON
+    parts, owner = parts[keep], mixed[owner[keep]]
+    counts = np.bincount(owner, minlength=len(out))
+    single = counts[owner] == 1
+    out[owner[single]] = parts[single]
+    if (~single).any():
+        shapely.multipolygons(parts[~single], indices=owner[~single], out=out)
+    return out
+
+
+def repair(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return geometries with invalid ones made valid (polygonal parts only), and a mask.
+
+    Only the invalid geometries go through :func:`shapely.make_valid`.
+    """
+    invalid = ~shapely.is_valid(geometries) & ~shapely.is_empty(geometries)
+    out = np.array(geometries, dtype=object, copy=True)
+    if invalid.any():
+        out[invalid] = polygonal_parts(shapely.make_valid(geometries[invalid]))
+    return out, invalid

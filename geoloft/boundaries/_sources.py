@@ -1,0 +1,205 @@
+"""Read a boundary source (any OGR format, or TopoJSON) into attributes and geometries.
+
+Layer choice, Shapefile encoding (``.cpg``, else UTF-8 when the bytes are UTF-8,
+else Latin-1) and format errors live here; CRS and geometry checks come later.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+
+from geoloft.boundaries._topojson import is_topojson, read_topojson
+from geoloft.errors import EncodingError, GeometryError, InputError
+
+#: Formats that hold one layer: read without listing layers first.
+_SINGLE_LAYER = frozenset({".geojson", ".json", ".geojsonl", ".geojsons", ".fgb", ".shp"})
+_DRIVERS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".geojsonl": "GeoJSONSeq",
+    ".geojsons": "GeoJSONSeq",
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".gml": "GML",
+}
+_FORMATS = "GeoJSON, TopoJSON, GeoPackage, Shapefile, GML, FlatGeobuf or another OGR format"
+
+
+@dataclass
+class RawSource:
+    """Attributes, geometries and metadata of one layer, before any checks."""
+
+    attributes: pd.DataFrame
+    geometries: np.ndarray
+    crs: CRS | None
+    driver: str
+    layer: str
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def crs_fixed_by_spec(self) -> bool:
+        """Whether the format fixes the CRS (GeoJSON RFC 7946; TopoJSON in practice)."""
+        return self.driver in {"GeoJSON", "GeoJSONSeq", "TopoJSON"}
+
+
+def _polygon_layer(layers: np.ndarray, layer: str | None, path: Path) -> str:
+    """Return the layer to read: the named one, the only one, or the only polygon layer."""
+    names = [str(n) for n in layers[:, 0]]
+    listing = ", ".join(f"{n} ({t or 'no geometry'})" for n, t in layers)
+    if layer is not None:
+        if layer not in names:
+            raise InputError(
+                f"no layer '{layer}'; the file has: {listing}.",
+                source=path,
+                hint="pass layer= one of the layers listed.",
+            )
+        return layer
+    if len(names) == 1:
+        return names[0]
+    polygonal = [str(n) for n, t in layers if t and "polygon" in str(t).lower()]
+    if len(polygonal) == 1:
+        return polygonal[0]
+    raise InputError(
+        f"the file has {len(names)} layers and "
+        f"{len(polygonal) or 'none'} of them {'are' if polygonal else 'is'} "
+        f"polygon layers: {listing}.",
+        source=path,
+        hint="pass layer= naming the layer to read.",
+    )
+
+
+def _dbf_encoding(dbf: Path) -> str:
+    """Return ``"UTF-8"`` when the records of a ``.dbf`` decode as UTF-8, else Latin-1."""
+    raw = dbf.read_bytes()
+    header_size = struct.unpack("<H", raw[8:10])[0] if len(raw) >= 10 else len(raw)
+    try:
+        raw[header_size:].decode("utf-8")
+    except UnicodeDecodeError:
+        return "ISO-8859-1"
+    return "UTF-8"
+
+
+def _shapefile_encoding(path: Path) -> tuple[str | None, str]:
+    """Return the encoding to force (None: let GDAL use the ``.cpg``) and a note."""
+    if path.suffix.lower() != ".shp":
+        return None, ""
+    siblings = {
+        suffix.lower(): path.with_suffix(suffix)
+        for suffix in (".cpg", ".CPG", ".dbf", ".DBF")
+        if path.with_suffix(suffix).is_file()
+    }
+    if ".cpg" in siblings:
+        return None, f"from {siblings['.cpg'].name}"
+    if ".dbf" not in siblings:
+        return None, ""
+    encoding = _dbf_encoding(siblings[".dbf"])
+    return encoding, f"{encoding} (no .cpg file; detected from the .dbf bytes)"
+
+
+def _list_layers(path: Path, options: dict[str, str]) -> np.ndarray:
+    """Return ``[[name, geometry type], ...]`` of the layers, honouring open options.
+
+    pyogrio's ``list_layers`` takes no open options, and GDAL's GML driver would
+    write a ``.gfs`` file next to the input; GML layers are listed one by one.
+    """
+    if not options:
+        return pyogrio.list_layers(path)
+    layers = []
+    while True:
+        try:
+            info = pyogrio.read_info(path, layer=len(layers), **options)
+        except DataLayerError:
+            break
+        layers.append([info["layer_name"], info["geometry_type"]])
+    return np.array(layers, dtype=object).reshape(-1, 2)
+
+
+def _open_error(path: Path, err: Exception) -> InputError:
+    return InputError(
+        f"cannot open the file as vector data ({err}).",
+        source=path,
+        hint=f"give a boundary file in {_FORMATS}; check that the file is complete.",
+    )
+
+
+def _choose_layer(path: Path, layer: str | None, options: dict[str, str]) -> str | None:
+    """Return the layer to read; None for single-layer formats read without a name."""
+    if layer is None and path.suffix.lower() in _SINGLE_LAYER:
+        return None  # listing layers would parse a GeoJSON file once more
+    try:
+        layers = _list_layers(path, options)
+    except DataSourceError as err:
+        raise _open_error(path, err) from err
+    if not len(layers):
+        raise InputError(
+            "the file holds no layers.",
+            source=path,
+            hint="export the boundaries again; the file is empty.",
+        )
+    return _polygon_layer(layers, layer, path)
+
+
+def _read_frame(
+    path: Path, layer: str | None, encoding: str | None, options: dict[str, str]
+) -> gpd.GeoDataFrame:
+    try:
+        frame = pyogrio.read_dataframe(
+            path, layer=layer, encoding=encoding, force_2d=True, **options
+        )
+    except UnicodeDecodeError as err:
+        raise EncodingError(
+            f"cannot decode the attribute text ({err}).",
+            source=path,
+            hint="add a .cpg file naming the encoding, e.g. UTF-8.",
+        ) from err
+    except DataLayerError as err:
+        raise InputError(
+            f"cannot read layer '{layer}' ({err}).",
+            source=path,
+            hint="check that the file is complete; re-export it.",
+        ) from err
+    except DataSourceError as err:
+        raise _open_error(path, err) from err
+    if frame.shape[1] == 0 or "geometry" not in frame.columns:
+        raise GeometryError(
+            f"layer '{layer or path.stem}' has no geometry column.",
+            source=path,
+            hint="give a file with polygons; tables go to read_indicators, "
+            "point tables with coordinates to read_measures.",
+        )
+    return frame
+
+
+def _read_ogr(path: Path, layer: str | None) -> RawSource:
+    options = {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
+    chosen = _choose_layer(path, layer, options)
+    encoding, encoding_note = _shapefile_encoding(path)
+    frame = _read_frame(path, chosen, encoding, options)
+    driver = _DRIVERS.get(path.suffix.lower(), "OGR")
+    name = chosen if chosen is not None else path.stem
+    notes: dict[str, Any] = {"driver": driver, "layer": name}
+    if encoding_note:
+        notes["encoding"] = encoding_note
+    attributes = pd.DataFrame(frame.drop(columns="geometry")).reset_index(drop=True)
+    geometries = np.asarray(frame.geometry.values, dtype=object)
+    return RawSource(attributes, geometries, frame.crs, driver, name, notes)
+
+
+def read_source(path: Path, layer: str | None) -> RawSource:
+    """Read one layer of ``path`` (TopoJSON with geoloft's reader, the rest with pyogrio)."""
+    if is_topojson(path):
+        topo = read_topojson(path, layer=layer)
+        notes = {"driver": "TopoJSON", "layer": topo.layer, **topo.notes}
+        return RawSource(topo.attributes, topo.geometries, None, "TopoJSON", topo.layer, notes)
+    return _read_ogr(path, layer)
