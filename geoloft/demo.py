@@ -52,6 +52,8 @@ def demo_project_text(data: str = "data") -> str:
 # Run it with:  geoloft run project.toml --out output
 # Every key is optional except inputs.boundaries.path; the defaults are shown.
 
+disclosure_threshold = 10      # no statistic for a cell or area under this population
+
 [project]
 name = "demoby"
 title = "Levekår og innsatsområder i Demoby (SYNTETISKE DATA)"
@@ -91,8 +93,6 @@ min_pop = 5000                 # grow or drop intervention areas under this popu
 within_parent = true           # never cross a bydel boundary
 lock_in = []                   # ids always included
 lock_out = []                  # ids never included
-
-disclosure_threshold = 10      # no statistic for a cell or area under this population
 
 [maps]
 basemap = "topograatone"       # topograatone, topo, osm or none
