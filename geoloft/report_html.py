@@ -56,7 +56,7 @@ def esc(value: object) -> str:
 
 
 def fmt_number(value: object, decimals: int = 0, lang: str = "nb") -> str:
-    """Format a number the Norwegian way (``1 234,5``) or the English way.
+    r"""Format a number the Norwegian way (``1 234,5``) or the English way.
 
     Missing values print as an en dash.
 
@@ -122,27 +122,56 @@ class ReportData:
 
 
 _TEXT = {
-    "nb": {"zones": "Innsatsområder", "profiles": "Områdeprofiler", "about": "Om rapporten",
-           "method": "Metode", "sources": "Kilder", "members": "Består av",
-           "measures": "Tiltak i området", "no_measures": "Ingen registrerte tiltak.",
-           "indicators": "Indikatorer mot byens snitt", "area": "området",
-           "city": "byens snitt", "map": "Kart", "embed": "Slik bygger du inn kartet",
-           "synthetic": "SYNTETISKE DATA: tallene og stedene i denne rapporten er laget "
-                        "for demonstrasjon og beskriver ingen virkelige personer eller steder.",
-           "overview": "Oversiktskart", "stages": "Rader inn og ut per trinn",
-           "stage": "Trinn", "in": "Inn", "out": "Ut", "dropped": "Forkastet (årsak)",
-           "versions": "Versjoner", "inputs": "Inndata (SHA-256)"},
-    "en": {"zones": "Intervention areas", "profiles": "Area profiles",
-           "about": "About this report", "method": "Method", "sources": "Sources",
-           "members": "Made up of", "measures": "Measures in the area",
-           "no_measures": "No measures recorded.", "indicators":
-           "Indicators against the city average", "area": "area", "city": "city average",
-           "map": "Map", "embed": "How to embed the map",
-           "synthetic": "SYNTHETIC DATA: the figures and places in this report are made up "
-                        "for demonstration and describe no real people or places.",
-           "overview": "Overview map", "stages": "Rows in and out per stage",
-           "stage": "Stage", "in": "In", "out": "Out", "dropped": "Dropped (reason)",
-           "versions": "Versions", "inputs": "Inputs (SHA-256)"},
+    "nb": {
+        "zones": "Innsatsområder",
+        "profiles": "Områdeprofiler",
+        "about": "Om rapporten",
+        "method": "Metode",
+        "sources": "Kilder",
+        "members": "Består av",
+        "measures": "Tiltak i området",
+        "no_measures": "Ingen registrerte tiltak.",
+        "indicators": "Indikatorer mot byens snitt",
+        "area": "området",
+        "city": "byens snitt",
+        "map": "Kart",
+        "embed": "Slik bygger du inn kartet",
+        "synthetic": "SYNTETISKE DATA: tallene og stedene i denne rapporten er laget "
+        "for demonstrasjon og beskriver ingen virkelige personer eller steder.",
+        "overview": "Oversiktskart",
+        "stages": "Rader inn og ut per trinn",
+        "stage": "Trinn",
+        "in": "Inn",
+        "out": "Ut",
+        "dropped": "Forkastet (årsak)",
+        "versions": "Versjoner",
+        "inputs": "Inndata (SHA-256)",
+    },
+    "en": {
+        "zones": "Intervention areas",
+        "profiles": "Area profiles",
+        "about": "About this report",
+        "method": "Method",
+        "sources": "Sources",
+        "members": "Made up of",
+        "measures": "Measures in the area",
+        "no_measures": "No measures recorded.",
+        "indicators": "Indicators against the city average",
+        "area": "area",
+        "city": "city average",
+        "map": "Map",
+        "embed": "How to embed the map",
+        "synthetic": "SYNTHETIC DATA: the figures and places in this report are made up "
+        "for demonstration and describe no real people or places.",
+        "overview": "Overview map",
+        "stages": "Rows in and out per stage",
+        "stage": "Stage",
+        "in": "In",
+        "out": "Out",
+        "dropped": "Dropped (reason)",
+        "versions": "Versions",
+        "inputs": "Inputs (SHA-256)",
+    },
 }
 
 
@@ -156,15 +185,18 @@ def _img(path: Path | None, alt: str) -> str:
 def _iframe(src: str | None, title: str) -> str:
     if not src:
         return ""
-    frame = (f'<iframe src="{esc(src)}" title="{esc(title)}" loading="lazy" '
-             f'sandbox="allow-scripts allow-popups"></iframe>')
+    frame = (
+        f'<iframe src="{esc(src)}" title="{esc(title)}" loading="lazy" '
+        f'sandbox="allow-scripts allow-popups"></iframe>'
+    )
     return f'<div class="screen-only">{frame}</div>'
 
 
 def _table(frame: pd.DataFrame, caption: str, lang: str) -> str:
     head = "".join(
         f'<th scope="col" class="{"num" if pd.api.types.is_numeric_dtype(frame[c]) else ""}">'
-        f"{esc(c)}</th>" for c in frame.columns
+        f"{esc(c)}</th>"
+        for c in frame.columns
     )
     rows = []
     for record in frame.itertuples(index=False):
@@ -176,8 +208,10 @@ def _table(frame: pd.DataFrame, caption: str, lang: str) -> str:
             else:
                 cells.append(f"<td>{esc(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _bars_svg(bars: Sequence[IndicatorBar], lang: str) -> str:
@@ -187,35 +221,49 @@ def _bars_svg(bars: Sequence[IndicatorBar], lang: str) -> str:
     top = max(finite, default=1.0) or 1.0
     row_h, label_w, width = 34, 210, 640
     scale = (width - label_w - 70) / top
-    parts = [f'<svg role="img" aria-label="{esc(t["indicators"])}" width="100%" '
-             f'viewBox="0 0 {width} {row_h * len(bars) + 24}" '
-             f'xmlns="http://www.w3.org/2000/svg" font-size="12">']
+    parts = [
+        f'<svg role="img" aria-label="{esc(t["indicators"])}" width="100%" '
+        f'viewBox="0 0 {width} {row_h * len(bars) + 24}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
+    ]
     for i, bar in enumerate(bars):
         y = i * row_h + 4
         parts.append(f'<text x="0" y="{y + 14}">{esc(bar.label)}</text>')
-        for offset, value, colour, who in ((0, bar.value, "#3b528b", t["area"]),
-                                            (14, bar.reference, "#a6bddb", t["city"])):
+        for offset, value, colour, who in (
+            (0, bar.value, "#3b528b", t["area"]),
+            (14, bar.reference, "#a6bddb", t["city"]),
+        ):
             w = value * scale if math.isfinite(value) else 0
-            parts.append(f'<rect x="{label_w}" y="{y + offset}" width="{w:.1f}" height="12" '
-                         f'fill="{colour}"><title>{esc(who)}: '
-                         f'{fmt_number(value, 1, lang)} {esc(bar.unit)}</title></rect>')
-            parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + offset + 10}">'
-                         f"{fmt_number(value, 1, lang)}</text>")
-    parts.append(f'<text x="{label_w}" y="{row_h * len(bars) + 18}" fill="#555">'
-                 f'■ {esc(t["area"])}  □ {esc(t["city"])}</text></svg>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + offset}" width="{w:.1f}" height="12" '
+                f'fill="{colour}"><title>{esc(who)}: '
+                f"{fmt_number(value, 1, lang)} {esc(bar.unit)}</title></rect>"
+            )
+            parts.append(
+                f'<text x="{label_w + w + 4:.1f}" y="{y + offset + 10}">'
+                f"{fmt_number(value, 1, lang)}</text>"
+            )
+    parts.append(
+        f'<text x="{label_w}" y="{row_h * len(bars) + 18}" fill="#555">'
+        f"■ {esc(t['area'])}  □ {esc(t['city'])}</text></svg>"
+    )
     return "".join(parts)
 
 
 def _profile(p: ZoneProfile, lang: str) -> str:
     t = _TEXT[lang]
-    facts = "".join(f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                    for k, v in p.figures.items())
-    parts = [f'<section class="profile" id="zone-{esc(p.zone_id)}">',
-             f"<h3>{esc(p.zone_id)} {esc(p.name)}</h3>",
-             f"<table><caption>{esc(p.name)}</caption><tbody>{facts}</tbody></table>"]
+    facts = "".join(
+        f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in p.figures.items()
+    )
+    parts = [
+        f'<section class="profile" id="zone-{esc(p.zone_id)}">',
+        f"<h3>{esc(p.zone_id)} {esc(p.name)}</h3>",
+        f"<table><caption>{esc(p.name)}</caption><tbody>{facts}</tbody></table>",
+    ]
     if p.members:
-        parts.append(f"<p><strong>{esc(t['members'])}:</strong> "
-                     f"{esc(', '.join(map(str, p.members)))}</p>")
+        parts.append(
+            f"<p><strong>{esc(t['members'])}:</strong> {esc(', '.join(map(str, p.members)))}</p>"
+        )
     if p.uncertainty:
         parts.append(f"<p>{esc(p.uncertainty)}</p>")
     parts.append(_img(p.figure_png, f"{t['map']}: {p.name}"))
@@ -233,23 +281,32 @@ def _profile(p: ZoneProfile, lang: str) -> str:
 
 def _about(about: Mapping[str, Any], lang: str) -> str:
     t = _TEXT[lang]
-    stages = pd.DataFrame([
-        {t["stage"]: s.get("stage", ""), t["in"]: s.get("rows_in", 0),
-         t["out"]: s.get("rows_out", 0),
-         t["dropped"]: "; ".join(f"{n} {why}" for why, n in s.get("dropped", {}).items())}
-        for s in about.get("stages", [])
-    ])
+    stages = pd.DataFrame(
+        [
+            {
+                t["stage"]: s.get("stage", ""),
+                t["in"]: s.get("rows_in", 0),
+                t["out"]: s.get("rows_out", 0),
+                t["dropped"]: "; ".join(f"{n} {why}" for why, n in s.get("dropped", {}).items()),
+            }
+            for s in about.get("stages", [])
+        ]
+    )
     parts = []
     if len(stages):
         parts.append(_table(stages, t["stages"], lang))
     versions = about.get("versions", {})
     if versions:
-        parts.append(f"<p><strong>{esc(t['versions'])}:</strong> "
-                     + esc(", ".join(f"{k} {v}" for k, v in versions.items())) + "</p>")
+        parts.append(
+            f"<p><strong>{esc(t['versions'])}:</strong> "
+            + esc(", ".join(f"{k} {v}" for k, v in versions.items()))
+            + "</p>"
+        )
     inputs = about.get("inputs", {})
     if inputs:
-        items = "".join(f"<li><code>{esc(k)}</code> {esc(v['sha256'][:16])}…</li>"
-                        for k, v in inputs.items())
+        items = "".join(
+            f"<li><code>{esc(k)}</code> {esc(v['sha256'][:16])}…</li>" for k, v in inputs.items()
+        )
         parts.append(f"<p><strong>{esc(t['inputs'])}:</strong></p><ul>{items}</ul>")
     return "\n".join(parts)
 
@@ -274,20 +331,26 @@ def render_report(data: ReportData) -> str:
     True
     """
     t = _TEXT[data.lang]
-    parts = [f'<!DOCTYPE html><html lang="{esc(data.lang)}"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{esc(data.title)}</title><style>{_CSS}</style></head><body>",
-             f"<header><h1>{esc(data.title)}</h1></header><main>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="{esc(data.lang)}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(data.title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{esc(data.title)}</h1></header><main>",
+    ]
     if data.synthetic:
         parts.append(f'<p class="synthetic" role="note">{esc(t["synthetic"])}</p>')
     parts.append(f"<h2>{esc(t['overview'])}</h2>")
     parts.append(_img(data.overview_png, t["overview"]))
     parts.append(_iframe(data.overview_map, t["overview"]))
     if data.overview_map:
-        snippet = (f'<iframe src="{data.overview_map}" title="{data.title}" width="100%" '
-                   'height="600" sandbox="allow-scripts allow-popups" loading="lazy"></iframe>')
-        parts.append(f'<details class="screen-only"><summary>{esc(t["embed"])}</summary>'
-                     f"<pre><code>{esc(snippet)}</code></pre></details>")
+        snippet = (
+            f'<iframe src="{data.overview_map}" title="{data.title}" width="100%" '
+            'height="600" sandbox="allow-scripts allow-popups" loading="lazy"></iframe>'
+        )
+        parts.append(
+            f'<details class="screen-only"><summary>{esc(t["embed"])}</summary>'
+            f"<pre><code>{esc(snippet)}</code></pre></details>"
+        )
     parts.append(f"<h2>{esc(t['zones'])}</h2>")
     if data.zones_table is not None and len(data.zones_table):
         parts.append(_table(data.zones_table, t["zones"], data.lang))
@@ -298,11 +361,17 @@ def render_report(data: ReportData) -> str:
         parts.extend(_profile(p, data.lang) for p in data.profiles)
     parts.append(f"<h2>{esc(t['about'])}</h2>")
     if data.method:
-        parts.append(f"<h3>{esc(t['method'])}</h3><ul>"
-                     + "".join(f"<li>{esc(m)}</li>" for m in data.method) + "</ul>")
+        parts.append(
+            f"<h3>{esc(t['method'])}</h3><ul>"
+            + "".join(f"<li>{esc(m)}</li>" for m in data.method)
+            + "</ul>"
+        )
     if data.sources:
-        parts.append(f"<h3>{esc(t['sources'])}</h3><ul>"
-                     + "".join(f"<li>{esc(s)}</li>" for s in data.sources) + "</ul>")
+        parts.append(
+            f"<h3>{esc(t['sources'])}</h3><ul>"
+            + "".join(f"<li>{esc(s)}</li>" for s in data.sources)
+            + "</ul>"
+        )
     parts.append(_about(data.about, data.lang))
     parts.append("</main></body></html>\n")
     return "\n".join(p for p in parts if p)
@@ -310,9 +379,14 @@ def render_report(data: ReportData) -> str:
 
 def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:
     """Key figures of one intervention area as label -> formatted text."""
-    labels = {"nb": ("Befolkning", "Areal (km²)", "Indeks", "Kompakthet"),
-              "en": ("Population", "Area (km²)", "Index", "Compactness")}[lang]
+    labels = {
+        "nb": ("Befolkning", "Areal (km²)", "Indeks", "Kompakthet"),
+        "en": ("Population", "Area (km²)", "Index", "Compactness"),
+    }[lang]
     keys = (C.POP, C.AREA_KM2, C.INDEX, "compactness")
     digits = (0, 2, 2, 2)
-    return {label: fmt_number(zone.get(key), d, lang)
-            for label, key, d in zip(labels, keys, digits, strict=True) if key in zone}
+    return {
+        label: fmt_number(zone.get(key), d, lang)
+        for label, key, d in zip(labels, keys, digits, strict=True)
+        if key in zone
+    }

@@ -24,8 +24,14 @@ def demo_run(tmp_path_factory):
 
 
 def test_demo_writes_the_documented_layout(demo_run):
-    for rel in ("geoloft.gpkg", "intervention_areas.geojson", "maps/overview.html",
-                "figures/overview.png", "report.html", "run.json"):
+    for rel in (
+        "geoloft.gpkg",
+        "intervention_areas.geojson",
+        "maps/overview.html",
+        "figures/overview.png",
+        "report.html",
+        "run.json",
+    ):
         assert (demo_run / rel).is_file(), rel
     layers = {name for name, _ in pyogrio.list_layers(demo_run / "geoloft.gpkg")}
     assert {"areas", "grid", "intervention_areas", "measures"} <= layers
@@ -35,7 +41,8 @@ def test_demo_areas_and_zones_are_consistent(demo_run):
     areas = pyogrio.read_dataframe(demo_run / "geoloft.gpkg", layer="areas")
     zones = pyogrio.read_dataframe(demo_run / "geoloft.gpkg", layer="intervention_areas")
     assert areas.crs.equals("EPSG:25833")
-    assert areas["area_id"].is_unique and areas["area_id"].str.fullmatch(r"\d{4}").all()
+    assert areas["area_id"].is_unique
+    assert areas["area_id"].str.fullmatch(r"\d{4}").all()
     assert len(zones) >= 1
     members = {m for text in zones["members"] for m in text.split(",")}
     assert members <= set(areas["area_id"])
@@ -60,8 +67,7 @@ def test_run_json_has_provenance(demo_run):
     stages = {s["stage"] for s in record["stages"]}
     assert {"read_boundaries", "read_grid", "read_indicators", "read_measures"} <= stages
     for stage in record["stages"]:
-        assert stage["rows_out"] <= stage["rows_in"] or stage["stage"] in ("join_grid",
-                                                                           "delineate")
+        assert stage["rows_out"] <= stage["rows_in"] or stage["stage"] in ("join_grid", "delineate")
 
 
 def test_report_is_escaped_and_mentions_synthetic_data(demo_run):

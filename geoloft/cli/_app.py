@@ -88,11 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(code or 0)
     except typer.Abort:
         return 1
-    except Exception as err:  # click usage errors carry exit code 2
-        import click
-
-        if isinstance(err, click.ClickException):
+    except Exception as err:
+        # Usage errors from click (typer may ship its own copy) carry show() and exit_code 2.
+        if hasattr(err, "show") and isinstance(getattr(err, "exit_code", None), int):
             err.show()
-            return err.exit_code
+            return int(err.exit_code)
         raise
     return 0

@@ -13,13 +13,18 @@ from rich.table import Table
 from geoloft.cli._app import Overwrite, app, console, out
 
 
-def _run_with_progress(project, out_dir: Path, overwrite: bool, only: list[str] | None):  # noqa: ANN001, ANN202
+def _run_with_progress(project, out_dir: Path, overwrite: bool, only: list[str] | None):
     from geoloft.pipeline import STAGES, run
 
     started = time.perf_counter()
     stages = [s for s in STAGES if not only or STAGES.index(s) <= max(map(STAGES.index, only))]
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("geoloft", total=len(stages))
 
         def step(name: str) -> None:
@@ -31,7 +36,7 @@ def _run_with_progress(project, out_dir: Path, overwrite: bool, only: list[str] 
     return result
 
 
-def _summary(result, seconds: float) -> None:  # noqa: ANN001
+def _summary(result, seconds: float) -> None:
     table = Table(title="geoloft run", show_lines=False)
     for col in ("stage", "in", "out", "dropped"):
         table.add_column(col, justify="right" if col in ("in", "out") else "left")
@@ -41,8 +46,9 @@ def _summary(result, seconds: float) -> None:  # noqa: ANN001
     out.print(table)
     for note in result.notes:
         out.print(f"note: {note}", markup=False, highlight=False)
-    out.print(f"Wrote {len(result.files)} files to {result.out} in {seconds:.1f} s:",
-              highlight=False)
+    out.print(
+        f"Wrote {len(result.files)} files to {result.out} in {seconds:.1f} s:", highlight=False
+    )
     for path in result.files:
         out.print(f"  {path.relative_to(result.out)}", markup=False, highlight=False)
 
@@ -50,8 +56,11 @@ def _summary(result, seconds: float) -> None:  # noqa: ANN001
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
 Only = Annotated[
     list[str] | None,
-    typer.Option("--only", help="Run up to this stage and write only its output "
-                 "(ingest, join, score, delineate, maps, export, report). Repeatable."),
+    typer.Option(
+        "--only",
+        help="Run up to this stage and write only its output "
+        "(ingest, join, score, delineate, maps, export, report). Repeatable.",
+    ),
 ]
 
 

@@ -34,8 +34,19 @@ log = logging.getLogger("geoloft")
 
 #: Stage names, in order; ``--only`` takes one of these.
 STAGES = ("ingest", "join", "score", "delineate", "maps", "export", "report")
-DEPENDENCIES = ("numpy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj", "folium",
-                "mapclassify", "libpysal", "esda", "matplotlib")
+DEPENDENCIES = (
+    "numpy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "folium",
+    "mapclassify",
+    "libpysal",
+    "esda",
+    "matplotlib",
+)
 
 
 @dataclass
@@ -70,8 +81,13 @@ def sha256(path: Path) -> str:
 
 def _input_paths(project: Project) -> list[Path]:
     inp = project.inputs
-    paths = [inp.boundaries.path, inp.grid.path, inp.indicators.path, inp.indicators.catalogue,
-             inp.measures.path]
+    paths = [
+        inp.boundaries.path,
+        inp.grid.path,
+        inp.indicators.path,
+        inp.indicators.catalogue,
+        inp.measures.path,
+    ]
     return [p for p in paths if p is not None]
 
 
@@ -134,8 +150,11 @@ def run(
     wanted = set(only or STAGES)
     unknown = wanted - set(STAGES)
     if unknown:
-        raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}.", source="--only",
-                         hint=f"use one of {', '.join(STAGES)}.")
+        raise InputError(
+            f"unknown stage(s) {', '.join(sorted(unknown))}.",
+            source="--only",
+            hint=f"use one of {', '.join(STAGES)}.",
+        )
     _check_out(out, project, overwrite)
     out.mkdir(parents=True, exist_ok=True)
     result = RunResult(project=project, out=out)
@@ -146,7 +165,10 @@ def run(
         step = getattr(stages, f"stage_{name}")
         if name in ("maps", "export", "report") and name not in wanted:
             continue
-        _timed(result, name, lambda step=step: step(result, overwrite=overwrite))
+        if name in ("maps", "export", "report"):
+            _timed(result, name, lambda step=step: step(result, overwrite=overwrite))
+        else:
+            _timed(result, name, lambda step=step: step(result))
     path = write_provenance(result, overwrite=overwrite)
     result.files.append(path)
     return result
@@ -175,13 +197,18 @@ def provenance(result: RunResult) -> dict[str, Any]:
         "versions": _versions(),
         "seed": project.project.seed,
         "parameters": params,
-        "inputs": {str(p.relative_to(project.root)) if p.is_relative_to(project.root)
-                   else str(p): {"sha256": sha256(p), "bytes": p.stat().st_size}
-                   for p in _input_paths(project)},
+        "inputs": {
+            str(p.relative_to(project.root)) if p.is_relative_to(project.root) else str(p): {
+                "sha256": sha256(p),
+                "bytes": p.stat().st_size,
+            }
+            for p in _input_paths(project)
+        },
         "stages": [r.to_dict() for r in result.reports],
         "timings_s": result.timings,
-        "files": sorted(str(f.relative_to(result.out)) for f in result.files
-                        if f.is_relative_to(result.out)),
+        "files": sorted(
+            str(f.relative_to(result.out)) for f in result.files if f.is_relative_to(result.out)
+        ),
         "notes": result.notes,
     }
 
@@ -190,8 +217,11 @@ def _as_dict(obj: Any) -> Any:
     import dataclasses
 
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _as_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if f.name != "root"}
+        return {
+            f.name: _as_dict(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if f.name != "root"
+        }
     if isinstance(obj, Path):
         return str(obj)
     return obj
@@ -203,16 +233,16 @@ def write_provenance(result: RunResult, *, overwrite: bool) -> Path:
 
     target = result.out / "run.json"
     record = provenance(result)
-    with atomic_path(target, overwrite=True if overwrite or not target.exists() else False) as t:
-        t.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n",
-                     encoding="utf-8")
+    with atomic_path(target, overwrite=overwrite or not target.exists()) as t:
+        t.write_text(
+            json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
     return target
 
 
 def areas_with(areas: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
     """Join a per-area table onto the areas by ``area_id`` (areas keep their order)."""
-    extra = table.drop(columns=[c for c in table.columns if c in areas.columns
-                                and c != C.AREA_ID])
+    extra = table.drop(columns=[c for c in table.columns if c in areas.columns and c != C.AREA_ID])
     merged = areas.merge(extra, on=C.AREA_ID, how="left")
     merged.index = areas.index
     return merged

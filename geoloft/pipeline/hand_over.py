@@ -26,21 +26,33 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     layers: dict[str, gpd.GeoDataFrame] = {}
     areas = result.frames["areas"]
     if C.POP_TOT in areas.columns:
-        stats = [c for c in areas.columns if c not in (C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID)
-                 and pd.api.types.is_numeric_dtype(areas[c])]
+        stats = [
+            c
+            for c in areas.columns
+            if c not in (C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID)
+            and pd.api.types.is_numeric_dtype(areas[c])
+        ]
         areas = suppress(areas, columns=stats, pop=C.POP_TOT, threshold=threshold)
     layers["areas"] = areas
     grid = result.frames.get("grid")
     if grid is not None:
-        values = [c for c in grid.columns if c not in (C.SSBID, C.CELL_SIZE, "geometry")
-                  and pd.api.types.is_numeric_dtype(grid[c])]
+        values = [
+            c
+            for c in grid.columns
+            if c not in (C.SSBID, C.CELL_SIZE, "geometry")
+            and pd.api.types.is_numeric_dtype(grid[c])
+        ]
         layers["grid"] = suppress(grid, columns=values, pop=C.POP_TOT, threshold=threshold)
     zones = result.frames.get("zones")
     if zones is not None:
-        stats = [c for c in zones.columns if pd.api.types.is_numeric_dtype(zones[c])
-                 and c not in (C.POP,)]
-        layers["intervention_areas"] = suppress(zones, columns=stats, pop=C.POP,
-                                                threshold=threshold)
+        stats = [
+            c
+            for c in zones.columns
+            if pd.api.types.is_numeric_dtype(zones[c]) and c not in (C.POP,)
+        ]
+        layers["intervention_areas"] = suppress(
+            zones, columns=stats, pop=C.POP, threshold=threshold
+        )
     measures = result.frames.get("measures")
     if measures is not None:
         layers["measures"] = measures
@@ -54,32 +66,44 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
     cfg = result.project.maps
     layers = published(result)
     maps_dir = result.out / "maps"
-    kwargs: dict[str, Any] = {"basemap": cfg.basemap, "lang": cfg.lang,
-                              "offline": cfg.offline,
-                              "threshold": result.project.disclosure_threshold}
-    overview = make_map(layers["areas"], grid=layers.get("grid"),
-                        measures=layers.get("measures"),
-                        zones=layers.get("intervention_areas"),
-                        indicators=_indicator_labels(result), title=result.project.project.title,
-                        **kwargs)
+    kwargs: dict[str, Any] = {
+        "basemap": cfg.basemap,
+        "lang": cfg.lang,
+        "offline": cfg.offline,
+        "threshold": result.project.disclosure_threshold,
+    }
+    overview = make_map(
+        layers["areas"],
+        grid=layers.get("grid"),
+        measures=layers.get("measures"),
+        zones=layers.get("intervention_areas"),
+        indicators=_indicator_labels(result),
+        title=result.project.project.title,
+        **kwargs,
+    )
     result.files.append(save_map(overview, maps_dir / "overview.html", overwrite=overwrite))
     zones = layers.get("intervention_areas")
     if zones is not None:
         for _, zone in zones.iterrows():
             members = _members(zone)
             units = layers["areas"][layers["areas"][C.AREA_ID].isin(members)]
-            one = make_map(units, zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
-                           measures=_clip_measures(layers.get("measures"), zone),
-                           indicators=_indicator_labels(result),
-                           title=f"{zone[C.ZONE_ID]} {zone[C.NAME]}", **kwargs)
+            one = make_map(
+                units,
+                zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
+                measures=_clip_measures(layers.get("measures"), zone),
+                indicators=_indicator_labels(result),
+                title=f"{zone[C.ZONE_ID]} {zone[C.NAME]}",
+                **kwargs,
+            )
             path = maps_dir / f"{zone[C.ZONE_ID]}.html"
             result.files.append(save_map(one, path, overwrite=overwrite))
     if cfg.figures:
         write_figures(result, layers, overwrite=overwrite)
 
 
-def write_figures(result: RunResult, layers: dict[str, gpd.GeoDataFrame], *,
-                  overwrite: bool) -> None:
+def write_figures(
+    result: RunResult, layers: dict[str, gpd.GeoDataFrame], *, overwrite: bool
+) -> None:
     """Write PNG maps for reports (skipped with a note when figures are unavailable)."""
     try:
         from geoloft.figures import make_figure
@@ -88,20 +112,30 @@ def write_figures(result: RunResult, layers: dict[str, gpd.GeoDataFrame], *,
         return
     cfg = result.project.maps
     fig_dir = result.out / "figures"
-    path = make_figure(layers["areas"], zones=layers.get("intervention_areas"),
-                       column="index" if "index" in layers["areas"].columns else None,
-                       out=fig_dir / "overview.png", lang=cfg.lang, basemap=False,
-                       overwrite=overwrite)
+    path = make_figure(
+        layers["areas"],
+        zones=layers.get("intervention_areas"),
+        column="index" if "index" in layers["areas"].columns else None,
+        out=fig_dir / "overview.png",
+        lang=cfg.lang,
+        basemap=False,
+        overwrite=overwrite,
+    )
     result.files.append(path)
     zones = layers.get("intervention_areas")
     if zones is None:
         return
     for _, zone in zones.iterrows():
         units = layers["areas"][layers["areas"][C.AREA_ID].isin(_members(zone))]
-        path = make_figure(units, zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
-                           column="index" if "index" in units.columns else None,
-                           out=fig_dir / f"{zone[C.ZONE_ID]}.png", lang=cfg.lang,
-                           basemap=False, overwrite=overwrite)
+        path = make_figure(
+            units,
+            zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
+            column="index" if "index" in units.columns else None,
+            out=fig_dir / f"{zone[C.ZONE_ID]}.png",
+            lang=cfg.lang,
+            basemap=False,
+            overwrite=overwrite,
+        )
         result.files.append(path)
 
 
@@ -124,8 +158,9 @@ def _indicator_labels(result: RunResult) -> dict[str, str] | None:
     if catalogue is None:
         return None
     lang = result.project.maps.lang
-    labels = {f"{ind.id}_rate": (ind.label_nb if lang == "nb" else ind.label_en)
-              for ind in catalogue}
+    labels = {
+        f"{ind.id}_rate": (ind.label_nb if lang == "nb" else ind.label_en) for ind in catalogue
+    }
     labels["index"] = "Levekårsindeks" if lang == "nb" else "Living-conditions index"
     return labels
 
@@ -136,10 +171,17 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
 
     cfg = result.project
     layers = published(result)
-    meta = {"title": cfg.project.title, "source": cfg.project.source,
-            "licence": cfg.project.licence, "creator": "geoloft"}
-    inputs = tuple(p for p in (cfg.inputs.boundaries.path, cfg.inputs.grid.path,
-                               cfg.inputs.measures.path) if p is not None)
+    meta = {
+        "title": cfg.project.title,
+        "source": cfg.project.source,
+        "licence": cfg.project.licence,
+        "creator": "geoloft",
+    }
+    inputs = tuple(
+        p
+        for p in (cfg.inputs.boundaries.path, cfg.inputs.grid.path, cfg.inputs.measures.path)
+        if p is not None
+    )
     descriptions = {
         "areas": "Områder med befolkning, indikatorer og indeks",
         "grid": "SSB-ruter med befolkning (små tall skjult)",
@@ -148,20 +190,38 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
     }
     styles = _styles(layers)
     if "gpkg" in cfg.export.formats:
-        path = write_layers(layers, result.out / "geoloft.gpkg", crs=cfg.export.crs,
-                            overwrite=overwrite, inputs=inputs, metadata=meta,
-                            descriptions=descriptions, styles=styles)
+        path = write_layers(
+            layers,
+            result.out / "geoloft.gpkg",
+            crs=cfg.export.crs,
+            overwrite=overwrite,
+            inputs=inputs,
+            metadata=meta,
+            descriptions=descriptions,
+            styles=styles,
+        )
         result.files.append(path)
     zones = layers.get("intervention_areas")
     if zones is None:
         return
-    extra = {"geojson": ".geojson", "fgb": ".fgb", "shp": ".shp", "parquet": ".parquet",
-             "csv": ".csv"}
+    extra = {
+        "geojson": ".geojson",
+        "fgb": ".fgb",
+        "shp": ".shp",
+        "parquet": ".parquet",
+        "csv": ".csv",
+    }
     for fmt in cfg.export.formats:
         if fmt in extra:
-            path = write(zones, result.out / f"intervention_areas{extra[fmt]}",
-                         crs=cfg.export.crs, overwrite=overwrite, inputs=inputs, metadata=meta,
-                         description=descriptions["intervention_areas"])
+            path = write(
+                zones,
+                result.out / f"intervention_areas{extra[fmt]}",
+                crs=cfg.export.crs,
+                overwrite=overwrite,
+                inputs=inputs,
+                metadata=meta,
+                description=descriptions["intervention_areas"],
+            )
             result.files.append(path)
 
 
@@ -173,16 +233,27 @@ def _styles(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
     areas = layers["areas"]
     if "index" in areas.columns and areas["index"].notna().sum() > 1:
         cls = classify(areas["index"], scheme="quantiles", k=5)
-        styles["areas"] = LayerStyle(column="index", breaks=cls.breaks, colours=cls.colours,
-                                     labels=cls.labels, name="geoloft indeks")
+        styles["areas"] = LayerStyle(
+            column="index",
+            breaks=cls.breaks,
+            colours=cls.colours,
+            labels=cls.labels,
+            name="geoloft indeks",
+        )
     grid = layers.get("grid")
     if grid is not None and grid[C.POP_TOT].notna().sum() > 1:
         cls = classify(grid[C.POP_TOT], scheme="quantiles", k=5)
-        styles["grid"] = LayerStyle(column=C.POP_TOT, breaks=cls.breaks, colours=cls.colours,
-                                    labels=cls.labels, name="geoloft befolkning")
+        styles["grid"] = LayerStyle(
+            column=C.POP_TOT,
+            breaks=cls.breaks,
+            colours=cls.colours,
+            labels=cls.labels,
+            name="geoloft befolkning",
+        )
     if "intervention_areas" in layers:
-        styles["intervention_areas"] = LayerStyle(colours=("#d7301f",), outline="#d7301f",
-                                                  name="geoloft innsatsområder")
+        styles["intervention_areas"] = LayerStyle(
+            colours=("#d7301f",), outline="#d7301f", name="geoloft innsatsområder"
+        )
     return styles
 
 

@@ -15,10 +15,24 @@ if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
 
 _ZONE_COLUMNS = {
-    "nb": {C.ZONE_ID: "Id", C.NAME: "Navn", C.POP: "Befolkning", C.AREA_KM2: "Areal (km²)",
-           C.INDEX: "Indeks", "compactness": "Kompakthet", "stability": "Stabilitet"},
-    "en": {C.ZONE_ID: "Id", C.NAME: "Name", C.POP: "Population", C.AREA_KM2: "Area (km²)",
-           C.INDEX: "Index", "compactness": "Compactness", "stability": "Stability"},
+    "nb": {
+        C.ZONE_ID: "Id",
+        C.NAME: "Navn",
+        C.POP: "Befolkning",
+        C.AREA_KM2: "Areal (km²)",
+        C.INDEX: "Indeks",
+        "compactness": "Kompakthet",
+        "stability": "Stabilitet",
+    },
+    "en": {
+        C.ZONE_ID: "Id",
+        C.NAME: "Name",
+        C.POP: "Population",
+        C.AREA_KM2: "Area (km²)",
+        C.INDEX: "Index",
+        "compactness": "Compactness",
+        "stability": "Stability",
+    },
 }
 
 _METHOD = {
@@ -64,15 +78,18 @@ def _members(zone: pd.Series) -> list[str]:
     return [m for m in members.split(",") if m] if isinstance(members, str) else list(members)
 
 
-def _measures_table(measures: gpd.GeoDataFrame | None, zone: pd.Series,
-                    lang: str) -> pd.DataFrame | None:
+def _measures_table(
+    measures: gpd.GeoDataFrame | None, zone: pd.Series, lang: str
+) -> pd.DataFrame | None:
     if measures is None:
         return None
     hit = measures[measures.intersects(zone.geometry)]
     if not len(hit):
         return None
-    names = {"nb": ("Tiltak", "Kategori", "Status", "Start", "Slutt"),
-             "en": ("Measure", "Category", "Status", "Start", "End")}[lang]
+    names = {
+        "nb": ("Tiltak", "Kategori", "Status", "Start", "Slutt"),
+        "en": ("Measure", "Category", "Status", "Start", "End"),
+    }[lang]
     cols = [C.NAME, C.CATEGORY, C.STATUS, C.START_YEAR, C.END_YEAR]
     present = [c for c in cols if c in hit.columns]
     table = pd.DataFrame(hit[present]).rename(columns=dict(zip(cols, names, strict=True)))
@@ -87,14 +104,19 @@ def _uncertainty(zone: pd.Series, lang: str) -> str:
         return ""
     share = fmt_number(100 * float(zone["stability"]), 0, lang)
     if lang == "nb":
-        return (f"Stabilitet: medlemmene kvalifiserer i gjennomsnitt i {share} % av "
-                "bootstrap-replikatene (usikkerhet i ratene).")
-    return (f"Stability: members qualify in {share} % of the bootstrap replicates on "
-            "average (uncertainty of the rates).")
+        return (
+            f"Stabilitet: medlemmene kvalifiserer i gjennomsnitt i {share} % av "
+            "bootstrap-replikatene (usikkerhet i ratene)."
+        )
+    return (
+        f"Stability: members qualify in {share} % of the bootstrap replicates on "
+        "average (uncertainty of the rates)."
+    )
 
 
-def report_data(result: RunResult, layers: dict[str, gpd.GeoDataFrame],
-                record: dict[str, Any]) -> ReportData:
+def report_data(
+    result: RunResult, layers: dict[str, gpd.GeoDataFrame], record: dict[str, Any]
+) -> ReportData:
     """Build the :class:`ReportData` of a run from its published layers and run record."""
     cfg = result.project
     lang = cfg.maps.lang
@@ -107,25 +129,41 @@ def report_data(result: RunResult, layers: dict[str, gpd.GeoDataFrame],
         table = pd.DataFrame(zones[keep]).rename(columns=_ZONE_COLUMNS[lang])
         for _, zone in zones.iterrows():
             zid = str(zone[C.ZONE_ID])
-            profiles.append(ZoneProfile(
-                zone_id=zid, name=str(zone[C.NAME]), figures=zone_figures(zone, lang),
-                bars=_bars(result, zone, lang), members=_members(zone),
-                measures=_measures_table(layers.get("measures"), zone, lang),
-                map_file=f"maps/{zid}.html" if (result.out / "maps" / f"{zid}.html").exists()
-                else None,
-                figure_png=figures / f"{zid}.png", uncertainty=_uncertainty(zone, lang),
-            ))
+            profiles.append(
+                ZoneProfile(
+                    zone_id=zid,
+                    name=str(zone[C.NAME]),
+                    figures=zone_figures(zone, lang),
+                    bars=_bars(result, zone, lang),
+                    members=_members(zone),
+                    measures=_measures_table(layers.get("measures"), zone, lang),
+                    map_file=f"maps/{zid}.html"
+                    if (result.out / "maps" / f"{zid}.html").exists()
+                    else None,
+                    figure_png=figures / f"{zid}.png",
+                    uncertainty=_uncertainty(zone, lang),
+                )
+            )
     threshold = cfg.disclosure_threshold
-    note = (f"Prikking: tall for ruter og områder med færre enn {threshold} innbyggere vises "
-            "ikke." if lang == "nb" else
-            f"Disclosure control: no figures are shown for cells or areas with fewer than "
-            f"{threshold} residents.")
+    note = (
+        f"Prikking: tall for ruter og områder med færre enn {threshold} innbyggere vises ikke."
+        if lang == "nb"
+        else f"Disclosure control: no figures are shown for cells or areas with fewer than "
+        f"{threshold} residents."
+    )
     sources = [s for s in (cfg.project.source, cfg.project.licence) if s]
     overview = result.out / "maps" / "overview.html"
     synthetic = "syntet" in (cfg.project.source + cfg.project.title).lower()
     return ReportData(
-        title=cfg.project.title, lang=lang, synthetic=synthetic,
+        title=cfg.project.title,
+        lang=lang,
+        synthetic=synthetic,
         overview_map="maps/overview.html" if overview.exists() else None,
-        overview_png=figures / "overview.png", zones_table=table, profiles=profiles,
-        suppression_note=note, method=_METHOD[lang], sources=sources, about=record,
+        overview_png=figures / "overview.png",
+        zones_table=table,
+        profiles=profiles,
+        suppression_note=note,
+        method=_METHOD[lang],
+        sources=sources,
+        about=record,
     )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from geoloft import columns as C
-from geoloft.report import StageReport
 
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
@@ -29,41 +27,52 @@ def _parent_ids(areas: gpd.GeoDataFrame, level: str | None) -> gpd.GeoDataFrame:
     return areas
 
 
-def stage_ingest(result: RunResult, *, overwrite: bool) -> None:
+def stage_ingest(result: RunResult) -> None:
     """Read boundaries, grid, indicator table and measures."""
     from geoloft.boundaries import read_boundaries
 
     inp = result.project.inputs
     b = inp.boundaries
-    areas = read_boundaries(b.path, id_column=b.id_column, name_column=b.name_column,
-                            layer=b.layer, crs=b.crs, level=b.level,
-                            parent_column=b.parent_column)
+    areas = read_boundaries(
+        b.path,
+        id_column=b.id_column,
+        name_column=b.name_column,
+        layer=b.layer,
+        crs=b.crs,
+        level=b.level,
+        parent_column=b.parent_column,
+    )
     result.add_report(areas, "read_boundaries")
     result.frames["areas"] = _parent_ids(areas, b.level)
     if inp.grid.path is not None:
         from geoloft.grid import read_grid
 
-        grid = read_grid(inp.grid.path, cell_size=inp.grid.cell_size, layer=inp.grid.layer,
-                         crs=inp.grid.crs)
+        grid = read_grid(
+            inp.grid.path, cell_size=inp.grid.cell_size, layer=inp.grid.layer, crs=inp.grid.crs
+        )
         result.add_report(grid, "read_grid")
         result.frames["grid"] = grid
     if inp.indicators.path is not None:
         from geoloft.indicators import read_indicators
 
-        table = read_indicators(inp.indicators.path, key=inp.indicators.key, areas=areas,
-                                sheet=inp.indicators.sheet, where=inp.indicators.filter or None)
+        table = read_indicators(
+            inp.indicators.path,
+            key=inp.indicators.key,
+            areas=areas,
+            sheet=inp.indicators.sheet,
+            where=inp.indicators.filter or None,
+        )
         result.add_report(table, "read_indicators")
         result.frames["table"] = table
     if inp.measures.path is not None:
         from geoloft.measures import read_measures
 
-        measures = read_measures(inp.measures.path, crs=inp.measures.crs,
-                                 layer=inp.measures.layer)
+        measures = read_measures(inp.measures.path, crs=inp.measures.crs, layer=inp.measures.layer)
         result.add_report(measures, "read_measures")
         result.frames["measures"] = measures
 
 
-def stage_join(result: RunResult, *, overwrite: bool) -> None:
+def stage_join(result: RunResult) -> None:
     """Sum grid population into the areas (exact area weights)."""
     grid = result.frames.get("grid")
     if grid is None:
@@ -78,7 +87,7 @@ def stage_join(result: RunResult, *, overwrite: bool) -> None:
     result.frames["areas"] = areas
 
 
-def stage_score(result: RunResult, *, overwrite: bool) -> None:
+def stage_score(result: RunResult) -> None:
     """Score the areas on the catalogue's indicators."""
     table = result.frames.get("table")
     if table is None:
@@ -90,9 +99,15 @@ def stage_score(result: RunResult, *, overwrite: bool) -> None:
     cfg = result.project
     path = cfg.inputs.indicators.catalogue
     catalogue = load_catalogue(path) if path is not None else default_catalogue()
-    scores = score_areas(table, catalogue, method=cfg.score.method, k=cfg.score.k,
-                         min_pop=cfg.score.min_pop, n_boot=cfg.score.bootstrap,
-                         seed=cfg.project.seed)
+    scores = score_areas(
+        table,
+        catalogue,
+        method=cfg.score.method,
+        k=cfg.score.k,
+        min_pop=cfg.score.min_pop,
+        n_boot=cfg.score.bootstrap,
+        seed=cfg.project.seed,
+    )
     result.add_report(scores, "score_areas")
     result.frames["catalogue"] = catalogue
     result.frames["scores"] = scores
@@ -101,7 +116,7 @@ def stage_score(result: RunResult, *, overwrite: bool) -> None:
     result.frames["areas"] = areas_with(result.frames["areas"], scores)
 
 
-def stage_delineate(result: RunResult, *, overwrite: bool) -> None:
+def stage_delineate(result: RunResult) -> None:
     """Draw intervention areas from the qualifying units."""
     scores = result.frames.get("scores")
     if scores is None:
@@ -114,10 +129,17 @@ def stage_delineate(result: RunResult, *, overwrite: bool) -> None:
     if C.POP_TOT not in areas.columns:
         areas = areas.assign(**{C.POP_TOT: np.nan})
     zones = delineate(
-        areas, select=cfg.select, pop=C.POP_TOT, min_pop=cfg.min_pop, max_pop=cfg.max_pop,
-        max_areas=cfg.max_areas, lock_in=cfg.lock_in or None, lock_out=cfg.lock_out or None,
+        areas,
+        select=cfg.select,
+        pop=C.POP_TOT,
+        min_pop=cfg.min_pop,
+        max_pop=cfg.max_pop,
+        max_areas=cfg.max_areas,
+        lock_in=cfg.lock_in or None,
+        lock_out=cfg.lock_out or None,
         within=C.PARENT_ID if cfg.within_parent and C.PARENT_ID in areas.columns else None,
-        grid=result.frames.get("grid"), replicates=scores.attrs.get("qualify_replicates"),
+        grid=result.frames.get("grid"),
+        replicates=scores.attrs.get("qualify_replicates"),
         seed=result.project.project.seed,
     )
     result.add_report(zones, "delineate")
@@ -148,16 +170,3 @@ def stage_report(result: RunResult, *, overwrite: bool) -> None:
     from geoloft.pipeline.hand_over import write_report
 
     write_report(result, overwrite=overwrite)
-
-
-def measures_in(measures: pd.DataFrame | None, zone: Any) -> pd.DataFrame | None:
-    """Return the measures that intersect one intervention area's geometry."""
-    if measures is None or not len(measures):
-        return None
-    hit = measures[measures.intersects(zone.geometry)]
-    return hit if len(hit) else None
-
-
-def bare_report(stage: str, n: int) -> StageReport:
-    """A report for a stage that keeps every row."""
-    return StageReport(stage=stage, rows_in=n, rows_out=n)
