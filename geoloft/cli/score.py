@@ -1,0 +1,101 @@
+"""``geoloft score TABLE``: living-condition scores per area, one method or all side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, out
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_METHODS = "below-average, ssb-decile, percentile, imd, rules, zscore"
+
+
+def _where(items: list[str] | None) -> dict[str, object] | None:
+    if not items:
+        return None
+    parsed: dict[str, object] = {}
+    for item in items:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise typer.BadParameter(f"{item!r}: write COLUMN=VALUE.", param_hint="--where")
+        parsed[col.strip()] = value.strip()
+    return parsed
+
+
+def _read(table: Path, key: str | None, where: dict[str, object] | None) -> pd.DataFrame:
+    """Read the table with ``read_indicators`` (which also reports and checks keys)."""
+    from geoloft.indicators import read_indicators
+
+    return read_indicators(table, key=key, where=where)
+
+
+@app.command()
+def score(
+    table: Annotated[Path, typer.Argument(help="Indicator table per area (CSV, XLSX, XLS).")],
+    output: OutFile,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option("--catalogue", "-c", help="Indicator catalogue (TOML); default: built-in."),
+    ] = None,
+    method: Annotated[str, typer.Option(help=f"One of {_METHODS}.")] = "below-average",
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Score by every method, side by side.")
+    ] = False,
+    key: Annotated[str | None, typer.Option(help="Column with the area id.")] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="Select rows, e.g. --where aar=2017 (repeatable)."),
+    ] = None,
+    k: Annotated[int | None, typer.Option("-k", help="Worse on at least k of n.")] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="rules: ratio to the reference; index methods: share that qualifies."),
+    ] = None,
+    min_pop: Annotated[float, typer.Option(help="Fewer persons: no score.")] = 50.0,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap replicates (0: none).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    allow_sensitive: Annotated[
+        bool,
+        typer.Option(help="Allow country-of-origin indicators as criteria (needs a legal basis)."),
+    ] = False,
+    lang: Lang = "nb",
+    overwrite: Overwrite = False,
+) -> None:
+    """Score areas on living-condition indicators and write a CSV, one row per area.
+
+    Columns: area_id, status, index, rank (1 = most exposed), decile (10 = most
+    exposed), qualifies, n_indicators, explanation and per indicator its rate,
+    standardised value and flag.
+
+    Example:
+
+        geoloft score data/indicators/demoby_delbydel.csv --method imd -o scores.csv
+
+        geoloft score table.csv --compare -o compare.csv
+    """
+    from geoloft._io import atomic_path
+    from geoloft.score import compare_methods, score_areas
+
+    check_lang(lang)
+    frame = _read(table, key, _where(where))
+    options = {"min_pop": min_pop, "n_boot": n_boot, "seed": seed, "lang": lang, "k": k,
+               "allow_sensitive": allow_sensitive}  # fmt: skip
+    inputs = (table,) if catalogue is None else (table, catalogue)
+    if compare:
+        per = {"rules": {"threshold": threshold}} if threshold is not None else None
+        comparison = compare_methods(frame, catalogue, per_method=per, **options)
+        result = comparison.table
+        out.print("Spearman rank correlation between methods:")
+        out.print(comparison.spearman.round(2).to_string(), highlight=False, markup=False)
+    else:
+        result = score_areas(frame, catalogue, method=method, threshold=threshold, **options)
+    with atomic_path(output, overwrite=overwrite, inputs=inputs) as tmp:
+        result.to_csv(tmp, index=False)
+    n_q = int(result.filter(like="qualifies").iloc[:, 0].sum())
+    what = "all methods" if compare else method
+    out.print(f"{len(result)} areas scored ({what}); {n_q} qualify. Wrote {output}", markup=False)

@@ -1,0 +1,354 @@
+"""Uncertainty of scores: parametric bootstrap of the rates, and weight sensitivity.
+
+The bootstrap redraws every rate from its counts, all areas and indicators
+at once as arrays (a loop runs only over chunks of replicates), and scores
+each replicate exactly as the observed data: reference, shrinkage, method,
+ranks and the qualification rule. Per indicator Tarone's test decides the
+model (one-sided, 5 %):
+
+* **binomial** when the areas' counts are consistent with binomial noise:
+  ``y* ~ Binomial(n, y / n)``, then the run's shrinkage as usual;
+* **beta-binomial** when they are over-dispersed (the areas truly differ):
+  the beta prior of the empirical-Bayes model (mean = reference rate,
+  variance from :func:`~geoloft.score.shrinkage.eb_variance`) is updated with
+  each area's counts and rates are drawn from the posterior
+  ``Beta(α + y, β + n - y)``, which already holds the shrinkage;
+* **fixed** for levels without a population (mean income): not resampled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from geoloft.columns import AREA_ID, QUALIFIES, RANK
+from geoloft.score._core import Run, run, start
+from geoloft.score._options import Options
+from geoloft.score._prepare import CatalogueLike, Prepared, pooled, smooth
+from geoloft.score.methods import evaluate
+from geoloft.score.shrinkage import eb_variance, tarone_z
+
+__all__ = ["BootstrapResult", "bootstrap_scores", "resample_rates", "weight_sensitivity"]
+
+#: Tarone Z above which an indicator counts as over-dispersed (one-sided 5 %).
+OVERDISPERSION_Z = float(norm.ppf(0.95))
+_CELLS_PER_CHUNK = 4_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapResult:
+    """Replicates of a score run, for stability and uncertainty.
+
+    Attributes
+    ----------
+    area_id
+        Area ids, in the row order of the scored table.
+    rank, decile
+        ``(areas, replicates)`` float arrays; NaN for areas not scored.
+    qualify
+        ``(areas, replicates)`` bool: whether the area qualifies in each
+        replicate. ``qualify.mean(axis=1)`` is the stability the delineation
+        stage reports.
+    summary
+        Per area (aligned to the table): ``rank_lo`` and ``rank_hi`` (the
+        ``level`` rank interval), ``p_worst_decile`` and ``p_qualifies``.
+    families
+        Indicator id -> ``"binomial"``, ``"beta-binomial"`` or ``"fixed"``.
+    seed, level
+        The seed of :func:`numpy.random.default_rng` and the interval level.
+    """
+
+    area_id: np.ndarray
+    rank: np.ndarray
+    decile: np.ndarray
+    qualify: np.ndarray
+    summary: pd.DataFrame
+    families: dict[str, str]
+    seed: int
+    level: float
+
+    @property
+    def n_boot(self) -> int:
+        """Number of replicates."""
+        return int(self.qualify.shape[1])
+
+    def stability(self) -> pd.Series:
+        """Share of replicates in which each area qualifies, indexed by area id."""
+        return pd.Series(
+            self.qualify.mean(axis=1), index=pd.Index(self.area_id, name=AREA_ID), name="stability"
+        )
+
+
+def resample_rates(
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    family: str = "binomial",
+    prior: float | None = None,
+) -> np.ndarray:
+    """Draw bootstrap replicates of rates from counts.
+
+    Parameters
+    ----------
+    numerator, denominator
+        Counts per area (1-D); denominators are rounded to whole persons.
+    n_boot
+        Number of replicates.
+    seed
+        Seed of :func:`numpy.random.default_rng`.
+    family
+        ``"binomial"`` (``y* ~ Bin(n, y/n)``) or ``"beta-binomial"`` (posterior
+        ``Beta(α + y, β + n - y)`` of the method-of-moments beta prior).
+    prior
+        Prior mean of the beta-binomial model; ``None`` is the pooled rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_boot, areas)`` replicate rates (proportions); NaN where a count is missing.
+
+    Examples
+    --------
+    >>> r = resample_rates(np.array([40.0]), np.array([400.0]), n_boot=20000)
+    >>> round(float(r.std()), 3)  # sqrt(0.1 * 0.9 / 400) = 0.015
+    0.015
+    """
+    num = np.asarray(numerator, dtype=float)[:, None]
+    den = np.asarray(denominator, dtype=float)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(den > 0, num / den, np.nan)
+    ref = pooled(raw, den) if prior is None else np.array([float(prior)])
+    beta = np.array([family == "beta-binomial"])
+    out = _draw(np.random.default_rng(seed), raw, den, ref, beta, n_boot)
+    return out[..., 0]
+
+
+def _draw(
+    rng: np.random.Generator,
+    raw: np.ndarray,
+    den: np.ndarray,
+    ref: np.ndarray,
+    beta: np.ndarray,
+    size: int,
+) -> np.ndarray:
+    """``(size, n, m)`` replicate rates of rate columns; binomial or posterior beta."""
+    missing = np.isnan(raw) | np.isnan(den)
+    n_int = np.where(missing, 0, np.rint(np.nan_to_num(den))).astype(np.int64)
+    p = np.clip(np.where(missing, 0.0, raw), 0.0, 1.0)
+    out = np.empty((size, *raw.shape))
+    bi, be = np.flatnonzero(~beta), np.flatnonzero(beta)
+    if bi.size:
+        draws = rng.binomial(n_int[:, bi], p[:, bi], size=(size, raw.shape[0], bi.size))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[..., bi] = draws / n_int[:, bi]
+    if be.size:
+        y, n = p * n_int, n_int.astype(float)
+        a = eb_variance(y[:, be], n[:, be], ref[be])
+        b = ref[be]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            strength = np.where(a > 0, b * (1 - b) / a - 1.0, 1e12)
+        strength = np.clip(np.nan_to_num(strength, nan=1e12), 1e-6, 1e12)
+        alpha = np.where(missing[:, be], 1.0, b * strength + y[:, be])
+        bet = np.where(missing[:, be], 1.0, (1 - b) * strength + n[:, be] - y[:, be])
+        out[..., be] = rng.beta(
+            np.maximum(alpha, 1e-9), np.maximum(bet, 1e-9), size=(size, raw.shape[0], be.size)
+        )
+    return np.where(missing, np.nan, out)
+
+
+def _families(prep: Prepared) -> dict[str, str]:
+    z = tarone_z(prep.raw * prep.den, prep.den)
+    has_den = ~np.all(np.isnan(prep.den), axis=0)
+    out = {}
+    for j, ind in enumerate(prep.catalogue):
+        if not (prep.is_rate[j] and has_den[j]):
+            out[ind.id] = "fixed"
+        else:
+            out[ind.id] = "beta-binomial" if z[j] > OVERDISPERSION_Z else "binomial"
+    return out
+
+
+def replicate(
+    prep: Prepared, opts: Options, r: Run, n_boot: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
+    """Ranks, deciles and qualification ``(B, n)`` of ``n_boot`` replicates."""
+    fam = _families(prep)
+    sc = prep.scored
+    rate_cols = np.array([fam[i.id] != "fixed" for i in prep.catalogue]) & sc
+    beta = np.array([fam[i.id] == "beta-binomial" for i in prep.catalogue])[rate_cols]
+    raw, den = prep.raw[:, rate_cols], prep.den[:, rate_cols]
+    rng = np.random.default_rng(seed)
+    n, ms = prep.raw.shape[0], int(sc.sum())
+    chunk = max(1, min(n_boot, _CELLS_PER_CHUNK // max(1, n * ms)))
+    ranks, deciles, quals = [], [], []
+    for start_at in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start_at)
+        rates = np.broadcast_to(r.rates, (size, *r.rates.shape)).copy()
+        rates[..., rate_cols] = _draw(rng, raw, den, prep.ref[rate_cols], beta, size)
+        ref = np.broadcast_to(prep.ref, (size, prep.ref.size)).copy()
+        redo = ~prep.ref_given & rate_cols
+        ref[:, redo] = pooled(rates[..., redo], prep.den[:, redo])
+        binom = prep.is_rate & rate_cols
+        binom[rate_cols] &= ~beta
+        drawn = np.where(binom, rates, np.nan)
+        shrunk, _ = smooth(drawn, prep.den, ref, binom, opts.shrink)
+        rates = np.where(binom, shrunk, rates)
+        ev = evaluate(rates[..., sc], ref[:, sc], r.setup)
+        ranks.append(ev.rank)
+        deciles.append(ev.decile)
+        quals.append(ev.qualifies)
+    return np.concatenate(ranks), np.concatenate(deciles), np.concatenate(quals), fam
+
+
+def bootstrap_from(
+    prep: Prepared, opts: Options, r: Run, *, n_boot: int, seed: int, level: float = 0.9
+) -> BootstrapResult:
+    """Bootstrap a prepared run (see :func:`bootstrap_scores`)."""
+    if n_boot < 1 or not 0 < level < 1:
+        raise ValueError(f"need n_boot >= 1 and 0 < level < 1, got {n_boot}, {level}")
+    rank, decile, qual, fam = replicate(prep, opts, r, n_boot, seed)
+    rank, decile, qual = rank.T, decile.T, qual.T
+    act = r.active
+    lo = np.full(rank.shape[0], np.nan)
+    hi = lo.copy()
+    tail = (1.0 - level) / 2.0
+    if act.any():
+        lo[act] = np.nanquantile(rank[act], tail, axis=1, method="inverted_cdf")
+        hi[act] = np.nanquantile(rank[act], 1 - tail, axis=1, method="inverted_cdf")
+    summary = pd.DataFrame(
+        {
+            "rank_lo": pd.array(lo).astype("Int64") if act.any() else lo,
+            "rank_hi": pd.array(hi).astype("Int64") if act.any() else hi,
+            "p_worst_decile": np.where(act, (decile >= 10).mean(axis=1), np.nan),
+            "p_qualifies": np.where(act, qual.mean(axis=1), np.nan),
+        },
+        index=prep.index,
+    )
+    return BootstrapResult(prep.area_id, rank, decile, qual, summary, fam, seed, level)
+
+
+def bootstrap_scores(
+    table: pd.DataFrame,
+    catalogue: CatalogueLike = None,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.9,
+    **kwargs: Any,
+) -> BootstrapResult:
+    """Parametric bootstrap of a score run.
+
+    Parameters
+    ----------
+    table, catalogue
+        As for :func:`geoloft.score.score_areas`.
+    n_boot
+        Number of replicates.
+    seed
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same result.
+    level
+        Level of the rank interval (0.9: from the 5th to the 95th percentile).
+    **kwargs
+        The keyword options of :func:`geoloft.score.score_areas` (``method``,
+        ``reference``, ``k``, ``threshold``, …).
+
+    Returns
+    -------
+    BootstrapResult
+        ``.qualify`` is the ``(areas, replicates)`` boolean matrix of
+        qualification; ``.summary`` the per-area interval and probabilities.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_id": ["a", "b"], "x_n": [10, 50], "x_d": [100, 100]})
+    >>> from geoloft.indicators import Indicator
+    >>> cat = [Indicator("x", "X", "X", numerator="x_n", denominator="x_d", domain="d")]
+    >>> b = bootstrap_scores(t, cat, n_boot=200, seed=1, method="zscore", threshold=0.5)
+    >>> b.qualify.shape, b.stability().round(2).tolist()
+    ((2, 200), [0.0, 1.0])
+    """
+    prep, opts = start(table, catalogue, **kwargs)
+    return bootstrap_from(prep, opts, run(prep, opts), n_boot=n_boot, seed=seed, level=level)
+
+
+def weight_sensitivity(
+    table: pd.DataFrame,
+    catalogue: CatalogueLike = None,
+    *,
+    factors: Sequence[float] = (0.5, 2.0),
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """How much each area's rank moves when one weight at a time is changed.
+
+    Every scored indicator's weight is multiplied by each of ``factors`` (the
+    others kept), all variants scored at once.
+
+    Parameters
+    ----------
+    table, catalogue
+        As for :func:`geoloft.score.score_areas`.
+    factors
+        Multipliers applied to one weight at a time.
+    **kwargs
+        The keyword options of :func:`geoloft.score.score_areas`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``table``: ``area_id``, ``rank`` (with the catalogue's
+        weights), ``rank_min``, ``rank_max``, ``rank_range``, ``qualifies``,
+        ``qualifies_changes`` (variants in which qualification flips) and
+        ``most_sensitive`` (the change that moves the rank most, such as
+        ``"lavinntekt ×2"``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_id": ["a", "b", "c"], "x": [1.0, 2.0, 3.0],
+    ...                   "y": [3.0, 1.0, 2.0]})
+    >>> from geoloft.indicators import Indicator
+    >>> cat = [Indicator(c, c, c, value=c, unit="score", domain=c) for c in "xy"]
+    >>> weight_sensitivity(t, cat, method="zscore")["rank_range"].tolist()
+    [1, 1, 0]
+    """
+    prep, opts = start(table, catalogue, **kwargs)
+    r = run(prep, opts)
+    base = r.setup.weight
+    ids = prep.scored_catalogue.ids
+    variants = [(j, f) for j in range(base.size) for f in factors]
+    w = np.array([base * np.where(np.arange(base.size) == j, f, 1.0) for j, f in variants])
+    sc = prep.scored
+    size = len(variants)
+    ev = evaluate(
+        np.broadcast_to(r.rates[:, sc], (size, *r.rates[:, sc].shape)),
+        np.broadcast_to(prep.ref[sc], (size, int(sc.sum()))),
+        replace(r.setup, weight=w),
+    )
+    rank0, ranks = r.ev.rank[0], ev.rank
+    act = r.active
+    both = np.vstack([rank0[None], ranks])
+    lo, hi = np.full(rank0.shape, np.nan), np.full(rank0.shape, np.nan)
+    lo[act], hi[act] = both[:, act].min(axis=0), both[:, act].max(axis=0)
+    moved = np.abs(np.nan_to_num(ranks - rank0))
+    worst = moved.argmax(axis=0)
+    label = np.array([f"{ids[j]} ×{f:g}" for j, f in variants], dtype=object)
+    out = pd.DataFrame(
+        {
+            AREA_ID: prep.area_id,
+            RANK: pd.array(rank0).astype("Int64"),
+            "rank_min": pd.array(lo).astype("Int64"),
+            "rank_max": pd.array(hi).astype("Int64"),
+            "rank_range": pd.array(hi - lo).astype("Int64"),
+            QUALIFIES: r.ev.qualifies[0],
+            "qualifies_changes": (ev.qualifies != r.ev.qualifies[0]).sum(axis=0),
+            "most_sensitive": np.where(moved.max(axis=0) > 0, label[worst], None),
+        },
+        index=prep.index,
+    )
+    return out
