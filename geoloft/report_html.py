@@ -192,6 +192,15 @@ def _iframe(src: str | None, title: str) -> str:
     return f'<div class="screen-only">{frame}</div>'
 
 
+def _decimals(values: pd.Series) -> int:
+    """Decimals that show a numeric column as rounded upstream (at most 2)."""
+    finite = values.dropna().astype(float)
+    for digits in (0, 1, 2):
+        if (finite.round(digits) == finite).all():
+            return digits
+    return 2
+
+
 def _table(frame: pd.DataFrame, caption: str, lang: str) -> str:
     head = "".join(
         f'<th scope="col" class="{"num" if pd.api.types.is_numeric_dtype(frame[c]) else ""}">'
@@ -203,7 +212,7 @@ def _table(frame: pd.DataFrame, caption: str, lang: str) -> str:
         cells = []
         for col, value in zip(frame.columns, record, strict=True):
             if pd.api.types.is_numeric_dtype(frame[col]) and not isinstance(value, bool):
-                digits = 0 if float(value if value == value else 0).is_integer() else 1
+                digits = _decimals(frame[col])
                 cells.append(f'<td class="num">{fmt_number(value, digits, lang)}</td>')
             else:
                 cells.append(f"<td>{esc(value)}</td>")

@@ -10,6 +10,8 @@ import pandas as pd
 
 from geoloft import columns as C
 
+SETTLEMENT = "settlement"
+
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
 
@@ -45,6 +47,9 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         layers["grid"] = suppress(grid, columns=values, pop=C.POP_TOT, threshold=threshold)
     zones = result.frames.get("zones")
     if zones is not None:
+        zones, settlements = _split_settlements(zones)
+        if settlements is not None:
+            layers["settlements"] = settlements
         stats = [
             c
             for c in zones.columns
@@ -57,6 +62,20 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     if measures is not None:
         layers["measures"] = measures
     return layers
+
+
+def _split_settlements(
+    zones: gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """Move the second geometry column (settlement outlines) into a layer of its own."""
+    if SETTLEMENT not in zones.columns:
+        return zones, None
+    outlines = gpd.GeoDataFrame(
+        {C.ZONE_ID: zones[C.ZONE_ID], C.NAME: zones[C.NAME]},
+        geometry=gpd.GeoSeries(zones[SETTLEMENT], crs=zones.crs), crs=zones.crs,
+    )
+    outlines = outlines[~outlines.geometry.is_empty & outlines.geometry.notna()]
+    return zones.drop(columns=[SETTLEMENT]), outlines if len(outlines) else None
 
 
 def write_maps(result: RunResult, *, overwrite: bool) -> None:
@@ -187,6 +206,7 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
         "grid": "SSB-ruter med befolkning (små tall skjult)",
         "intervention_areas": "Innsatsområder",
         "measures": "Tiltak",
+        "settlements": "Bosettingsomriss: der folk bor i innsatsområdene",
     }
     styles = _styles(layers)
     if "gpkg" in cfg.export.formats:
@@ -235,7 +255,7 @@ def _styles(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
         cls = classify(areas["index"], scheme="quantiles", k=5)
         styles["areas"] = LayerStyle(
             column="index",
-            breaks=cls.breaks,
+            breaks=cls.bounds,
             colours=cls.colours,
             labels=cls.labels,
             name="geoloft indeks",
@@ -245,7 +265,7 @@ def _styles(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
         cls = classify(grid[C.POP_TOT], scheme="quantiles", k=5)
         styles["grid"] = LayerStyle(
             column=C.POP_TOT,
-            breaks=cls.breaks,
+            breaks=cls.bounds,
             colours=cls.colours,
             labels=cls.labels,
             name="geoloft befolkning",

@@ -35,6 +35,8 @@ _ZONE_COLUMNS = {
     },
 }
 
+_ZONE_DECIMALS = {C.POP: 0, C.AREA_KM2: 1, C.INDEX: 2, "compactness": 2, "stability": 2}
+
 _METHOD = {
     "nb": [
         "Områdegrenser leses og projiseres til EPSG:25833; ugyldige flater repareres.",
@@ -126,7 +128,8 @@ def report_data(
     profiles = []
     if zones is not None and len(zones):
         keep = [c for c in _ZONE_COLUMNS[lang] if c in zones.columns]
-        table = pd.DataFrame(zones[keep]).rename(columns=_ZONE_COLUMNS[lang])
+        table = pd.DataFrame(zones[keep]).round(_ZONE_DECIMALS)
+        table = table.rename(columns=_ZONE_COLUMNS[lang])
         for _, zone in zones.iterrows():
             zid = str(zone[C.ZONE_ID])
             profiles.append(
