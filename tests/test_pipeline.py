@@ -109,3 +109,17 @@ def test_output_folder_may_not_hold_inputs(tmp_path):
 
 def test_demo_data_is_found():
     assert (demo_data_dir() / "boundaries" / "demoby_delbydeler.geojson").is_file()
+
+
+def test_unknown_columns_are_listed_before_any_work(tmp_path):
+    path = write_demo_project(tmp_path / "p")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('id_column = "DELBYDEL"', 'id_column = "DELBYDL"')
+    text = text.replace('key = "delbydel_id"', 'key = "delbydel"')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(Exception, match="2 problems") as info:
+        run(load_project(path), out=tmp_path / "out")
+    message = str(info.value)
+    assert "did you mean 'DELBYDEL'" in message
+    assert "did you mean 'delbydel_id'" in message
+    assert not (tmp_path / "out" / "run.json").exists()

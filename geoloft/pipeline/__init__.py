@@ -145,6 +145,7 @@ def run(
         ``out`` holds an earlier run and ``overwrite`` is false.
     """
     from geoloft.pipeline import stages
+    from geoloft.pipeline.preflight import preflight
 
     out = Path(out)
     wanted = set(only or STAGES)
@@ -156,6 +157,7 @@ def run(
             hint=f"use one of {', '.join(STAGES)}.",
         )
     _check_out(out, project, overwrite)
+    preflight(project)
     out.mkdir(parents=True, exist_ok=True)
     result = RunResult(project=project, out=out)
     last = max(STAGES.index(s) for s in wanted)

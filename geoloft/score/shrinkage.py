@@ -146,9 +146,9 @@ def tarone_z(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     ok = ~np.isnan(_rates(num, den))
     y = np.where(ok, num, 0.0)
     n = np.where(ok, den, 0.0)
-    p = y.sum(axis=-2) / n.sum(axis=-2)
-    pe = np.expand_dims(p, -2)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # value indicators: no counts
+        p = y.sum(axis=-2) / n.sum(axis=-2)
+        pe = np.expand_dims(p, -2)
         s = np.sum((y - n * pe) ** 2, axis=-2) / (p * (1.0 - p))
         z = (s - n.sum(axis=-2)) / np.sqrt(2.0 * np.sum(n * (n - 1.0), axis=-2))
     return np.where(np.isfinite(z), z, 0.0)
