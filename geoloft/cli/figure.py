@@ -1,0 +1,169 @@
+"""``geoloft figure BOUNDARIES -o map.png|pdf``: a static map for reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, out
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+
+def _parse_where(items: list[str] | None) -> dict[str, object] | None:
+    """Turn ``COLUMN=VALUE`` options into a ``where`` mapping for read_indicators."""
+    if not items:
+        return None
+    parsed: dict[str, object] = {}
+    for item in items:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise typer.BadParameter(f"{item!r}: write COLUMN=VALUE.", param_hint="--where")
+        parsed[col.strip()] = value.strip()
+    return parsed
+
+
+def _parse_breaks(text: str | None) -> list[float] | None:
+    """Turn ``"10,20,40"`` into class bounds."""
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r}: write numbers, e.g. 10,20,40.", param_hint="--breaks"
+        ) from None
+
+
+def _with_indicators(
+    areas: gpd.GeoDataFrame, table: pd.DataFrame, column: str | None, source: Path
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Join the table's value columns onto the areas by area_id; pick the column to draw."""
+    from geoloft.columns import AREA_ID, NAME
+    from geoloft.errors import SchemaError
+
+    values = [str(c) for c in table.columns if c not in (AREA_ID, NAME)]
+    clash = [c for c in values if c in areas.columns]
+    if clash:
+        raise SchemaError(
+            "the indicator table has columns the boundaries already have.",
+            source=source,
+            column=clash[0],
+            hint="rename them in the table.",
+        )
+    if column is None:
+        if len(values) != 1:
+            raise SchemaError(
+                f"the table has {len(values)} value columns; which one to draw?",
+                source=source,
+                hint=f"name one with --column: {', '.join(values) or '(none)'}.",
+            )
+        column = values[0]
+    merged = areas.merge(table[[AREA_ID, *values]], on=AREA_ID, how="left")
+    merged.index = areas.index
+    return merged, column
+
+
+@app.command()
+def figure(
+    boundaries: Annotated[
+        Path, typer.Argument(help="Area boundaries (GeoJSON, GeoPackage, Shapefile, …).")
+    ],
+    output: OutFile,
+    column: Annotated[
+        str | None,
+        typer.Option(help="Numeric column of the --indicators table to colour by."),
+    ] = None,
+    indicators: Annotated[
+        Path | None, typer.Option(help="Table of values per area (CSV, XLSX, XLS).")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Column of the table holding the area id.")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="Select table rows, e.g. --where aar=2017 (repeatable)."),
+    ] = None,
+    areas: Annotated[
+        Path | None, typer.Option("--areas", help="Intervention areas to outline.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Title above the map.")] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Legend title (default: the column's label or name).")
+    ] = None,
+    attribution: Annotated[
+        str | None, typer.Option(help="Data credit under the map (default: SSB, Kartverket).")
+    ] = None,
+    scheme: Annotated[
+        str, typer.Option(help="Classes: quantiles, natural_breaks, equal_interval or fixed.")
+    ] = "quantiles",
+    k: Annotated[int, typer.Option("-k", help="Largest number of classes.")] = 5,
+    breaks: Annotated[
+        str | None, typer.Option(help="Upper class bounds for --scheme fixed, e.g. 10,20,40.")
+    ] = None,
+    palette: Annotated[
+        str, typer.Option(help="YlOrRd, OrRd, YlGnBu, Blues, Purples, viridis or cividis.")
+    ] = "YlOrRd",
+    reverse: Annotated[
+        bool, typer.Option("--reverse", help="Darker for lower values (higher is better).")
+    ] = False,
+    basemap: Annotated[
+        str,
+        typer.Option(help="Tiles under the data (needs network): topograatone, topo, osm, none."),
+    ] = "none",
+    lang: Lang = "nb",
+    overwrite: Overwrite = False,
+) -> None:
+    """Draw a map for reports as PNG (300 dpi) or PDF: classes, legend, scale bar, north arrow.
+
+    Values come from a column of the --indicators table, joined to the areas by
+    area id; areas without a value are hatched grey. Without --indicators the
+    areas are drawn as outlines.
+
+    Example:
+
+        geoloft figure data/boundaries/demoby_delbydeler.geojson
+        --indicators data/indicators/demoby_levekar_delbydel.csv
+        --column lavinntekt_n -o lavinntekt.png
+    """
+    from geoloft.boundaries import read_boundaries
+    from geoloft.figures import make_figure
+
+    lang = check_lang(lang)
+    if column is not None and indicators is None:
+        raise typer.BadParameter(
+            "needs --indicators TABLE to take the column from.", param_hint="--column"
+        )
+    bounds, rows = _parse_breaks(breaks), _parse_where(where)
+    frame = read_boundaries(boundaries)
+    if indicators is not None:
+        from geoloft.indicators import read_indicators
+
+        table = read_indicators(indicators, key=key, areas=frame, where=rows)
+        frame, column = _with_indicators(frame, table, column, indicators)
+    zones = read_boundaries(areas) if areas is not None else None
+    path = make_figure(
+        frame,
+        out=output,
+        column=column,
+        zones=zones,
+        title=title,
+        label=label,
+        attribution=attribution,
+        lang=lang,
+        scheme=scheme,
+        k=k,
+        breaks=bounds,
+        palette=palette,
+        reverse=reverse,
+        basemap=False if basemap == "none" else basemap,
+        overwrite=overwrite,
+    )
+    what = f"'{column}' in classes" if column else "outlines"
+    out.print(
+        f"wrote {path} ({len(frame)} areas, {what})", highlight=False, markup=False, soft_wrap=True
+    )
