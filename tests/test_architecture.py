@@ -34,6 +34,7 @@ STAGES = {
     "info": 5,
     "report_html": 5,
     "config": 6,
+    "demo": 6,
     "pipeline": 7,
     "cli": 8,
 }

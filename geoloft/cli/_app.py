@@ -64,7 +64,9 @@ def check_lang(lang: str) -> str:
 
 def report_error(err: BaseException) -> None:
     """Print one clear error line (no markup is read from the message)."""
-    console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False)
+    console.print(
+        Text.assemble(("error: ", "bold red"), str(err)), highlight=False, soft_wrap=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

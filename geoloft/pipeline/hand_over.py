@@ -123,38 +123,30 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
 def write_figures(
     result: RunResult, layers: dict[str, gpd.GeoDataFrame], *, overwrite: bool
 ) -> None:
-    """Write PNG maps for reports (skipped with a note when figures are unavailable)."""
-    try:
-        from geoloft.figures import make_figure
-    except ImportError as err:
-        result.notes.append(f"figures skipped: {err}")
-        return
+    """Write PNG maps for reports: the overview and one per intervention area.
+
+    Every figure uses the overview's classes, so a colour means the same on each page.
+    """
+    from geoloft.classify import classify
+    from geoloft.figures import make_figure
+
     cfg = result.project.maps
     fig_dir = result.out / "figures"
-    path = make_figure(
-        layers["areas"],
-        zones=layers.get("intervention_areas"),
-        column="index" if "index" in layers["areas"].columns else None,
-        out=fig_dir / "overview.png",
-        lang=cfg.lang,
-        basemap=False,
-        overwrite=overwrite,
-    )
-    result.files.append(path)
+    areas = layers["areas"]
+    column = C.INDEX if C.INDEX in areas.columns and areas[C.INDEX].notna().any() else None
+    classes: dict[str, Any] = {}
+    if column is not None:
+        bounds = classify(areas[column]).bounds
+        classes = {"scheme": "fixed", "breaks": list(bounds[1:])}
     zones = layers.get("intervention_areas")
+    common = {"column": column, "lang": cfg.lang, "overwrite": overwrite, **classes}
+    result.files.append(make_figure(areas, zones=zones, out=fig_dir / "overview.png", **common))
     if zones is None:
         return
     for _, zone in zones.iterrows():
-        units = layers["areas"][layers["areas"][C.AREA_ID].isin(_members(zone))]
-        path = make_figure(
-            units,
-            zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
-            column="index" if "index" in units.columns else None,
-            out=fig_dir / f"{zone[C.ZONE_ID]}.png",
-            lang=cfg.lang,
-            basemap=False,
-            overwrite=overwrite,
-        )
+        units = areas[areas[C.AREA_ID].isin(_members(zone))]
+        one = zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]]
+        path = make_figure(units, zones=one, out=fig_dir / f"{zone[C.ZONE_ID]}.png", **common)
         result.files.append(path)
 
 
