@@ -1,0 +1,173 @@
+"""Gi* hot spots and cell adjacency, checked against esda, libpysal and scipy."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import libpysal
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from esda.getisord import G_Local
+from scipy import stats
+
+from geoloft.delineate import band_adjacency, benjamini_hochberg, cell_adjacency, hotspots
+from geoloft.grid import cell_centres, cell_polygons, corners_to_ssbid
+
+SIZE = 250
+
+
+def small_grid(seed: int = 1) -> pd.DataFrame:
+    """A 9 x 9 grid with a few cells missing, a hot corner and one isolated cell."""
+    rng = np.random.default_rng(seed)
+    col, row = np.meshgrid(np.arange(9), np.arange(9), indexing="ij")
+    col, row = col.ravel(), row.ravel()
+    keep = rng.random(col.size) > 0.15
+    col, row = np.r_[col[keep], 14], np.r_[row[keep], 14]  # (14, 14): no neighbour
+    value = rng.gamma(2.0, size=col.size) + np.where((col > 4) & (row > 4), 6.0, 0.0)
+    value[-1] = 25.0  # the isolated cell has the largest value of all
+    ids = corners_to_ssbid(260_000 + col * SIZE, 6_650_000 + row * SIZE)
+    return pd.DataFrame({"ssbid": ids, "cell_size": SIZE, "value": value})
+
+
+def esda_gstar(grid: pd.DataFrame, *, queen: bool, permutations: int = 0) -> G_Local:
+    frame = gpd.GeoDataFrame(geometry=cell_polygons(grid["ssbid"], SIZE))
+    kind = libpysal.weights.Queen if queen else libpysal.weights.Rook
+    w = kind.from_dataframe(frame, use_index=False, silence_warnings=True)
+    with warnings.catch_warnings():  # libpysal warns of the island; we know
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # esda divides by 0 for the island
+        return G_Local(
+            grid["value"].to_numpy(),
+            w,
+            transform="B",
+            star=True,
+            permutations=permutations,
+            seed=7,
+            n_jobs=1,
+        )
+
+
+@pytest.mark.parametrize("queen", [True, False], ids=["queen", "rook"])
+def test_z_scores_equal_esda(queen: bool) -> None:
+    grid = small_grid()
+    ours = hotspots(grid, "value", contiguity="queen" if queen else "rook")
+    theirs = esda_gstar(grid, queen=queen)
+    tested = ours["n_neighbours"].to_numpy() > 0
+    np.testing.assert_allclose(ours["gi_z"].to_numpy()[tested], theirs.Zs[tested], atol=1e-9)
+    np.testing.assert_allclose(
+        ours["gi_p"].to_numpy()[tested], 2 * theirs.p_norm[tested], atol=1e-12
+    )
+
+
+def test_isolated_cell_is_never_a_hot_spot() -> None:
+    grid = small_grid()
+    ours = hotspots(grid, "value")
+    theirs = esda_gstar(grid, queen=True)
+    assert theirs.p_norm[-1] < 1e-6  # esda calls the isolated cell the hottest of all
+    last = ours.iloc[-1]
+    assert last["n_neighbours"] == 0
+    assert np.isnan(last["gi_z"])
+    assert np.isnan(last["gi_p"])
+    assert np.isnan(last["gi_q"])
+    assert not last["hot_spot"]
+    assert not last["cold_spot"]
+    assert ours["hot_spot"].sum() > 0
+
+
+def test_fdr_matches_scipy() -> None:
+    rng = np.random.default_rng(3)
+    p = np.r_[rng.uniform(size=200) ** 3, np.nan, np.nan]
+    q = benjamini_hochberg(p)
+    np.testing.assert_allclose(q[:-2], stats.false_discovery_control(p[:-2], method="bh"))
+    assert np.isnan(q[-2:]).all()
+
+
+def test_hot_spots_use_fdr_not_raw_p() -> None:
+    grid = small_grid()
+    spots = hotspots(grid, "value", alpha=0.05)
+    raw = (spots["gi_p"] <= 0.05) & (spots["gi_z"] > 0)
+    assert spots["hot_spot"].sum() <= raw.sum()
+    expected = (stats.false_discovery_control(spots["gi_p"].dropna(), method="bh") <= 0.05) & (
+        spots["gi_z"].dropna() > 0
+    )
+    assert spots["hot_spot"][spots["gi_p"].notna()].tolist() == expected.tolist()
+
+
+def test_permutation_p_values_agree_with_esda() -> None:
+    grid = small_grid()
+    ours = hotspots(grid, "value", permutations=999, seed=1)
+    theirs = esda_gstar(grid, queen=True, permutations=999)
+    tested = ours["n_neighbours"].to_numpy() > 0
+    folded = ours["gi_p"].to_numpy()[tested] / 2  # ours is two-sided; esda's p_sim is folded
+    gap = np.abs(folded - theirs.p_sim[tested])
+    assert gap.mean() < 0.02  # Monte Carlo error of two 999-draw estimates
+    assert gap.max() < 0.1
+
+
+def test_permutations_repeat_for_a_seed() -> None:
+    grid = small_grid()
+    one = hotspots(grid, "value", permutations=99, seed=4)
+    two = hotspots(grid, "value", permutations=99, seed=4)
+    other = hotspots(grid, "value", permutations=99, seed=5)
+    pd.testing.assert_frame_equal(one, two)
+    assert not one["gi_p"].equals(other["gi_p"])
+
+
+def test_result_is_aligned_and_nan_values_left_out() -> None:
+    grid = small_grid().set_index(pd.Index(np.arange(100, 100 + len(small_grid()))))
+    grid.loc[grid.index[0], "value"] = np.nan
+    spots = hotspots(grid, "value")
+    assert spots.index.equals(grid.index)
+    assert np.isnan(spots["gi_z"].iloc[0])
+
+
+@pytest.mark.parametrize("queen", [True, False], ids=["queen", "rook"])
+def test_cell_adjacency_equals_libpysal(queen: bool) -> None:
+    grid = small_grid()
+    ours = cell_adjacency(grid["ssbid"], SIZE, contiguity="queen" if queen else "rook")
+    frame = gpd.GeoDataFrame(geometry=cell_polygons(grid["ssbid"], SIZE))
+    kind = libpysal.weights.Queen if queen else libpysal.weights.Rook
+    theirs = kind.from_dataframe(frame, use_index=False, silence_warnings=True).sparse
+    assert (ours != theirs).nnz == 0
+
+
+@pytest.mark.parametrize("distance", [1.0, 1.5, 2.0, 3.2])
+def test_band_adjacency_equals_libpysal_distance_band(distance: float) -> None:
+    grid = small_grid()
+    ours = band_adjacency(grid["ssbid"], SIZE, distance=distance)
+    x, y = cell_centres(grid["ssbid"], SIZE)
+    theirs = libpysal.weights.DistanceBand(
+        np.c_[x, y], threshold=distance * SIZE + 1e-6, silence_warnings=True
+    ).sparse
+    assert (ours != theirs).nnz == 0
+
+
+def test_distance_band_gives_scattered_cells_neighbours() -> None:
+    grid = small_grid()
+    grid.loc[len(grid)] = [
+        int(corners_to_ssbid(260_000 + 16 * SIZE, 6_650_000 + 14 * SIZE)),
+        SIZE,
+        3.0,
+    ]
+    spots = hotspots(grid, "value", distance=2.0)  # (14, 14) and (16, 14) are two cells apart
+    assert spots["n_neighbours"].iloc[-2:].tolist() == [1, 1]
+    assert spots["gi_z"].iloc[-2:].notna().all()
+
+
+def test_missing_column_is_named() -> None:
+    with pytest.raises(ValueError, match="column 'nope'"):
+        hotspots(small_grid(), "nope")
+
+
+def test_unit_adjacency_hot_spots() -> None:
+    squares = [shapely.box(i, j, i + 1, j + 1) for i in range(6) for j in range(6)]
+    from geoloft.delineate import unit_adjacency
+
+    graph = unit_adjacency([shapely.affinity.scale(s, 100, 100, origin=(0, 0)) for s in squares])
+    frame = pd.DataFrame({"v": [9.0 if i >= 24 else 1.0 for i in range(36)]})
+    spots = hotspots(frame, "v", adjacency=graph, alpha=0.1)
+    assert spots["hot_spot"].iloc[24:].sum() >= 6
+    assert not spots["hot_spot"].iloc[:12].any()
