@@ -53,6 +53,7 @@ def _root(
     _state["verbose"] = verbose
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s")
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)  # "Created N records" is noise
 
 
 def check_lang(lang: str) -> str:
