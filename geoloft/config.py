@@ -271,7 +271,7 @@ def load_project(path: str | Path) -> Project:
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "a.geojson").write_text("{}")
-    >>> _ = (d / "project.toml").write_text('[inputs.boundaries]\\npath = "a.geojson"\\n')
+    >>> _ = (d / "project.toml").write_text('[inputs.boundaries]\npath = "a.geojson"\n')
     >>> load_project(d / "project.toml").score.method
     'below-average'
     """

@@ -63,7 +63,7 @@ def fmt_number(value: object, decimals: int = 0, lang: str = "nb") -> str:
     Examples
     --------
     >>> fmt_number(1234.5, 1)
-    '1\\xa0234,5'
+    '1\xa0234,5'
     >>> fmt_number(1234.5, 1, lang="en")
     '1,234.5'
     """
