@@ -57,8 +57,9 @@ START_YEAR: Final = "start_year"
 END_YEAR: Final = "end_year"
 BUDGET: Final = "budget"  # NOK
 
-# Crosswalks
-SHARE: Final = "share"
+# Crosswalks and joins
+SHARE: Final = "share"  # fraction of a cell's area inside an area, 0-1
+N_CELLS: Final = "n_cells"  # grid cells that reached an area (in whole or part)
 
 # Intervention areas
 ZONE_ID: Final = "zone_id"
