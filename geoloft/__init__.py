@@ -28,6 +28,7 @@ _PUBLIC = {
     "read_measures": "geoloft.measures",
     "join_grid": "geoloft.join",
     "crosswalk": "geoloft.join",
+    "convert_areas": "geoloft.join",
     "score_areas": "geoloft.score",
     "delineate": "geoloft.delineate",
     "make_map": "geoloft.maps",

@@ -10,16 +10,28 @@ from typing import Any
 
 import pandas as pd
 import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
 
-from geoloft._io import TABLE_SUFFIXES, existing_file, read_text_table
+from geoloft._io import TABLE_SUFFIXES, existing_file, is_workbook, read_text_table, read_workbook
+from geoloft.errors import InputError, SchemaError
 from geoloft.report import get_report
 
 __all__ = ["FileInfo", "describe_file", "detect_kind"]
 
 _GRID_ID = re.compile(r"^(ru|ssbid|rute)_?\d*(m|km)?$", re.IGNORECASE)
 _COORD = {"lon", "lat", "longitude", "latitude", "x", "y", "lengdegrad", "breddegrad"}
+#: Columns only a measures (tiltak) file has; two of them make a vector file measures.
+_MEASURE_FIELDS = {
+    "kategori", "category", "tiltakstype", "status", "startår", "start_år", "start_year",
+    "sluttår", "slutt_år", "end_year", "budsjett", "budget", "kostnad", "cost", "tiltak_id",
+}  # fmt: skip
 RASTER_SUFFIXES = frozenset({".tif", ".tiff"})
-KINDS = ("grid", "boundaries", "indicators", "measures")
+CATALOGUE_SUFFIXES = frozenset({".toml"})
+KINDS = ("grid", "boundaries", "indicators", "measures", "catalogue")
+_READABLE = (
+    "tables (.csv, .txt, .tsv, .xlsx, .xls), vector files GDAL reads (GeoJSON, TopoJSON, "
+    "GeoPackage, Shapefile, GML, FlatGeobuf), GeoTIFF rasters and catalogues (.toml)"
+)
 
 
 @dataclass
@@ -36,18 +48,53 @@ class FileInfo:
 
 
 def _header(path: Path) -> list[str]:
-    if path.suffix.lower() in {".xlsx", ".xls"}:
-        return [str(c) for c in pd.read_excel(path, nrows=0).columns]
-    return list(read_text_table(path).columns)
+    return [str(c) for c in _raw_table(path, None).columns]
 
 
-def detect_kind(path: str | os.PathLike[str]) -> str:
+def _vector_layers(path: Path, layer: str | None) -> list[dict[str, Any]]:
+    """Return pyogrio's metadata of ``layer``, or of every layer when it is None."""
+    options = {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if layer is not None and layer not in names:
+            raise InputError(
+                f"no layer '{layer}'; the file has: {', '.join(names)}.",
+                source=path,
+                hint="pass one of the layers listed (command line: --layer).",
+            )
+        chosen = [layer] if layer is not None else names
+        return [pyogrio.read_info(path, layer=name, **options) for name in chosen]
+    except (DataSourceError, DataLayerError) as err:
+        reason = str(err).split(";")[0].replace(f"'{path}' ", "").strip()
+        raise InputError(
+            f"cannot read the file ({reason}).",
+            source=path,
+            hint=f"geoloft reads {_READABLE}; check that the file is complete, or save it "
+            "in one of these formats.",
+        ) from err
+
+
+def detect_kind(path: str | os.PathLike[str], *, layer: str | None = None) -> str:
     r"""Guess whether a file holds a grid, boundaries, an indicator table or measures.
+
+    Parameters
+    ----------
+    path
+        The file.
+    layer
+        Layer of a vector file to look at; None looks at every layer.
 
     Returns
     -------
     str
-        One of ``"grid"``, ``"boundaries"``, ``"indicators"``, ``"measures"``.
+        One of ``"grid"``, ``"boundaries"``, ``"indicators"``, ``"measures"``,
+        ``"catalogue"`` (an indicator catalogue, ``.toml``).
+
+    Raises
+    ------
+    InputError
+        A file that is neither a table, a catalogue, a raster nor vector data
+        GDAL reads (such as a truncated GeoJSON file), or an unknown layer.
 
     Examples
     --------
@@ -58,53 +105,107 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
     'grid'
     """
     path = existing_file(path)
-    if path.suffix.lower() in RASTER_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in CATALOGUE_SUFFIXES:
+        return "catalogue"
+    if suffix in RASTER_SUFFIXES:
         return "grid"
-    if path.suffix.lower() in TABLE_SUFFIXES:
+    if suffix in TABLE_SUFFIXES:
         cols = _header(path)
         if any(_GRID_ID.match(c) for c in cols):
             return "grid"
         if len(_COORD & {c.lower() for c in cols}) >= 2:
             return "measures"
         return "indicators"
-    meta = pyogrio.read_info(path)
-    fields = [str(f) for f in meta["fields"]]
-    if any(_GRID_ID.match(f) for f in fields):
+    layers = _vector_layers(path, layer)
+    fields = [[str(f).casefold() for f in meta["fields"]] for meta in layers]
+    if any(_GRID_ID.match(f) for names in fields for f in names):
         return "grid"
-    if "point" in str(meta.get("geometry_type", "")).lower():
+    if any(len(_MEASURE_FIELDS & set(names)) >= 2 for names in fields):
+        return "measures"
+    if all("point" in str(meta.get("geometry_type", "")).lower() for meta in layers):
         return "measures"
     return "boundaries"
 
 
-def describe_file(path: str | os.PathLike[str], *, kind: str | None = None) -> FileInfo:
+def _raw_table(path: Path, sheet: str | None) -> pd.DataFrame:
+    return read_workbook(path, sheet=sheet) if is_workbook(path) else read_text_table(path)
+
+
+def _describe_catalogue(path: Path) -> FileInfo:
+    from geoloft.indicators import load_catalogue
+
+    catalogue = load_catalogue(path)
+    domains = dict.fromkeys(i.domain for i in catalogue)
+    details: dict[str, Any] = {
+        "indicators": ", ".join(catalogue.ids),
+        "domains": ", ".join(str(d) for d in domains),
+    }
+    sensitive = [i.id for i in catalogue if i.is_sensitive]
+    if sensitive:
+        details["sensitive (never criteria unless allowed)"] = ", ".join(sensitive)
+    return FileInfo(
+        path, "catalogue", len(catalogue), columns=list(catalogue.columns), details=details
+    )
+
+
+def _describe_table_as_is(path: Path, sheet: str | None, err: SchemaError) -> FileInfo:
+    """Describe an indicator table the reader needs options for (several years, names)."""
+    raw = _raw_table(path, sheet)
+    details = {"key column": err.column, "not usable as is": err.message}
+    if err.hint:
+        details["fix"] = err.hint
+    return FileInfo(
+        path, "indicators", len(raw), columns=list(map(str, raw.columns)), details=details
+    )
+
+
+def describe_file(
+    path: str | os.PathLike[str], *, kind: str | None = None, layer: str | None = None
+) -> FileInfo:
     """Read a file with the right reader and summarise it.
 
     Parameters
     ----------
     path
-        A boundary, grid, indicator or measure file.
+        A boundary, grid, indicator or measure file, or an indicator catalogue.
     kind
         Force the kind instead of guessing it (one of ``grid``, ``boundaries``,
-        ``indicators``, ``measures``).
+        ``indicators``, ``measures``, ``catalogue``).
+    layer
+        Layer of a vector file (sheet of a workbook) to read; None: the one
+        the reader chooses.
 
     Returns
     -------
     FileInfo
         Kind, row count, CRS, bounds (EPSG:25833 for spatial files), columns and
         the reader's report (cell size, id and value columns, repaired
-        geometries, missing values …).
+        geometries, missing values …). An indicator table that holds several
+        rows per area (years) or names instead of ids is described as it is,
+        with what to pass to read it (``details["fix"]``).
+
+    Raises
+    ------
+    InputError
+        The reader's error for a file it cannot use.
     """
     from geoloft import read_boundaries, read_grid, read_indicators, read_measures
 
     path = existing_file(path)
-    kind = kind or detect_kind(path)
-    reader = {
-        "grid": read_grid,
-        "boundaries": read_boundaries,
-        "indicators": read_indicators,
-        "measures": read_measures,
-    }[kind]
-    frame = reader(path)
+    kind = kind or detect_kind(path, layer=layer)
+    if kind == "catalogue":
+        return _describe_catalogue(path)
+    if kind == "indicators":
+        try:
+            frame = read_indicators(path, sheet=layer)
+        except SchemaError as err:
+            if err.column is None:
+                raise
+            return _describe_table_as_is(path, layer, err)
+    else:
+        reader = {"grid": read_grid, "boundaries": read_boundaries, "measures": read_measures}
+        frame = reader[kind](path, layer=layer)
     info = FileInfo(path=path, kind=kind, rows=len(frame), columns=list(map(str, frame.columns)))
     if hasattr(frame, "crs") and frame.crs is not None:
         info.crs = frame.crs.to_string()

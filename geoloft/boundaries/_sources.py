@@ -62,7 +62,7 @@ def _polygon_layer(layers: np.ndarray, layer: str | None, path: Path) -> str:
             raise InputError(
                 f"no layer '{layer}'; the file has: {listing}.",
                 source=path,
-                hint="pass layer= one of the layers listed.",
+                hint="pass layer= one of the layers listed (command line: --layer).",
             )
         return layer
     if len(names) == 1:
@@ -75,7 +75,7 @@ def _polygon_layer(layers: np.ndarray, layer: str | None, path: Path) -> str:
         f"{len(polygonal) or 'none'} of them {'are' if polygonal else 'is'} "
         f"polygon layers: {listing}.",
         source=path,
-        hint="pass layer= naming the layer to read.",
+        hint="pass layer= naming the layer to read (command line: --layer).",
     )
 
 
@@ -126,8 +126,10 @@ def _list_layers(path: Path, options: dict[str, str]) -> np.ndarray:
 
 
 def _open_error(path: Path, err: Exception) -> InputError:
+    # GDAL's text goes on to suggest a '<DRIVER>:' path prefix, which misleads here.
+    reason = str(err).split("; It might help", 1)[0].replace(f"'{path}' ", "").strip(" .;")
     return InputError(
-        f"cannot open the file as vector data ({err}).",
+        f"cannot open the file as vector data ({reason}).",
         source=path,
         hint=f"give a boundary file in {_FORMATS}; check that the file is complete.",
     )

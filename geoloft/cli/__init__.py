@@ -16,6 +16,12 @@ from geoloft.cli._app import app, main
 COMMAND_MODULES = (
     "project",
     "info",
+    "join",
+    "export",
+    "score",
+    "delineate",
+    "figure",
+    "maps",
 )
 
 for _name in COMMAND_MODULES:

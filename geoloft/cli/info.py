@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +13,16 @@ from geoloft.cli._app import app, out
 
 @app.command()
 def info(
-    file: Annotated[Path, typer.Argument(help="A boundary, grid, indicator or measure file.")],
+    file: Annotated[
+        Path, typer.Argument(help="A boundary, grid, indicator or measure file, or a catalogue.")
+    ],
     kind: Annotated[
         str | None,
-        typer.Option(help="Force the kind: grid, boundaries, indicators or measures."),
+        typer.Option(help="Force the kind: grid, boundaries, indicators, measures or catalogue."),
+    ] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(help="Layer of a GeoPackage or GML file (sheet of a workbook) to read."),
     ] = None,
 ) -> None:
     """Describe a file: kind, CRS, counts, cell size, id and value columns, bounds, problems.
@@ -23,12 +30,16 @@ def info(
     Example:
 
         geoloft info data/grid/demoby_ru250m_syntetisk.csv
+
+        geoloft info data/indicators/catalogue.toml
     """
     from geoloft.info import KINDS, describe_file
 
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"use one of {', '.join(KINDS)}.", param_hint="--kind")
-    found = describe_file(file, kind=kind)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = describe_file(file, kind=kind, layer=layer)
     out.print(f"[bold]{found.path}[/]", highlight=False)
     out.print(f"  kind:    {found.kind}")
     out.print(f"  rows:    {found.rows}")
@@ -36,6 +47,8 @@ def info(
         out.print(f"  CRS:     {found.crs} (read and reprojected to the working CRS)")
         xmin, ymin, xmax, ymax = found.bounds or (0, 0, 0, 0)
         out.print(f"  bounds:  {xmin:.0f} {ymin:.0f} {xmax:.0f} {ymax:.0f}")
-    out.print(f"  columns: {', '.join(found.columns)}", highlight=False)
+    out.print(f"  columns: {', '.join(found.columns)}", highlight=False, markup=False)
     for key, value in found.details.items():
         out.print(f"  {key}: {value}", highlight=False, markup=False)
+    for item in dict.fromkeys(str(w.message) for w in caught):
+        out.print(f"  warning: {item}", highlight=False, markup=False)

@@ -195,6 +195,7 @@ def check_duplicates(
             hint = (
                 f"rows repeat over {', '.join(repr(c) for c in varying[:4])}: the table holds "
                 f"several rows per area; select one set with where={{{pick!r}: {example!r}}}"
+                f" (command line: --where {pick}={example})"
                 f"{' and the other columns' if len(varying) > 1 else ''}, "
                 "or aggregate the table first."
             )
