@@ -1,0 +1,245 @@
+"""The folium elements a geoloft map is built from.
+
+folium re-reads the output of its element templates as Jinja templates and
+does not escape text, so geoloft's elements bypass templates altogether: each
+renders pre-built, escaped HTML and JavaScript through :class:`Raw`.
+:class:`GeoloftMap` is a :class:`folium.Map` (layers, ``add_child``,
+``get_root`` work as usual) whose page has a language, a title, a viewport
+that allows pinch-zoom, a skip link and data tables after the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+from branca.element import Element, Figure, MacroElement
+
+from geoloft.maps.escape import html_text, safe_json
+from geoloft.maps.legend import LEGEND_BOX_ID
+
+__all__ = ["Controls", "GeoloftMap", "JsLayer", "Page", "Raw", "Script"]
+
+
+class Raw(Element):
+    """Pre-built HTML or JavaScript, inserted as it is (never read as a template).
+
+    Parameters
+    ----------
+    content
+        Escaped HTML or JavaScript built from :func:`safe_json` output.
+    """
+
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.content = content
+
+    def render(self, **kwargs: Any) -> str:  # noqa: ARG002 - Element API
+        """Return the content."""
+        return self.content
+
+
+class Page(Figure):
+    """The HTML page around a map: language, title, viewport, skip link.
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``, written to ``<html lang>``.
+    title
+        Page title and heading (plain text; escaped here).
+    skip_text
+        Text of the link that jumps past the map to the tables.
+    """
+
+    def __init__(self, *, lang: str, title: str, skip_text: str) -> None:
+        super().__init__(title=title)
+        self.header._children.clear()  # folium's meta tag; the page writes its own
+        self.lang = lang
+        self.skip_text = skip_text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the whole page."""
+        for child in list(self._children.values()):
+            child.render(**kwargs)
+        title = html_text(self.title)
+        return (
+            f'<!DOCTYPE html>\n<html lang="{html_text(self.lang)}">\n<head>\n'
+            '<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{title}</title>\n{self.header.render(**kwargs)}\n</head>\n<body>\n"
+            f'<a class="gl-skip" href="#gl-tables">{html_text(self.skip_text)}</a>\n'
+            f'<header class="gl-header"><h1>{title}</h1></header>\n'
+            f"<main>\n{self.html.render(**kwargs)}\n</main>\n"
+            f"<script>\n{self.script.render(**kwargs)}\n</script>\n</body>\n</html>\n"
+        )
+
+
+class GeoloftMap(folium.Map):
+    """A folium map whose page carries geoloft's script, controls and tables.
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]`` in degrees, the view on opening.
+    label
+        Accessible name of the map region.
+    head
+        HTML for ``<head>``: Leaflet, plugins, geoloft's script and style.
+    body
+        HTML after the map: legends and controls (moved into the map by the
+        script) and the data tables.
+    """
+
+    def __init__(
+        self,
+        *,
+        bounds: Sequence[Sequence[float]],
+        label: str,
+        head: Sequence[str],
+        body: str,
+        zoom_titles: tuple[str, str] = ("Zoom inn", "Zoom ut"),
+    ) -> None:
+        (south, west), (north, east) = bounds
+        super().__init__(location=[(south + north) / 2, (west + east) / 2], tiles=None)
+        self.bounds = [list(map(float, bounds[0])), list(map(float, bounds[1]))]
+        self.label = label
+        self.head = list(head)
+        self.body = body
+        self.zoom_titles = zoom_titles
+        #: Notes for the reader (also shown on the page): features left out, etc.
+        self.notes: list[str] = []
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the map's head, HTML and script to the page, then its children."""
+        figure = self.get_root()
+        name = self.get_name()
+        zoom = {
+            "zoomInTitle": html_text(self.zoom_titles[0]),
+            "zoomOutTitle": html_text(self.zoom_titles[1]),
+        }
+        figure.header.add_child(Raw("\n".join(self.head)), name=f"{name}_head")
+        figure.html.add_child(
+            Raw(
+                f'<div class="folium-map gl-map" id="{name}" role="region" '
+                f'aria-label="{html_text(self.label)}"></div>\n{self.body}'
+            ),
+            name=name,
+        )
+        script = (
+            f"var {name} = L.map({safe_json(name)}, "
+            f"{{center: {safe_json(self.location)}, zoom: 11, zoomSnap: 0.25, "
+            "zoomControl: false});\n"
+            f"L.control.zoom({safe_json(zoom)}).addTo({name});\n"
+            f"geoloft.panes({name});\n"
+            f"{name}.fitBounds({safe_json(self.bounds)}, {{padding: [8, 8]}});"
+        )
+        figure.script.add_child(Raw(script), name=name)
+        children = list(self._children.values())
+        # controls name every layer, so they come after all of them (also ones added later)
+        for child in sorted(children, key=lambda c: isinstance(c, Controls)):
+            child.render(**kwargs)
+
+
+class Script(MacroElement):
+    """A piece of page script (such as shared geometry), rendered in order.
+
+    Parameters
+    ----------
+    code
+        JavaScript built from :func:`safe_json` output.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "Script"
+        self.code = code
+
+    def render(self, **kwargs: Any) -> None:  # noqa: ARG002 - Element API
+        """Add the code to the page script."""
+        self.get_root().script.add_child(Raw(self.code), name=self.get_name())
+
+
+class JsLayer(folium.map.Layer):
+    """A map layer made by a JavaScript expression (tiles, polygons, markers).
+
+    Parameters
+    ----------
+    name
+        Layer name in the layer control (plain text; escaped when rendered).
+    js
+        Expression that returns a Leaflet layer.
+    overlay
+        An overlay (check box) rather than a basemap (radio button).
+    show
+        On when the page opens.
+    legend_id
+        HTML id of the layer's legend, shown only while the layer is on.
+    """
+
+    def __init__(
+        self, name: str, js: str, *, overlay: bool = True, show: bool = True, legend_id: str = ""
+    ) -> None:
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "GeoloftLayer"
+        self.js = js
+        self.legend_id = legend_id
+
+    def render(self, **kwargs: Any) -> None:  # noqa: ARG002 - Element API
+        """Add the layer (and, if shown, adding it to the map) to the page script."""
+        name = self.get_name()
+        code = f"var {name} = {self.js};"
+        if self.show:
+            code += f"\n{name}.addTo({self._parent.get_name()});"
+        self.get_root().script.add_child(Raw(code), name=name)
+
+
+class Controls(MacroElement):
+    """Layer control, metric scale bar, full screen, search and legend switching.
+
+    Add it to the map after every layer.
+
+    Parameters
+    ----------
+    search_geo
+        Name of the script variable with the searchable geometry, or ``""``.
+    """
+
+    def __init__(self, *, search_geo: str = "", layers_title: str = "Kartlag") -> None:
+        super().__init__()
+        self._name = "Controls"
+        self.search_geo = search_geo
+        self.layers_title = layers_title
+
+    def render(self, **kwargs: Any) -> None:  # noqa: ARG002 - Element API
+        """Add the controls' script, naming every layer of the map with escaped text."""
+        parent = self._parent
+        m = parent.get_name()
+        layers = [
+            c for c in parent._children.values() if isinstance(c, folium.map.Layer) and c.control
+        ]
+        lines = ["var gl_bases = {}, gl_overlays = {};"]
+        for layer in layers:
+            target = "gl_overlays" if layer.overlay else "gl_bases"
+            lines.append(
+                f"{target}[{safe_json(html_text(layer.layer_name))}] = {layer.get_name()};"
+            )
+        title = safe_json(html_text(self.layers_title))
+        lines += [
+            f"var gl_lc = L.control.layers(gl_bases, gl_overlays, {{collapsed: true}}).addTo({m});",
+            'var gl_lt = gl_lc.getContainer().querySelector(".leaflet-control-layers-toggle");',
+            f'gl_lt.title = {title}; gl_lt.setAttribute("aria-label", {title});',
+        ]
+        lines.append(f"L.control.scale({{metric: true, imperial: false}}).addTo({m});")
+        lines.append(f'geoloft.fullscreen({m}, "gl-fullscreen");')
+        if self.search_geo:
+            lines.append(f'geoloft.search({m}, {self.search_geo}, "gl-search");')
+        pairs = [
+            f"[{layer.get_name()}, {safe_json(layer.legend_id)}]"
+            for layer in layers
+            if getattr(layer, "legend_id", "")
+        ]
+        lines.append(f"geoloft.legends({m}, {safe_json(LEGEND_BOX_ID)}, [{', '.join(pairs)}]);")
+        self.get_root().script.add_child(Raw("\n".join(lines)), name=self.get_name())

@@ -1,0 +1,224 @@
+"""geoloft's own script and style sheet for map pages.
+
+The script decodes the compact geometry of :mod:`geoloft.maps.prepare`,
+draws polygons and markers from data passed as JSON, and wires the controls
+(legends shown only while their layer is on, area search, full screen). It
+holds no data: every string it puts on the page comes from the JSON arguments,
+which hold HTML-escaped text only, or from the page's own escaped HTML (read
+back with ``textContent``/``value``, never parsed as HTML).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["RUNTIME_CSS", "RUNTIME_JS"]
+
+RUNTIME_JS: Final = r"""
+var geoloft = (function () {
+  "use strict";
+  var Q = 1e5;
+
+  function decode(e) {
+    var n = e.d.length / 2, pts = new Array(n), x = 0, y = 0, i, g, p, r;
+    for (i = 0; i < n; i++) {
+      x += e.d[2 * i]; y += e.d[2 * i + 1];
+      pts[i] = [y / Q, x / Q];
+    }
+    var out = [];
+    for (g = 0; g + 1 < e.g.length; g++) {
+      var parts = [];
+      for (p = e.g[g]; p < e.g[g + 1]; p++) {
+        var rings = [];
+        for (r = e.p[p]; r < e.p[p + 1]; r++) { rings.push(pts.slice(e.r[r], e.r[r + 1])); }
+        parts.push(rings);
+      }
+      out.push(parts);
+    }
+    return out;
+  }
+
+  function panes(map) {
+    var list = [["gl-grid", 402], ["gl-areas", 404], ["gl-zones", 406], ["gl-top", 408]];
+    for (var i = 0; i < list.length; i++) { map.createPane(list[i][0]).style.zIndex = list[i][1]; }
+  }
+
+  function fill(o, i) {
+    var c = o.c[i];
+    if (c >= 0) { return o.p[c]; }
+    return c === -2 ? o.sup : o.na;
+  }
+
+  function tip(geo, o, i) {
+    if (!o.label) { return "<strong>" + geo.n[i] + "</strong>"; }
+    var value = o.t ? o.t[i] : null;
+    if (o.c && o.c[i] === -2) { value = o.supText; } else if (value === null) { value = o.naText; }
+    var name = geo.n ? geo.n[i] : "";
+    return (name ? "<strong>" + name + "</strong><br>" : "") + o.label + ": " + value;
+  }
+
+  function polygons(geo, o) {
+    var group = L.featureGroup();
+    for (var i = 0; i < geo.g.length; i++) {
+      var style = L.Util.extend({}, o.style, {pane: o.pane});
+      if (o.c) { style.fillColor = fill(o, i); }
+      var shape = L.polygon(geo.g[i], style);
+      if (o.lab) {
+        shape.bindTooltip(geo.n[i], {permanent: true, direction: "center", className: "gl-label"});
+      } else if (o.tip) {
+        shape.bindTooltip(tip(geo, o, i), {sticky: true});
+      }
+      if (o.pop) { shape.bindPopup(o.pop[i]); }
+      group.addLayer(shape);
+    }
+    return group;
+  }
+
+  function measures(m, o) {
+    var group = (o.cluster && L.markerClusterGroup) ?
+      L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40}) : L.featureGroup();
+    for (var i = 0; i < m.k.length; i++) {
+      var cat = m.cats[m.k[i]];
+      var html = "<span class=\"gl-glyph\" style=\"background:" + cat.c + ";color:" + cat.f +
+        "\" aria-hidden=\"true\">" + cat.g + "</span><span class=\"gl-sr\">" + m.n[i] + "</span>";
+      var icon = L.divIcon({className: "gl-marker", html: html, iconSize: [26, 26],
+        iconAnchor: [13, 13], popupAnchor: [0, -12]});
+      var marker = L.marker([m.ll[2 * i] / Q, m.ll[2 * i + 1] / Q], {icon: icon, keyboard: true});
+      group.addLayer(marker.bindPopup(m.pop[i]));
+    }
+    return group;
+  }
+
+  function control(map, id, position) {
+    var el = document.getElementById(id);
+    if (!el) { return null; }
+    var Box = L.Control.extend({
+      onAdd: function () {
+        el.hidden = false;
+        L.DomEvent.disableClickPropagation(el);
+        L.DomEvent.disableScrollPropagation(el);
+        return el;
+      }
+    });
+    return new Box({position: position}).addTo(map);
+  }
+
+  function legends(map, boxId, pairs) {
+    var box = document.getElementById(boxId);
+    if (!box) { return; }
+    control(map, boxId, "bottomright");
+    function sync() {
+      var any = false;
+      for (var i = 0; i < pairs.length; i++) {
+        var el = document.getElementById(pairs[i][1]);
+        if (el) { el.hidden = !map.hasLayer(pairs[i][0]); any = any || !el.hidden; }
+      }
+      box.hidden = !any;
+    }
+    map.on("overlayadd overlayremove", sync);
+    sync();
+  }
+
+  function fullscreen(map, id) {
+    var button = document.getElementById(id), box = map.getContainer();
+    if (!button) { return; }
+    if (!box.requestFullscreen) { button.parentNode.removeChild(button); return; }
+    control(map, id, "topleft");
+    button.addEventListener("click", function () {
+      if (document.fullscreenElement) { document.exitFullscreen(); }
+      else { box.requestFullscreen(); }
+    });
+    document.addEventListener("fullscreenchange", function () {
+      button.setAttribute("aria-pressed", String(document.fullscreenElement === box));
+      map.invalidateSize();
+    });
+  }
+
+  function search(map, geo, id) {
+    var form = document.getElementById(id);
+    if (!form) { return; }
+    control(map, id, "topleft");
+    var input = form.querySelector("input"), list = form.querySelector("datalist");
+    var status = form.querySelector("output"), mark = null;
+    function find(q) {
+      var opts = list.options, j;
+      for (j = 0; j < opts.length; j++) {
+        if (opts[j].value.toLowerCase() === q) { return opts[j]; }
+      }
+      for (j = 0; j < opts.length; j++) {
+        if (opts[j].value.toLowerCase().indexOf(q) >= 0) { return opts[j]; }
+      }
+      return null;
+    }
+    function go(ev) {
+      if (ev) { ev.preventDefault(); }
+      var q = input.value.trim().toLowerCase();
+      if (!q) { return; }
+      var hit = find(q);
+      if (!hit) {
+        status.textContent = form.getAttribute("data-none");
+        input.setAttribute("aria-invalid", "true");
+        return;
+      }
+      input.removeAttribute("aria-invalid");
+      status.textContent = hit.value;
+      if (mark) { map.removeLayer(mark); }
+      mark = L.polygon(geo.g[+hit.getAttribute("data-i")], {pane: "gl-top", color: "#000",
+        weight: 4, fill: false, interactive: false}).addTo(map);
+      map.fitBounds(mark.getBounds(), {maxZoom: 15});
+    }
+    form.addEventListener("submit", go);
+    input.addEventListener("change", go);
+  }
+
+  return {decode: decode, panes: panes, polygons: polygons, measures: measures,
+    legends: legends, fullscreen: fullscreen, search: search};
+})();
+"""
+
+RUNTIME_CSS: Final = """
+html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Segoe UI",
+  Roboto, Arial, sans-serif; color: #1a1a1a; background: #fff; }
+.gl-skip { position: absolute; left: -10000px; top: 0; z-index: 2000; background: #fff;
+  padding: .5rem 1rem; border: 2px solid #000; }
+.gl-skip:focus { left: .5rem; }
+.gl-header h1 { font-size: 1.15rem; margin: 0; padding: .5rem .75rem; }
+.gl-map { position: relative; width: 100%; height: 78vh; min-height: 320px; }
+.gl-map:fullscreen { height: 100%; }
+.gl-panel { background: #fff; padding: .4rem .6rem; border-radius: 4px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.4); font-size: .85rem; line-height: 1.3; max-width: 17rem; }
+.gl-panel h2 { font-size: .9rem; margin: .1rem 0 .3rem; }
+.gl-legends { max-height: 45vh; overflow-y: auto; }
+.gl-legend + .gl-legend { border-top: 1px solid #ddd; margin-top: .4rem; padding-top: .3rem; }
+.gl-legend ul { list-style: none; margin: 0; padding: 0; }
+.gl-legend li { display: flex; align-items: center; gap: .4rem; margin: .1rem 0; }
+.gl-swatch { display: inline-block; width: 1.1rem; height: .9rem; border: 1px solid #555;
+  flex: none; }
+.gl-line { display: inline-block; width: 1.1rem; height: 0; border-top: 3px solid #000;
+  flex: none; }
+.gl-note { color: #444; font-size: .75rem; margin: .25rem 0 0; }
+.gl-search label { display: block; font-weight: 600; }
+.gl-search input { width: 11rem; font-size: .9rem; }
+.gl-search output { display: block; font-size: .8rem; min-height: 1em; }
+.gl-fullscreen { display: flex; align-items: center; justify-content: center; width: 34px;
+  height: 34px; padding: 0; cursor: pointer; color: #333; background: #fff;
+  border: 2px solid rgba(0,0,0,.3); border-radius: 4px; }
+.gl-marker { background: none; border: none; }
+.gl-glyph { display: flex; align-items: center; justify-content: center; width: 24px;
+  height: 24px; border-radius: 50%; border: 1px solid #fff; font-size: 14px;
+  box-shadow: 0 0 2px #000; }
+.gl-label { background: rgba(255,255,255,.85); border: none; box-shadow: none; font-weight: 600;
+  padding: 1px 4px; }
+.gl-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
+.gl-tables { padding: .5rem .75rem 2rem; }
+.gl-tables h2 { font-size: 1.1rem; }
+.gl-table { overflow: auto; max-height: 60vh; margin-bottom: 1.2rem; }
+.gl-table:focus { outline: 3px solid #0072b2; }
+.gl-table table { border-collapse: collapse; font-size: .85rem; }
+.gl-table caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+.gl-table th, .gl-table td { border: 1px solid #ccc; padding: .2rem .5rem; text-align: left; }
+.gl-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gl-table thead th { background: #f2f2f2; position: sticky; top: 0; }
+:focus-visible { outline: 3px solid #0072b2; outline-offset: 1px; }
+"""
