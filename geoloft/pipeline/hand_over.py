@@ -100,7 +100,8 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         title=result.project.project.title,
         **kwargs,
     )
-    result.files.append(save_map(overview, maps_dir / "overview.html", overwrite=overwrite))
+    save_map(overview, maps_dir / "overview.html", overwrite=overwrite)
+    result.files.append(maps_dir / "overview.html")
     zones = layers.get("intervention_areas")
     if zones is not None:
         for _, zone in zones.iterrows():
@@ -115,7 +116,8 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
                 **kwargs,
             )
             path = maps_dir / f"{zone[C.ZONE_ID]}.html"
-            result.files.append(save_map(one, path, overwrite=overwrite))
+            save_map(one, path, overwrite=overwrite)
+            result.files.append(path)
     if cfg.figures:
         write_figures(result, layers, overwrite=overwrite)
 
