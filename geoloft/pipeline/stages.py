@@ -114,7 +114,7 @@ def stage_score(result: RunResult) -> None:
 
 
 def _replicates(areas: gpd.GeoDataFrame, scores: pd.DataFrame) -> pd.DataFrame | None:
-    """The bootstrap's qualify matrix aligned to the areas (areas without a score: False)."""
+    """Align the bootstrap's qualify matrix to the areas (areas without a score: False)."""
     boot = scores.attrs.get("bootstrap")
     if boot is None:
         return None
