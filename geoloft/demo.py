@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import geoloft
@@ -31,13 +30,11 @@ def demo_data_dir() -> Path:
     pathlib.Path
         The folder with ``boundaries/``, ``grid/``, ``indicators/`` and ``measures/``.
     """
-    try:
-        installed = Path(str(resources.files("geoloft._demo")))
-    except ModuleNotFoundError:
-        installed = None
-    if installed is not None and (installed / DEMO_FILES["boundaries"]).is_file():
+    package = Path(geoloft.__file__).resolve().parent
+    installed = package / "_demo"
+    if (installed / DEMO_FILES["boundaries"]).is_file():
         return installed
-    source = Path(geoloft.__file__).resolve().parents[1] / "data"
+    source = package.parent / "data"
     if (source / DEMO_FILES["boundaries"]).is_file():
         return source
     raise FileNotFoundError(
