@@ -11,7 +11,6 @@ HTML-escaped; figures are inlined as base64 PNG so the page travels alone.
 from __future__ import annotations
 
 import base64
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from typing import Any
 import pandas as pd
 
 from geoloft import columns as C
+from geoloft.labels import format_number
+from geoloft.maps.escape import html_text as esc
 
 __all__ = ["IndicatorBar", "ReportData", "ZoneProfile", "render_report"]
 
@@ -43,40 +44,13 @@ code,pre{background:#f4f4f4;padding:.1rem .3rem;font-size:.85rem;white-space:pre
 """
 
 
-def esc(value: object) -> str:
-    """Escape text for HTML, including quotes and the template characters ` $ {.
-
-    Examples
-    --------
-    >>> esc("<b>Ærø & ${x}`")
-    '&lt;b&gt;Ærø &amp; &#36;&#123;x}&#96;'
-    """
-    text = html.escape(str(value), quote=True)
-    return text.replace("`", "&#96;").replace("$", "&#36;").replace("{", "&#123;")
-
-
 def fmt_number(value: object, decimals: int = 0, lang: str = "nb") -> str:
-    r"""Format a number the Norwegian way (``1 234,5``) or the English way.
-
-    Missing values print as an en dash.
-
-    Examples
-    --------
-    >>> fmt_number(1234.5, 1)
-    '1\xa0234,5'
-    >>> fmt_number(1234.5, 1, lang="en")
-    '1,234.5'
-    """
+    """Format a number as :func:`geoloft.labels.format_number` does; non-numbers give "–"."""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return "–"
-    if math.isnan(number):
-        return "–"
-    text = f"{number:,.{decimals}f}"
-    if lang == "nb":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    return "–" if math.isnan(number) else format_number(number, decimals=decimals, lang=lang)
 
 
 @dataclass

@@ -72,7 +72,8 @@ def _split_settlements(
         return zones, None
     outlines = gpd.GeoDataFrame(
         {C.ZONE_ID: zones[C.ZONE_ID], C.NAME: zones[C.NAME]},
-        geometry=gpd.GeoSeries(zones[SETTLEMENT], crs=zones.crs), crs=zones.crs,
+        geometry=gpd.GeoSeries(zones[SETTLEMENT], crs=zones.crs),
+        crs=zones.crs,
     )
     outlines = outlines[~outlines.geometry.is_empty & outlines.geometry.notna()]
     return zones.drop(columns=[SETTLEMENT]), outlines if len(outlines) else None

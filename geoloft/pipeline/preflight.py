@@ -25,8 +25,9 @@ def _columns(path: Path, layer: str | None = None) -> list[str] | None:
         return None  # the stage's reader gives the precise error
 
 
-def _check(problems: Problems, key: str, column: str | None, available: list[str] | None,
-           path: Path) -> None:
+def _check(
+    problems: Problems, key: str, column: str | None, available: list[str] | None, path: Path
+) -> None:
     if column is None or available is None:
         return
     if column in available or column.lower() in {c.lower() for c in available}:
@@ -47,8 +48,11 @@ def preflight(project: Project) -> None:
     b = project.inputs.boundaries
     if b.path is not None:
         cols = _columns(b.path, b.layer)
-        for key, col in (("id_column", b.id_column), ("name_column", b.name_column),
-                         ("parent_column", b.parent_column)):
+        for key, col in (
+            ("id_column", b.id_column),
+            ("name_column", b.name_column),
+            ("parent_column", b.parent_column),
+        ):
             _check(problems, f"inputs.boundaries.{key}", col, cols, b.path)
     ind = project.inputs.indicators
     if ind.path is not None:
@@ -66,5 +70,4 @@ def _check_catalogue(problems: Problems, catalogue: Path, cols: list[str], table
 
     for ind in load_catalogue(catalogue):
         for role in ("numerator", "denominator", "value", "population"):
-            _check(problems, f"indicator '{ind.id}' {role}", getattr(ind, role, None), cols,
-                   table)
+            _check(problems, f"indicator '{ind.id}' {role}", getattr(ind, role, None), cols, table)

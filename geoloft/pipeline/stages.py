@@ -101,14 +101,22 @@ def stage_score(result: RunResult) -> None:
     cfg = result.project
     path = cfg.inputs.indicators.catalogue
     catalogue = load_catalogue(path) if path is not None else default_catalogue()
-    scores = score_areas(table, catalogue, method=cfg.score.method, k=cfg.score.k,
-                         min_pop=cfg.score.min_pop, n_boot=cfg.score.bootstrap,
-                         seed=cfg.project.seed, lang=cfg.maps.lang)
+    scores = score_areas(
+        table,
+        catalogue,
+        method=cfg.score.method,
+        k=cfg.score.k,
+        min_pop=cfg.score.min_pop,
+        n_boot=cfg.score.bootstrap,
+        seed=cfg.project.seed,
+        lang=cfg.maps.lang,
+    )
     result.add_report(scores, "score_areas")
     result.frames["catalogue"] = catalogue
     result.frames["scores"] = scores
-    counts = [c for ind in catalogue for c in (ind.numerator, ind.denominator)
-              if c and c in table.columns]
+    counts = [
+        c for ind in catalogue for c in (ind.numerator, ind.denominator) if c and c in table.columns
+    ]
     areas = areas_with(result.frames["areas"], table[[C.AREA_ID, *counts]])
     result.frames["areas"] = areas_with(areas, scores)
 
@@ -118,8 +126,7 @@ def _replicates(areas: gpd.GeoDataFrame, scores: pd.DataFrame) -> pd.DataFrame |
     boot = scores.attrs.get("bootstrap")
     if boot is None:
         return None
-    matrix = pd.DataFrame(np.asarray(boot.qualify, dtype=bool),
-                          index=scores[C.AREA_ID].to_numpy())
+    matrix = pd.DataFrame(np.asarray(boot.qualify, dtype=bool), index=scores[C.AREA_ID].to_numpy())
     aligned = matrix.reindex(areas[C.AREA_ID].to_numpy(), fill_value=False)
     aligned.index = areas.index
     return aligned
@@ -139,16 +146,29 @@ def stage_delineate(result: RunResult) -> None:
         areas = areas.assign(**{C.POP_TOT: np.nan})
     areas = areas.assign(qualifies=areas["qualifies"].fillna(False).astype(bool))
     catalogue = result.frames["catalogue"]
-    counts = {ind.id: (ind.numerator, ind.denominator,
-                       "higher_is_better" if ind.direction == "higher_is_better"
-                       else "higher_is_worse")
-              for ind in catalogue if ind.numerator in areas and ind.denominator in areas}
+    counts = {
+        ind.id: (
+            ind.numerator,
+            ind.denominator,
+            "higher_is_better" if ind.direction == "higher_is_better" else "higher_is_worse",
+        )
+        for ind in catalogue
+        if ind.numerator in areas and ind.denominator in areas
+    }
     zones = delineate(
-        areas, select=cfg.select, pop=C.POP_TOT, min_pop=cfg.min_pop, max_pop=cfg.max_pop,
-        max_areas=cfg.max_areas, lock_in=cfg.lock_in or None, lock_out=cfg.lock_out or None,
+        areas,
+        select=cfg.select,
+        pop=C.POP_TOT,
+        min_pop=cfg.min_pop,
+        max_pop=cfg.max_pop,
+        max_areas=cfg.max_areas,
+        lock_in=cfg.lock_in or None,
+        lock_out=cfg.lock_out or None,
         within=C.PARENT_ID if cfg.within_parent and C.PARENT_ID in areas.columns else None,
-        grid=result.frames.get("grid"), counts=counts or None,
-        replicates=_replicates(areas, scores), seed=result.project.project.seed,
+        grid=result.frames.get("grid"),
+        counts=counts or None,
+        replicates=_replicates(areas, scores),
+        seed=result.project.project.seed,
     )
     result.add_report(zones, "delineate")
     result.frames["zones"] = zones
