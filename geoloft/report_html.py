@@ -72,6 +72,7 @@ class ZoneProfile:
     figures: Mapping[str, str]
     bars: Sequence[IndicatorBar] = ()
     members: Sequence[str] = ()
+    member_table: pd.DataFrame | None = None
     measures: pd.DataFrame | None = None
     map_file: str | None = None
     figure_png: Path | None = None
@@ -105,6 +106,7 @@ _TEXT = {
         "members": "Består av",
         "measures": "Tiltak i området",
         "no_measures": "Ingen registrerte tiltak.",
+        "member_scores": "Delområdene: indeks, rang og usikkerhet",
         "indicators": "Indikatorer mot byens snitt",
         "area": "området",
         "city": "byens snitt",
@@ -130,6 +132,7 @@ _TEXT = {
         "members": "Made up of",
         "measures": "Measures in the area",
         "no_measures": "No measures recorded.",
+        "member_scores": "Member areas: index, rank and uncertainty",
         "indicators": "Indicators against the city average",
         "area": "area",
         "city": "city average",
@@ -249,6 +252,8 @@ def _profile(p: ZoneProfile, lang: str) -> str:
         )
     if p.uncertainty:
         parts.append(f"<p>{esc(p.uncertainty)}</p>")
+    if p.member_table is not None and len(p.member_table):
+        parts.append(_table(p.member_table, t["member_scores"], lang))
     parts.append(_img(p.figure_png, f"{t['map']}: {p.name}"))
     parts.append(_iframe(p.map_file, f"{t['map']}: {p.name}"))
     if p.bars:
@@ -361,15 +366,24 @@ def render_report(data: ReportData) -> str:
 
 
 def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:
-    """Key figures of one intervention area as label -> formatted text."""
+    """Key figures of one intervention area as label -> formatted text.
+
+    The area's index is the composite z-score of its rates, recomputed from its
+    counts (see :func:`geoloft.delineate.delineate`), so it is labelled as such.
+    """
     labels = {
-        "nb": ("Befolkning", "Areal (km²)", "Indeks", "Kompakthet"),
-        "en": ("Population", "Area (km²)", "Index", "Compactness"),
+        "nb": ("Befolkning", "Areal (km²)", "Sammensatt z-skår", "Kompakthet"),
+        "en": ("Population", "Area (km²)", "Composite z-score", "Compactness"),
     }[lang]
     keys = (C.POP, C.AREA_KM2, C.INDEX, "compactness")
     digits = (0, 2, 2, 2)
-    return {
+    figures = {
         label: fmt_number(zone.get(key), d, lang)
         for label, key, d in zip(labels, keys, digits, strict=True)
         if key in zone
     }
+    if "criteria_met" in zone and "n_criteria" in zone and zone.get("n_criteria"):
+        label = "Indikatorer verre enn byen" if lang == "nb" else "Indicators worse than the city"
+        met, total = zone["criteria_met"], zone["n_criteria"]
+        figures[label] = f"{fmt_number(met, 0, lang)} / {fmt_number(total, 0, lang)}"
+    return figures

@@ -20,7 +20,8 @@ _ZONE_COLUMNS = {
         C.NAME: "Navn",
         C.POP: "Befolkning",
         C.AREA_KM2: "Areal (km²)",
-        C.INDEX: "Indeks",
+        C.INDEX: "Sammensatt z-skår",
+        "criteria_met": "Indikatorer verre enn byen",
         "compactness": "Kompakthet",
         "stability": "Stabilitet",
     },
@@ -29,7 +30,8 @@ _ZONE_COLUMNS = {
         C.NAME: "Name",
         C.POP: "Population",
         C.AREA_KM2: "Area (km²)",
-        C.INDEX: "Index",
+        C.INDEX: "Composite z-score",
+        "criteria_met": "Indicators worse than the city",
         "compactness": "Compactness",
         "stability": "Stability",
     },
@@ -101,6 +103,45 @@ def _measures_table(
     return table
 
 
+_MEMBER_COLUMNS = {
+    "nb": {
+        C.AREA_ID: "Id",
+        C.NAME: "Navn",
+        C.INDEX: "Indeks",
+        C.RANK: "Rang",
+        "interval": "90 % rangintervall",
+        "p_qualifies": "Andel replikater som kvalifiserer",
+        "explanation": "Forklaring",
+    },
+    "en": {
+        C.AREA_ID: "Id",
+        C.NAME: "Name",
+        C.INDEX: "Index",
+        C.RANK: "Rank",
+        "interval": "90 % rank interval",
+        "p_qualifies": "Share of replicates qualifying",
+        "explanation": "Explanation",
+    },
+}
+
+
+def _member_table(areas: pd.DataFrame, zone: pd.Series, lang: str) -> pd.DataFrame | None:
+    """Tabulate the member areas' index, rank, 90 % rank interval and bootstrap share."""
+    rows = pd.DataFrame(areas[areas[C.AREA_ID].isin(_members(zone))]).copy()
+    if not len(rows) or C.INDEX not in rows.columns:
+        return None
+    if {"rank_lo", "rank_hi"} <= set(rows.columns):
+        rows["interval"] = [
+            "–" if pd.isna(lo) else f"{int(lo)}–{int(hi)}"
+            for lo, hi in zip(rows["rank_lo"], rows["rank_hi"], strict=True)
+        ]
+    rows[C.INDEX] = rows[C.INDEX].round(2)
+    if "p_qualifies" in rows.columns:
+        rows["p_qualifies"] = rows["p_qualifies"].round(2)
+    keep = [c for c in _MEMBER_COLUMNS[lang] if c in rows.columns]
+    return rows[keep].rename(columns=_MEMBER_COLUMNS[lang])
+
+
 def _uncertainty(zone: pd.Series, lang: str) -> str:
     if "stability" not in zone or pd.isna(zone["stability"]):
         return ""
@@ -139,6 +180,7 @@ def report_data(
                     figures=zone_figures(zone, lang),
                     bars=_bars(result, zone, lang),
                     members=_members(zone),
+                    member_table=_member_table(layers["areas"], zone, lang),
                     measures=_measures_table(layers.get("measures"), zone, lang),
                     map_file=f"maps/{zid}.html"
                     if (result.out / "maps" / f"{zid}.html").exists()
