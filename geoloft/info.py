@@ -65,7 +65,7 @@ def _vector_layers(path: Path, layer: str | None) -> list[dict[str, Any]]:
         chosen = [layer] if layer is not None else names
         return [pyogrio.read_info(path, layer=name, **options) for name in chosen]
     except (DataSourceError, DataLayerError) as err:
-        reason = str(err).split(";")[0].replace(f"'{path}' ", "").strip()
+        reason = str(err).split("; It might help", 1)[0].replace(f"'{path}' ", "").strip(" .;")
         raise InputError(
             f"cannot read the file ({reason}).",
             source=path,

@@ -345,8 +345,53 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     path = tmp_path / "junk.txt"
     path.write_text("this is not a map\n1 2 3\n")
-    with pytest.raises(InputError, match=r"junk.txt: cannot open .*Fix: give .*GeoJSON"):
+    with pytest.raises(InputError, match=r"junk.txt: cannot open .*Fix: give .*GeoJSON") as err:
         read_boundaries(path)
+    # GDAL's advice to prefix the path with a driver name is no help to a planner
+    assert "<DRIVER>" not in str(err.value)
+
+
+def test_truncated_geojson_names_the_place(tmp_path: Path) -> None:
+    full = write_geojson(tmp_path / "full.geojson", [feature({"id": "1"}, square(0, 0))])
+    path = tmp_path / "cut.geojson"
+    path.write_text(full.read_text()[:60], encoding="utf-8")
+    with pytest.raises(
+        InputError,
+        match=r"cut\.geojson: cannot open the file as vector data \(.*line 1.*"
+        r"Fix: .*check that the file is complete",
+    ):
+        read_boundaries(path)
+
+
+def test_bom_in_geojson_is_read(tmp_path: Path) -> None:
+    path = write_geojson(
+        tmp_path / "bom.geojson",
+        [feature({"kommunenummer": "0301", "kommunenavn": "Bærum"}, square(0, 0))],
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    areas = read_boundaries(path)
+    assert areas[[AREA_ID, NAME]].values.tolist() == [["0301", "Bærum"]]
+
+
+def test_keep_attributes_carries_other_columns(tmp_path: Path) -> None:
+    props = [
+        {"DELBYDEL": "0101", "DELBYDELSN": "Lodalen", "areal": 1.5, "name": "x", "kilde": "a"},
+        {"DELBYDEL": "0102", "DELBYDELSN": "Grønland", "areal": None, "name": "y", "kilde": "b"},
+    ]
+    path = write_geojson(
+        tmp_path / "d.geojson", [feature(p, square(200 * i, 0)) for i, p in enumerate(props)]
+    )
+    plain = read_boundaries(path)
+    assert list(plain.columns) == [AREA_ID, NAME, LEVEL, "geometry"]
+    kept = read_boundaries(path, keep_attributes=True)
+    assert list(kept.columns) == [AREA_ID, NAME, LEVEL, "areal", "kilde", "geometry"]
+    assert kept[NAME].tolist() == ["Lodalen", "Grønland"]  # the detected name column wins
+    assert kept["kilde"].tolist() == ["a", "b"]
+    assert kept["areal"].iloc[0] == 1.5
+    assert np.isnan(kept["areal"].iloc[1])
+    assert get_report(kept).notes["attributes not kept"] == {
+        "name": "named like a canonical column"
+    }
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -490,6 +535,8 @@ def test_unknown_layer_and_several_polygon_layers(tmp_path: Path) -> None:
         pyogrio.write_dataframe(areas_frame(["0301"], ["Oslo"]), path, layer=name)
     with pytest.raises(InputError, match=re.escape("two.gpkg: the file has 2 layers")):
         read_boundaries(path)
-    with pytest.raises(InputError, match=r"no layer 'x'.*bydeler \(Polygon\).*Fix: pass layer="):
+    with pytest.raises(
+        InputError, match=r"no layer 'x'.*bydeler \(Polygon\).*Fix: pass layer=.*--layer"
+    ):
         read_boundaries(path, layer="x")
     assert len(read_boundaries(path, layer="delbydeler")) == 1

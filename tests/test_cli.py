@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+from pathlib import Path
+
 import pyogrio
 import pytest
 
@@ -73,3 +77,215 @@ def test_export_never_overwrites_its_input(tmp_path):
     before = source.read_bytes()
     assert main(["export", str(source), "-o", str(source), "--overwrite"]) == 1
     assert source.read_bytes() == before
+
+
+# --- info on every real and demo file ---------------------------------------------------
+
+# kind of each file, from the realdata READMEs and data/README.md
+REAL_FILES = {
+    "kommuner-2024/Kommuner-S.geojson": ("boundaries", "rows:    357"),
+    "kommuner-2024/Kommuner-S.topojson": ("boundaries", "rows:    357"),
+    # README: 030117 (Marka) is invalid ("Hole lies outside shell"); info names it
+    "oslo-bydeler-gpkg/oslo_bydeler.gpkg": ("boundaries", "repaired_geometries: ['030117']"),
+    "oslo-delbydeler/oslo_bydeler2.geojson": ("boundaries", "rows:    16"),
+    "oslo-delbydeler/oslo_delbydeler.geojson": ("boundaries", "rows:    97"),
+    "ssb-grid-norway-2015/Oslo_bef_100m_2015.csv": ("grid", "cell_size: 100"),
+    "ssb-grid-norway-2015/nor2015pop_1kmruter.csv": ("grid", "rows:    55213"),
+    # README: pop_ave is "." in 858 cells of the 5 km file; info counts the missing values
+    "ssb-grid-norway-2015/nor2015pop_5kmruter.csv": ("grid", "missing_values: {'pop_ave': 858}"),
+    "ssb-grid-norway-2015/ru250m_2015.csv": ("grid", "rows:    220171"),
+    "ssb-grid-norway-2015/ru250m_2015_oslo0301.csv": ("grid", "cell_size: 250"),
+    "ssb-grid-oslo-1km-2019/BefolkningOslo1km2019.gml": ("grid", "rows:    258"),
+    # tables with several rows per area or names for keys: described as they are
+    "oslo-indicators/eieform_delbydel_2015-2017.csv": ("indicators", "--where aar=2017"),
+    "oslo-indicators/husholdninger_med_barn_delbydel_2008-2018.csv": ("indicators", "År"),
+    "oslo-indicators/snittinntekt_delbydel.csv": ("indicators", "rows:    127"),
+    "oslo-indicators/snittinntekt_delbydel.xls": ("indicators", "rows:    127"),
+}
+DEMO_FILES = {
+    "data/boundaries/demoby_bydeler.geojson": "boundaries",
+    "data/boundaries/demoby_delbydeler.geojson": "boundaries",
+    "data/grid/demoby_1km_syntetisk.csv": "grid",
+    "data/grid/demoby_ru250m_syntetisk.csv": "grid",
+    "data/indicators/catalogue.toml": "catalogue",
+    "data/indicators/demoby_levekar_delbydel.csv": "indicators",
+    "data/measures/demoby_tiltak.csv": "measures",
+    "data/measures/demoby_tiltak_omrader.geojson": "measures",  # polygons, tiltak columns
+}
+
+
+@pytest.mark.parametrize("name", REAL_FILES, ids=[n.split("/")[-1] for n in REAL_FILES])
+def test_info_describes_every_real_file(realdata, capsys, name):
+    kind, expected = REAL_FILES[name]
+    assert main(["info", str(realdata / name)]) == 0
+    captured = capsys.readouterr()
+    assert f"kind:    {kind}" in captured.out
+    assert expected in captured.out
+    assert "Traceback" not in captured.err
+    assert captured.err == ""  # warnings are part of the description, on stdout
+
+
+def test_every_real_and_demo_file_is_covered(realdata, repo):
+    data = {str(p.relative_to(realdata)) for p in realdata.glob("*/*")}
+    data -= {n for n in data if n.endswith((".md", ".gfs", ".csvt"))}
+    assert data == set(REAL_FILES) | {"oslo-indicators/trangboddhet_bydel_2017.json"}
+    demo = {str(p.relative_to(repo)) for p in (repo / "data").glob("*/*")}
+    assert demo == set(DEMO_FILES)
+
+
+@pytest.mark.parametrize("name", DEMO_FILES)
+def test_info_describes_every_demo_file(capsys, name):
+    assert main(["info", name]) == 0
+    captured = capsys.readouterr()
+    assert f"kind:    {DEMO_FILES[name]}" in captured.out
+    assert captured.err == ""
+
+
+def test_info_on_a_table_needing_options_says_what_to_pass(realdata, capsys):
+    assert main(["info", str(realdata / "oslo-indicators/eieform_delbydel_2015-2017.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "rows:    358" in text  # README: 358 rows
+    assert "key column: delbydel_id" in text
+    assert "not usable as is: duplicate ids 0101" in text
+
+
+def test_info_describes_catalogue_and_polygon_measures(capsys):
+    assert main(["info", "data/indicators/catalogue.toml"]) == 0
+    text = capsys.readouterr().out
+    assert "rows:    6" in text
+    assert "indicators: low_income, low_education, not_employed" in text
+    assert main(["info", "data/measures/demoby_tiltak_omrader.geojson"]) == 0
+    text = capsys.readouterr().out
+    assert "kind:    measures" in text
+    assert "measure_id, name, category, status, start_year" in text
+
+
+def _cut(source: Path, target: Path, n: int) -> Path:
+    target.write_bytes(source.read_bytes()[:n])
+    return target
+
+
+@pytest.mark.parametrize("command", ["info", "export", "delineate"])
+def test_truncated_geojson_is_bad_input_not_a_traceback(capsys, tmp_path, command):
+    cut = _cut(Path(DEMO), tmp_path / "cut.geojson", 3000)
+    args = {
+        "info": ["info", str(cut)],
+        "export": ["export", str(cut), "-o", str(tmp_path / "o.gpkg")],
+        "delineate": ["delineate", str(cut), "--select", "q", "-o", str(tmp_path / "o.gpkg")],
+    }[command]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert re.search(r"cut\.geojson: cannot read the file \(Failed to read GeoJSON data", err)
+    assert "check that the file is complete" in err
+    assert "<DRIVER>" not in err
+
+
+def test_json_that_is_not_geojson_is_bad_input(realdata, capsys):
+    path = realdata / "oslo-indicators/trangboddhet_bydel_2017.json"
+    assert main(["info", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "trangboddhet_bydel_2017.json: cannot read the file (not recognized" in err
+    assert "Fix: geoloft reads tables (.csv" in err
+
+
+def test_layer_choice_and_unknown_layer(capsys, tmp_path):
+    areas = pyogrio.read_dataframe(DEMO)
+    path = tmp_path / "two.gpkg"
+    pyogrio.write_dataframe(areas, path, layer="delbydeler")
+    pyogrio.write_dataframe(areas.iloc[:3], path, layer="utvalg")
+    assert main(["info", str(path)]) == 1
+    assert "Fix: pass layer= naming the layer to read (command line: --layer)" in (
+        capsys.readouterr().err
+    )
+    assert main(["info", str(path), "--layer", "utvalg"]) == 0
+    assert "rows:    3" in capsys.readouterr().out
+    assert main(["info", str(path), "--layer", "bydeler"]) == 1
+    assert "two.gpkg: no layer 'bydeler'; the file has: delbydeler, utvalg" in (
+        capsys.readouterr().err
+    )
+    target = tmp_path / "out.gpkg"
+    args = ["export", str(path), "--layer", "utvalg", "--out-layer", "tre", "-o", str(target)]
+    assert main(args) == 0
+    assert pyogrio.list_layers(target)[:, 0].tolist() == ["tre"]
+    assert len(pyogrio.read_dataframe(target)) == 3
+
+
+def test_random_text_file_is_bad_input(capsys, tmp_path):
+    path = tmp_path / "notat.txt"
+    path.write_text("Møte om områdeløft\ntirsdag kl 10\n", encoding="latin-1")
+    assert main(["info", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "notat.txt: found no key (area id) column" in err
+    assert "Traceback" not in err
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def test_export_keeps_the_other_attributes(tmp_path):
+    target = tmp_path / "d.gpkg"
+    assert main(["export", DEMO, "-o", str(target)]) == 0
+    back = pyogrio.read_dataframe(target)
+    source = pyogrio.read_dataframe(DEMO)
+    assert back["area_id"].tolist() == source["DELBYDEL"].tolist()
+    assert back["kilde"].tolist() == source["kilde"].tolist()  # the 'synthetic' note survives
+    assert back["DATAFANGST"].tolist() == source["DATAFANGST"].tolist()
+
+
+def test_export_of_polygon_measures_keeps_their_columns(tmp_path):
+    target = tmp_path / "t.geojson"
+    assert main(["export", "data/measures/demoby_tiltak_omrader.geojson", "-o", str(target)]) == 0
+    back = pyogrio.read_dataframe(target)
+    assert {"measure_id", "category", "status", "budget"} <= set(back.columns)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["data/indicators/demoby_levekar_delbydel.csv"], 1, "looks like an indicator table"),
+        (["data/indicators/catalogue.toml"], 1, "looks like a catalogue"),
+        ([GRID, "--crs", "EPSG:99999"], 2, "unknown CRS 'EPSG:99999'"),
+        ([GRID, "--kind", "indicators"], 2, "use one of grid, boundaries, measures"),
+    ],
+    ids=["indicator-table", "catalogue", "unknown-crs", "bad-kind"],
+)
+def test_export_bad_input_and_usage(capsys, tmp_path, args, code, message):
+    target = tmp_path / "x.gpkg"
+    assert main(["export", *args, "-o", str(target)]) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert not target.exists()
+
+
+# --- every help example runs ------------------------------------------------------------
+
+
+def _examples(command: str) -> list[list[str]]:
+    """The example command lines of a command's help, continuation lines joined."""
+    from geoloft.cli import app
+
+    callback = next(c.callback for c in app.registered_commands if _name(c) == command)
+    text = (callback.__doc__ or "").split("Example", 1)[1]
+    runs: list[list[str]] = []
+    for block in text.split("\n\n"):
+        line = " ".join(part.strip().rstrip("\\") for part in block.strip().splitlines())
+        if line.startswith("geoloft "):
+            runs.append(shlex.split(line)[1:])
+    return runs
+
+
+def _name(command) -> str:
+    return command.name or command.callback.__name__.replace("_", "-")
+
+
+@pytest.mark.parametrize("command", ["info", "score", "delineate", "figure", "export"])
+def test_help_examples_run(repo, tmp_path, monkeypatch, capsys, command):
+    (tmp_path / "data").symlink_to(repo / "data")
+    monkeypatch.chdir(tmp_path)
+    examples = _examples(command)
+    assert examples, f"'geoloft {command} --help' has no example"
+    for args in examples:
+        assert main(args) == 0, (args, capsys.readouterr().err)
+    assert "Traceback" not in capsys.readouterr().err

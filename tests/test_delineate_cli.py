@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +15,7 @@ from geoloft.cli import main
 from geoloft.grid import corners_to_ssbid
 
 X0, Y0 = 260_000, 6_650_000
+DEMO = Path(__file__).parents[1] / "data/boundaries/demoby_delbydeler.geojson"
 
 
 def write_grid(path: Path, pops: list[list[int]]) -> Path:
@@ -41,7 +43,11 @@ def test_grid_csv_to_gpkg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert sorted(areas["pop"]) == [130.0, 170.0]
     assert areas.crs.to_epsg() == 25833
     printed = capsys.readouterr().out
-    assert "2 in, 2 out" in printed
+    # 6 populated cells, 4 with >= 50 persons in two blobs (90+80, 70+60), both over 120
+    assert "delineate: 6 cells in, 4 selected (pop_tot >= 50.0); 2 candidate areas in, 2 out." in (
+        printed
+    )
+    assert "2 areas, 300 persons." in printed
     assert "Wrote" in printed
 
 
@@ -108,3 +114,88 @@ def test_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         main(["delineate", str(source), "--select", "pop_tot>=1", "-o", str(target), "--overwrite"])
         == 0
     )
+
+
+def two_units(path: Path) -> Path:
+    """Units A (west) and B (east), 500 m x 500 m each, without a population column."""
+    units = gpd.GeoDataFrame(
+        {"id": ["A", "B"], "navn": ["Vest", "Øst"]},
+        geometry=[
+            shapely.box(X0, Y0, X0 + 500, Y0 + 500),
+            shapely.box(X0 + 500, Y0, X0 + 1000, Y0 + 500),
+        ],
+        crs=25833,
+    )
+    units.to_file(path)
+    return path
+
+
+def scores_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_units_without_population_count_persons_from_the_grid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    units = two_units(tmp_path / "units.gpkg")
+    # cells (250 m): A holds 10 + 20 = 30 persons, B holds 40
+    grid = write_grid(tmp_path / "grid.csv", [[10, 0, 40, 0], [0, 20, 0, 0]])
+    # Latin-1 score table with ; separator, as a spreadsheet might save it
+    scores = scores_csv(
+        tmp_path / "s.csv",
+        "area_id;name;qualifies\nA;Vest;True\nB;Øst;False\nC;Nord;True\n",
+        "latin-1",
+    )
+    target = tmp_path / "areas.gpkg"
+    args = ["delineate", str(units), "--scores", str(scores), "--select", "qualifies"]
+    assert main([*args, "--grid", str(grid), "--min-pop", "50", "-o", str(target)]) == 0
+    areas = gpd.read_file(target, layer="intervention_areas")
+    # A (30) is under the floor of 50 and takes its neighbour B (40)
+    assert areas["pop"].tolist() == [70.0]
+    assert areas["members"].tolist() == ["A,B"]
+    assert areas["added"].tolist() == ["B"]
+    printed = capsys.readouterr().out
+    assert "note: 1 id (C) of s.csv match nothing in the input." in printed
+    assert main([*args, "-o", str(tmp_path / "b.gpkg")]) == 1
+    err = capsys.readouterr().err
+    assert "units.gpkg: column 'pop_tot': the units have no population column 'pop_tot'" in err
+    assert "Fix: add --grid CELLS" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, r"missing\.csv: score table not found"),
+        (
+            Path(DEMO).read_text()[:400],
+            r"s\.csv: cannot read the score table \(.*Fix: give the CSV",
+        ),
+        ("area_id,qualifies\nA,True\nA,False\n", r"s\.csv: column 'area_id': duplicate ids A"),
+        ("id,qualifies\nA,True\n", r"s\.csv: the score table has no 'area_id' column.*has: id"),
+    ],
+    ids=["missing", "not-a-table", "duplicate-ids", "no-key"],
+)
+def test_bad_score_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str | None, message: str
+) -> None:
+    units = two_units(tmp_path / "units.gpkg")
+    scores = tmp_path / "missing.csv" if text is None else scores_csv(tmp_path / "s.csv", text)
+    args = ["delineate", str(units), "--scores", str(scores), "--select", "qualifies"]
+    assert main([*args, "--pop", "navn", "-o", str(tmp_path / "a.gpkg")]) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+
+
+def test_hot_spots_without_a_column_list_the_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_grid(tmp_path / "grid.csv", [[90, 80], [5, 5]])
+    assert (
+        main(["delineate", str(source), "--select", "hotspots", "-o", str(tmp_path / "h.gpkg")])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "no column 'index' to select on; the input has: ssbid, cell_size, pop_tot." in err
+    assert "'hotspots:index'" in err

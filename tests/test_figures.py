@@ -498,6 +498,12 @@ def test_cli_outlines_only_and_overwrite(repo, tmp_path):
     [
         (["-o", "map.gif"], 1, "figures are written as PNG or PDF"),
         (["-o", "map.png", "--indicators", str(DEMO_TABLE)], 1, "which one to draw?"),
+        (
+            ["-o", "map.png", "--indicators", str(DEMO_TABLE), "--column", "lavinntekt"],
+            1,
+            f"{DEMO_TABLE}: column 'lavinntekt': the table has no such value column. Fix: name "
+            "one of its value columns with --column: aar, lavinntekt_n",
+        ),
         (["-o", "map.png", "--column", "x"], 2, "needs --indicators"),
         (["-o", "map.png", "--lang", "de"], 2, "--lang"),
         (["-o", "map.png", "--breaks", "10,a"], 2, "write numbers"),
@@ -507,6 +513,7 @@ def test_cli_outlines_only_and_overwrite(repo, tmp_path):
     ids=[
         "suffix",
         "several-columns",
+        "unknown-column",
         "column-without-table",
         "lang",
         "breaks",

@@ -96,6 +96,8 @@ def test_codec_hand_worked_cells() -> None:
     assert ssbid_to_corners([19250006616000]) == (np.array([-75000]), np.array([6616000]))
     assert points_to_ssbid([-74999.5], [6616999.9], 1000).tolist() == [19250006616000]
     assert points_to_ssbid([-0.5], [6616000.0], 250).tolist() == [19997506616000]
+    # found by hypothesis: -5e-324 / 100 underflows to -0.0, yet the point is west of x = 0
+    assert points_to_ssbid([-5e-324], [6616000.0], 100).tolist() == [19999006616000]
     assert parent_ssbid([19252506617250], 250, 1000).tolist() == [19250006617000]
     assert parent_ssbid([19997506616250], 250, 5000).tolist() == [19950006615000]
     east, west, north, south = neighbour_ssbids([22560006672000], 1000)[0]
@@ -498,6 +500,20 @@ BAD_CSV = {
         {"cell_size": 1000},
         SSBIdError,
         r"column 'x_ll': 1 row: 2: .*not multiples of 1000 m",
+    ),
+    "corners_in_degrees": (
+        "x;y;pop_tot\n10.75;59.91;4\n10.76;59.92;5\n",
+        {"cell_size": 250},
+        CRSError,
+        r"bad\.csv: column 'x': 2 rows: 1, 2: corner coordinates \(x 10\.75, y 59\.91\) do not "
+        r"fit EPSG:25833.*longitude/latitude degrees.*Fix: .*EPSG:25833 metres",
+    ),
+    "corners_swapped": (
+        "x_ll;y_ll;pop_tot\n256000;6672000;4\n6672000;256000;5\n",
+        {"cell_size": 250},
+        CRSError,
+        r"bad\.csv: column 'x_ll': 1 row: 2: corner coordinates \(x_ll 6672000, y_ll 256000\).*"
+        r"x and y look swapped",
     ),
     "centres_not_corners": (
         "x;y;pop_tot\n256125;6672125;4\n",

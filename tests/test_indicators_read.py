@@ -235,6 +235,17 @@ def test_duplicate_keys_listed(tmp_path):
         read_indicators(path)
 
 
+def test_keys_repeating_over_years_suggest_where_in_python_and_on_the_command_line(tmp_path):
+    path = write(tmp_path, "aar;bydel_id;x\n2016;01;1\n2016;02;2\n2017;01;3\n2017;02;4\n")
+    with pytest.raises(
+        SchemaError,
+        match=r"t\.csv: column 'bydel_id': duplicate ids 01, 02.*Fix: rows repeat over 'aar'.*"
+        r"where=\{'aar': 2017\} \(command line: --where aar=2017\)",
+    ):
+        read_indicators(path)
+    assert read_indicators(path, where={"aar": 2017})["x"].tolist() == [3.0, 4.0]
+
+
 def test_missing_key_column_lists_available(tmp_path):
     path = write(tmp_path, "sted;verdi\n1;2\n")
     with pytest.raises(SchemaError, match=r"t\.csv.*no key \(area id\) column.*has: sted, verdi"):

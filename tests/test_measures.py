@@ -136,7 +136,7 @@ def test_degrees_in_xy_without_crs_get_a_hint(tmp_path):
 
 
 def test_rows_without_coordinates_are_reported(tmp_path):
-    text = "id;lat;lon\nA;59.91;10.75\nB;;\nC;59.92;10.76\nD;59,9x;10.7\nE;.;.\n"
+    text = "id;lat;lon\nA;59.91;10.75\nB;;\nC;59.92;10.76\nD;;10.7\nE;.;.\n"
     with pytest.warns(UserWarning, match=r"3 measures without coordinates dropped \(ids B, D, E\)"):
         m = read_measures(write(tmp_path, text))
     assert m[MEASURE_ID].tolist() == ["A", "C"]
@@ -144,6 +144,20 @@ def test_rows_without_coordinates_are_reported(tmp_path):
     assert report.dropped == {"no coordinates": 3}
     assert report.notes["no coordinates"] == ["B", "D", "E"]
     assert (report.rows_in, report.rows_out) == (5, 2)
+
+
+def test_coordinates_that_are_not_numbers_are_an_error(tmp_path):
+    # a typing error is not a measure without a place: never dropped, named with its rows
+    text = "id;lat;lon\nA;59.91;10.75\nB;59,9x;10.7\nC;59.92;ti\nD;nord;10.7\n"
+    with pytest.raises(SchemaError) as caught:
+        read_measures(write(tmp_path, text))
+    message = str(caught.value)
+    assert f"{tmp_path / 'm.csv'}: 2 problems:" in message
+    assert "column 'lat', 2 rows: 2, 4: coordinates that are not numbers ('59,9x', 'nord')" in (
+        message
+    )
+    assert "column 'lon', 1 row: 3: coordinates that are not numbers ('ti')" in message
+    assert "Fix: correct them" in message
 
 
 def test_swapped_lon_lat(tmp_path):

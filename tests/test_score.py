@@ -413,6 +413,26 @@ def test_cli_score_and_compare(tmp_path, table, capsys):
     assert "did you mean 'imd'" in capsys.readouterr().err
 
 
+def test_cli_compare_counts_qualifying_areas_per_method(tmp_path, table, capsys):
+    from geoloft.cli import main
+
+    src = tmp_path / "tabell.csv"
+    table.assign(area_id=[f"03{i:02d}" for i in range(10)]).to_csv(src, index=False, sep=";")
+    cat = tmp_path / "cat.toml"
+    cat.write_text(CAT_TOML, encoding="utf-8")
+    both = tmp_path / "compare.csv"
+    assert main(["score", str(src), "-c", str(cat), "--compare", "-o", str(both)]) == 0
+    written = pd.read_csv(both)
+    counts = {
+        m.replace("-", "_"): int(written[f"{m.replace('-', '_')}_qualifies"].sum())
+        for m in ("below-average", "ssb-decile", "percentile", "imd", "rules", "zscore")
+    }
+    assert len(set(counts.values())) > 1  # the methods disagree here, so one count will not do
+    listing = ", ".join(f"{m} {n}" for m, n in counts.items())
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"10 areas scored by every method; qualify: {listing}." in printed
+
+
 # -- real data: Oslo delbydeler 2017 -------------------------------------------------------------
 
 OSLO_CAT = [

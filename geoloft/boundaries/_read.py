@@ -181,6 +181,19 @@ def _geometry(
     return geoms, ~(empty | collapsed)
 
 
+def _other_attributes(
+    raw: RawSource, keep: np.ndarray, used: set[str | None], report: StageReport
+) -> pd.DataFrame:
+    """Return the attribute columns not read into canonical ones, for the kept rows."""
+    canonical = {AREA_ID, NAME, LEVEL, PARENT_ID, "geometry"}
+    others = [c for c in raw.attributes.columns if c not in used]
+    clash = [str(c) for c in others if str(c).casefold() in canonical]
+    if clash:
+        report.notes["attributes not kept"] = dict.fromkeys(clash, "named like a canonical column")
+    kept = [c for c in others if str(c) not in clash]
+    return raw.attributes.loc[keep, kept].reset_index(drop=True)
+
+
 def _describe(report: StageReport, raw: RawSource, found: Columns, crs_note: str) -> None:
     report.notes.update(raw.notes)
     report.notes["source_crs"] = crs_note
@@ -198,6 +211,7 @@ def read_boundaries(
     crs: str | int | None = None,
     level: str | None = None,
     parent_column: str | None = None,
+    keep_attributes: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read area boundaries from any vector file as valid Areas in EPSG:25833.
 
@@ -234,6 +248,11 @@ def read_boundaries(
     parent_column
         Column holding each area's parent id (for example the bydel of a
         delbydel), written as text to ``parent_id``. None: no ``parent_id``.
+    keep_attributes
+        Carry the file's other attribute columns along, unchanged, after the
+        canonical ones (for conversions such as ``geoloft export``). Columns
+        named like a canonical column are left out and listed in the report
+        (``notes["attributes not kept"]``).
 
     Returns
     -------
@@ -307,6 +326,9 @@ def read_boundaries(
     if parent is not None:
         columns[PARENT_ID] = ids_as_text(raw.attributes[parent])[0][keep].to_numpy()
     frame = pd.DataFrame(columns).astype(dict.fromkeys(columns, "str"))
+    if keep_attributes:
+        used = {found.id_column, found.name_column, parent}
+        frame = pd.concat([frame, _other_attributes(raw, keep, used, report)], axis=1)
     areas = gpd.GeoDataFrame(frame, geometry=geoms[keep], crs=WORKING_CRS)
     report.rows_out = len(areas)
     return attach_report(areas, report)

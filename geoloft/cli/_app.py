@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +55,12 @@ def _root(
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s")
     logging.getLogger("pyogrio").setLevel(logging.WARNING)  # "Created N records" is noise
+    warnings.formatwarning = _format_warning
+
+
+def _format_warning(message: Warning | str, *_args: object, **_kwargs: object) -> str:
+    """Show a warning as one line for people, without the Python source line."""
+    return f"warning: {message}\n"
 
 
 def check_lang(lang: str) -> str:
@@ -65,9 +72,7 @@ def check_lang(lang: str) -> str:
 
 def report_error(err: BaseException) -> None:
     """Print one clear error line (no markup is read from the message)."""
-    console.print(
-        Text.assemble(("error: ", "bold red"), str(err)), highlight=False, soft_wrap=True
-    )
+    console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,10 +10,10 @@ import typer
 from geoloft.cli._app import OutFile, Overwrite, app, out
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
 
 GRID_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls", ".tif", ".tiff"})
-_GRID_ID = re.compile(r"^(ssbid|ru\d+m|rute)")
 
 
 def _ids(values: list[str] | None) -> list[str] | None:
@@ -23,16 +22,17 @@ def _ids(values: list[str] | None) -> list[str] | None:
     return [part.strip() for item in values for part in item.split(",") if part.strip()]
 
 
-def _is_grid(path: Path) -> bool:
+def _is_grid(path: Path, layer: str | None) -> bool:
+    from geoloft.info import detect_kind
+
     if path.suffix.lower() in GRID_SUFFIXES:
         return True
-    import pyogrio
-
-    fields = [str(f).lower() for f in pyogrio.read_info(path)["fields"]]
-    return "area_id" not in fields and any(_GRID_ID.match(f) for f in fields)
+    return detect_kind(path, layer=layer) == "grid"
 
 
-def _read_units(path: Path, id_column: str | None, parent_column: str | None) -> Any:
+def _read_units(
+    path: Path, id_column: str | None, parent_column: str | None, layer: str | None
+) -> Any:
     """Read geoloft's own area files whole; other boundary files with read_boundaries."""
     import geopandas as gpd
     import pyogrio
@@ -41,34 +41,93 @@ def _read_units(path: Path, id_column: str | None, parent_column: str | None) ->
     from geoloft.columns import AREA_ID, WORKING_CRS
     from geoloft.errors import CRSError
 
-    if id_column is None and "area_id" in pyogrio.read_info(path)["fields"]:
-        frame = gpd.read_file(path)
+    options = {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
+    chosen = layer if layer is not None else 0
+    if id_column is None and AREA_ID in pyogrio.read_info(path, layer=chosen, **options)["fields"]:
+        frame = gpd.read_file(path, layer=chosen)
         if frame.crs is None:
             raise CRSError("the file has no CRS.", source=path, hint="set one in the file.")
         frame[AREA_ID] = frame[AREA_ID].astype(str)
         return frame.to_crs(WORKING_CRS)
-    return read_boundaries(path, id_column=id_column, parent_column=parent_column)
+    return read_boundaries(path, id_column=id_column, parent_column=parent_column, layer=layer)
 
 
-def _with_scores(frame: pd.DataFrame, scores: Path | None) -> pd.DataFrame:
-    """Join a score table (from ``geoloft score``) on ``area_id`` or ``ssbid``."""
-    if scores is None:
-        return frame
+def _read_scores(scores: Path, key: str) -> pd.DataFrame:
+    """Read a score table (CSV from ``geoloft score``) with the join key as text or int."""
     import pandas as pd
 
+    from geoloft._io import detect_encoding, existing_file
+    from geoloft._validate import check_unique
     from geoloft.columns import AREA_ID, SSBID
-    from geoloft.errors import SchemaError
+    from geoloft.errors import InputError, SchemaError
 
-    key = SSBID if SSBID in frame.columns else AREA_ID
-    table = pd.read_csv(scores, dtype={AREA_ID: str}, sep=None, engine="python")
+    src = existing_file(scores, what="score table")
+    try:
+        table = pd.read_csv(
+            src, dtype={AREA_ID: str}, sep=None, engine="python", encoding=detect_encoding(src)
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as err:
+        raise InputError(
+            f"cannot read the score table ({err}).",
+            source=src,
+            hint="give the CSV that geoloft score writes (a header line, one row per area).",
+        ) from None
     if key not in table.columns:
         raise SchemaError(
-            f"the score table has no '{key}' column to join on.",
-            source=scores,
-            hint=f"give a table with '{key}' (geoloft score writes one).",
+            f"the score table has no '{key}' column to join on; it has: "
+            f"{', '.join(map(str, table.columns))}.",
+            source=src,
+            hint=f"give a table with '{key}' (geoloft score writes {AREA_ID}; cells need {SSBID}).",
         )
+    check_unique(table[key], source=src, column=key)
+    return table
+
+
+def _with_scores(frame: pd.DataFrame, scores: Path | None) -> tuple[pd.DataFrame, list[str]]:
+    """Join a score table on ``area_id`` or ``ssbid``; return notes on unmatched ids."""
+    if scores is None:
+        return frame, []
+    from geoloft.columns import AREA_ID, SSBID
+
+    key = SSBID if SSBID in frame.columns else AREA_ID
+    table = _read_scores(scores, key)
     extra = [c for c in table.columns if c != key and c not in frame.columns]
-    return frame.merge(table[[key, *extra]], on=key, how="left", validate="one_to_one")
+    merged = frame.merge(table[[key, *extra]], on=key, how="left", indicator=True)
+    merged.index = frame.index
+    notes = []
+    unscored = merged.loc[merged["_merge"] == "left_only", key].astype(str).tolist()
+    if unscored:
+        notes.append(f"no score row for {_listed(unscored)} of the input (never selected)")
+    unused = sorted(set(table[key].astype(str)) - set(frame[key].astype(str)))
+    if unused:
+        notes.append(f"{_listed(unused)} of {scores.name} match nothing in the input")
+    return merged.drop(columns="_merge"), notes
+
+
+def _listed(ids: list[str]) -> str:
+    """``"3 ids (0701, 0702, 0703)"``, at most five shown."""
+    shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+    return f"{len(ids)} id{'s' if len(ids) != 1 else ''} ({shown})"
+
+
+def _with_population(units: gpd.GeoDataFrame, cells: Any, pop: str, source: Path) -> Any:
+    """Give units the persons of the grid cells inside them, when they have no ``pop``."""
+    from geoloft.errors import SchemaError
+
+    if pop in units.columns:
+        return units
+    if cells is None:
+        raise SchemaError(
+            f"the units have no population column '{pop}'.",
+            source=source,
+            column=pop,
+            hint="add --grid CELLS (an SSB population grid) to count the persons in each "
+            "unit, or name the units' population column with --pop.",
+        )
+    from geoloft.join import join_grid
+
+    joined = join_grid(cells, units, values=[pop])
+    return units.assign(**{pop: joined[pop].to_numpy()})
 
 
 def _write(areas: Any, target: Path, overwrite: bool, inputs: tuple[Path, ...]) -> list[Path]:
@@ -91,10 +150,39 @@ def _write(areas: Any, target: Path, overwrite: bool, inputs: tuple[Path, ...]) 
     ]
 
 
+def _summary(areas: Any) -> list[str]:
+    """Say what went in, what was selected, and what became of the candidate areas."""
+    report = areas.attrs["report"]
+    notes = report.notes
+    kind = notes.get("kind", "rows")
+    lines = [
+        f"delineate: {notes.get('items in', 0):,} {kind} in, "
+        f"{notes.get('items selected', 0):,} selected ({notes.get('selection', '')}); "
+        f"{_count(report.rows_in, 'candidate area')} in, {report.rows_out:,} out."
+    ]
+    changes = [
+        f"{key} {value:,}"
+        for key, value in notes.items()
+        if key.startswith(("areas merged", "areas added", "islands joined", "members added"))
+        and value
+    ]
+    changes += [f"dropped ({reason}) {count:,}" for reason, count in report.dropped.items()]
+    if changes:
+        lines.append("  " + "; ".join(changes) + ".")
+    total = float(areas["pop"].sum()) if len(areas) else 0.0
+    lines.append(f"  {_count(len(areas), 'area')}, {total:,.0f} persons.")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 area"``, ``"2,344 areas"``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 @app.command("delineate")
 def delineate_command(
     source: Annotated[
-        Path, typer.Argument(help="Grid cells (CSV, GML, ...) or units (GPKG, ...).")
+        Path, typer.Argument(help="Grid cells (CSV, GML, ...) or units (GeoJSON, GPKG, ...).")
     ],
     select: Annotated[
         str,
@@ -124,41 +212,53 @@ def delineate_command(
         Path | None, typer.Option(help="Score table (CSV from geoloft score) joined on the ids.")
     ] = None,
     grid: Annotated[
-        Path | None, typer.Option(help="Populated grid cells for settlement outlines of units.")
+        Path | None,
+        typer.Option(
+            help="Populated grid cells: settlement outlines of units, and their population "
+            "when the units have none."
+        ),
     ] = None,
     pop: Annotated[str, typer.Option(help="Population column.")] = "pop_tot",
     score: Annotated[str | None, typer.Option(help="Priority column (higher = more need).")] = None,
     cell_size: Annotated[
         int | None, typer.Option(help="Cell size (m) if the file lacks it.")
     ] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of the input file to read.")] = None,
     id_column: Annotated[str | None, typer.Option(help="Units: id column.")] = None,
     parent_column: Annotated[str | None, typer.Option(help="Units: parent id column.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for permutation hot spots.")] = 0,
     overwrite: Overwrite = False,
 ) -> None:
-    """Draw contiguous intervention areas from qualifying grid cells or units.
+    r"""Draw contiguous intervention areas from qualifying grid cells or units.
 
     Adjacent qualifying rows merge; areas under --min-pop grow with their best
     neighbours or are dropped; areas over --max-pop are split along their
     weakest links. Writes one row per area (GPKG: layers intervention_areas and,
     for units with --grid, settlement).
 
-    Example:
+    Example (units: score the delbydeler first, count persons from the grid):
 
-        geoloft delineate delbydeler.gpkg --scores scores.csv --select qualifies
-        --min-pop 5000 --within parent_id -o areas.gpkg
+        geoloft score data/indicators/demoby_levekar_delbydel.csv -o scores.csv
 
-        geoloft delineate ru250m_2015.csv --select "pop_tot>=100" --min-pop 2000 -o areas.gpkg
+        geoloft delineate data/boundaries/demoby_delbydeler.geojson --scores scores.csv \
+        --select qualifies --grid data/grid/demoby_ru250m_syntetisk.csv --min-pop 5000 \
+        -o areas.gpkg
+
+    Example (cells: hot spots of population, at least 2,000 persons per area):
+
+        geoloft delineate data/grid/demoby_ru250m_syntetisk.csv --select hotspots:pop_tot \
+        --min-pop 2000 -o hot.gpkg
     """
     from geoloft.delineate import delineate
     from geoloft.grid import read_grid
 
-    if _is_grid(source):
-        data = read_grid(source, cell_size=cell_size)
-    else:
-        data = _read_units(source, id_column, parent_column)
-    data = _with_scores(data, scores)
     cells = read_grid(grid) if grid is not None else None
+    if _is_grid(source, layer):
+        data, notes = _with_scores(read_grid(source, cell_size=cell_size, layer=layer), scores)
+    else:
+        units = _read_units(source, id_column, parent_column, layer)
+        data, notes = _with_scores(units, scores)
+        data = _with_population(data, cells, pop, source)
     areas = delineate(
         data, select=select, pop=pop, score=score, contiguity=contiguity, min_edge=min_edge,
         islands=islands, island_distance=island_distance, min_pop=min_pop, max_pop=max_pop,
@@ -167,9 +267,7 @@ def delineate_command(
     )  # fmt: skip
     inputs = tuple(p.resolve() for p in (source, scores, grid) if p is not None)
     written = _write(areas, output, overwrite, inputs)
-    report = areas.attrs["report"]
-    out.print(report.summary(), highlight=False, markup=False)
-    total = float(areas["pop"].sum()) if len(areas) else 0.0
-    out.print(f"  {len(areas)} areas, {total:,.0f} persons.", highlight=False, markup=False)
+    for line in [*_summary(areas), *(f"  note: {note}." for note in notes)]:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
     for path in written:
-        out.print(f"Wrote {path}", highlight=False, markup=False)
+        out.print(f"Wrote {path}", highlight=False, markup=False, soft_wrap=True)

@@ -63,6 +63,13 @@ def _with_indicators(
                 hint=f"name one with --column: {', '.join(values) or '(none)'}.",
             )
         column = values[0]
+    elif column not in values:
+        raise SchemaError(
+            "the table has no such value column.",
+            source=source,
+            column=column,
+            hint=f"name one of its value columns with --column: {', '.join(values) or '(none)'}.",
+        )
     merged = areas.merge(table[[AREA_ID, *values]], on=AREA_ID, how="left")
     merged.index = areas.index
     return merged, column
@@ -118,7 +125,7 @@ def figure(
     lang: Lang = "nb",
     overwrite: Overwrite = False,
 ) -> None:
-    """Draw a map for reports as PNG (300 dpi) or PDF: classes, legend, scale bar, north arrow.
+    r"""Draw a map for reports as PNG (300 dpi) or PDF: classes, legend, scale bar, north arrow.
 
     Values come from a column of the --indicators table, joined to the areas by
     area id; areas without a value are hatched grey. Without --indicators the
@@ -126,8 +133,8 @@ def figure(
 
     Example:
 
-        geoloft figure data/boundaries/demoby_delbydeler.geojson
-        --indicators data/indicators/demoby_levekar_delbydel.csv
+        geoloft figure data/boundaries/demoby_delbydeler.geojson \
+        --indicators data/indicators/demoby_levekar_delbydel.csv \
         --column lavinntekt_n -o lavinntekt.png
     """
     from geoloft.boundaries import read_boundaries

@@ -66,7 +66,7 @@ def score(
     lang: Lang = "nb",
     overwrite: Overwrite = False,
 ) -> None:
-    """Score areas on living-condition indicators and write a CSV, one row per area.
+    r"""Score areas on living-condition indicators and write a CSV, one row per area.
 
     Columns: area_id, status, index, rank (1 = most exposed), decile (10 = most
     exposed), qualifies, n_indicators, explanation and per indicator its rate,
@@ -74,9 +74,10 @@ def score(
 
     Example:
 
-        geoloft score data/indicators/demoby_delbydel.csv --method imd -o scores.csv
+        geoloft score data/indicators/demoby_levekar_delbydel.csv --method imd -o scores.csv
 
-        geoloft score table.csv --compare -o compare.csv
+        geoloft score data/indicators/demoby_levekar_delbydel.csv \
+        --catalogue data/indicators/catalogue.toml --compare -o compare.csv
     """
     from geoloft._io import atomic_path
     from geoloft.score import compare_methods, score_areas
@@ -96,6 +97,10 @@ def score(
         result = score_areas(frame, catalogue, method=method, threshold=threshold, **options)
     with atomic_path(output, overwrite=overwrite, inputs=inputs) as tmp:
         result.to_csv(tmp, index=False)
-    n_q = int(result.filter(like="qualifies").iloc[:, 0].sum())
-    what = "all methods" if compare else method
-    out.print(f"{len(result)} areas scored ({what}); {n_q} qualify. Wrote {output}", markup=False)
+    flags = result.filter(regex=r"(^|_)qualifies$").fillna(False).astype(bool).sum()
+    if compare:
+        counts = ", ".join(f"{c.removesuffix('_qualifies')} {n}" for c, n in flags.items())
+        summary = f"{len(result)} areas scored by every method; qualify: {counts}."
+    else:
+        summary = f"{len(result)} areas scored ({method}); {int(flags.iloc[0])} qualify."
+    out.print(f"{summary} Wrote {output}", markup=False, highlight=False)

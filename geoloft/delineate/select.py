@@ -92,8 +92,14 @@ def _as_bool(values: npt.NDArray[Any], *, what: str, items: Items) -> npt.NDArra
 
 def _column(items: Items, name: Any) -> npt.NDArray[np.float64]:
     if not isinstance(name, str) or name not in items.frame.columns:
+        geometry = getattr(items.frame, "geometry", None)
+        skip = {getattr(geometry, "name", None)}
+        have = ", ".join(str(c) for c in items.frame.columns if c not in skip)
         raise SchemaError(
-            f"no column {name!r} to select on.", source="select", column=str(name), hint=HINT
+            f"no column {name!r} to select on; the input has: {have}.",
+            source="select",
+            column=str(name),
+            hint=HINT,
         )
     return items.column(name)
 

@@ -21,7 +21,7 @@ from geoloft.columns import (
     SSBID,
     WORKING_CRS,
 )
-from geoloft.errors import InputError, SchemaError, SSBIdError
+from geoloft.errors import CRSError, InputError, SchemaError, SSBIdError
 from geoloft.grid.codec import cell_polygons, check_cell_size, check_ssbids, corners_to_ssbid
 from geoloft.report import StageReport, attach_report
 
@@ -32,6 +32,8 @@ IntArray = npt.NDArray[np.int64]
 COUNT_COLUMNS = frozenset(v for v in GRID_VALUE_ALIASES.values() if v != POP_AVE)
 #: Below this many persons SSB publishes mean age as 0 (a suppression marker).
 MEAN_AGE_MIN_PERSONS = 5
+#: Plausible extent of Norwegian data (incl. Svalbard, Jan Mayen) in EPSG:25833, metres.
+NORWAY_25833 = (-1_500_000.0, 4_500_000.0, 2_500_000.0, 9_500_000.0)
 
 
 @dataclass
@@ -305,6 +307,7 @@ def corner_ids(
                 hint="every cell needs its lower-left corner in EPSG:25833 metres.",
             )
         coords.append(parsed.values.to_numpy(np.float64))
+    _check_corner_extent(coords[0], coords[1], corners, source=source)
     return corner_ids_from(
         coords[0],
         coords[1],
@@ -312,6 +315,37 @@ def corner_ids(
         source=str(source),
         what=f"corners ({corners[0]}, {corners[1]})",
         column=corners[0],
+    )
+
+
+def _check_corner_extent(
+    x: np.ndarray, y: np.ndarray, corners: tuple[str, str], *, source: Source
+) -> None:
+    """Raise if corner columns cannot be EPSG:25833 metres in Norway (degrees, swapped axes)."""
+    xmin, ymin, xmax, ymax = NORWAY_25833
+    outside = np.flatnonzero((x < xmin) | (x > xmax) | (y < ymin) | (y > ymax))
+    if not outside.size:
+        return
+    first = outside[0]
+    degrees = (np.abs(x[outside]) <= 180).all() and (np.abs(y[outside]) <= 90).all()
+    swapped = ((y[outside] >= xmin) & (y[outside] <= xmax) & (x[outside] >= ymin)).all()
+    why = (
+        "they look like longitude/latitude degrees"
+        if degrees
+        else "x and y look swapped"
+        if swapped
+        else "they lie far outside Norway"
+    )
+    raise CRSError(
+        f"corner coordinates ({corners[0]} {x[first]:.10g}, {corners[1]} {y[first]:.10g}) "
+        f"do not fit {WORKING_CRS}, the CRS of SSB's grid: {why}.",
+        source=source,
+        column=corners[0],
+        rows=(outside + 1).tolist(),
+        n_rows=outside.size,
+        hint="grid tables need lower-left cell corners in EPSG:25833 metres (x about "
+        "-80,000 to 1,120,000, y about 6,440,000 to 7,950,000 on the mainland); "
+        "convert the coordinates, or give the 14-digit SSB ids instead.",
     )
 
 

@@ -20,14 +20,12 @@ from pyproj import CRS
 
 from geoloft.columns import WORKING_CRS
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError
-from geoloft.grid._build import unique_sizes_error
+from geoloft.grid._build import NORWAY_25833, unique_sizes_error
 from geoloft.grid.codec import CELL_SIZES
 
 IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
 
-#: Plausible extent of Norwegian data (incl. Svalbard, Jan Mayen) in EPSG:25833, metres.
-NORWAY_25833 = (-1_500_000.0, 4_500_000.0, 2_500_000.0, 9_500_000.0)
 #: Relative tolerance when a reprojected cell's area is matched to an SSB size.
 SIZE_TOLERANCE = 0.02
 

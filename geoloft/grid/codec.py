@@ -123,8 +123,10 @@ def points_to_ssbid(x: npt.ArrayLike, y: npt.ArrayLike, cell_size: int) -> IntAr
     [19250006451000]
     """
     size = check_cell_size(cell_size)
-    xs = np.floor(np.asarray(x, dtype=np.float64) / size).astype(np.int64) * size
-    ys = np.floor(np.asarray(y, dtype=np.float64) / size).astype(np.int64) * size
+    # floor_divide corrects with the exact remainder; floor(x / size) turns a tiny negative
+    # x (x / size underflows to -0.0) into the cell east of it.
+    xs = np.floor_divide(np.asarray(x, dtype=np.float64), size).astype(np.int64) * size
+    ys = np.floor_divide(np.asarray(y, dtype=np.float64), size).astype(np.int64) * size
     return corners_to_ssbid(xs, ys)
 
 

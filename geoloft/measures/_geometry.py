@@ -7,10 +7,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
 from geoloft._io import parse_numbers, read_text_table
+from geoloft._validate import Problems
 from geoloft.columns import MEASURE_ID
 from geoloft.errors import CRSError, InputError, SchemaError
 from geoloft.measures._columns import find, named
@@ -45,7 +47,7 @@ def from_table(
             source=src,
             hint="add lon/lat (or x/y with crs=) columns, or name them with x= and y=.",
         )
-    xs, ys = parse_numbers(table[xcol]).values, parse_numbers(table[ycol]).values
+    xs, ys = _coordinates(table, xcol, ycol, src)
     if crs is None:
         degrees = xs.abs().le(180).all() and ys.abs().le(90).all()
         raise CRSError(
@@ -62,6 +64,34 @@ def from_table(
     report.notes["crs"] = crs
     # The coordinate columns stay until the columns are named (errors list them).
     return gpd.GeoDataFrame(table, geometry=points, crs=_crs(crs, src))
+
+
+def _coordinates(
+    table: pd.DataFrame, xcol: str, ycol: str, src: Path
+) -> tuple[pd.Series, pd.Series]:
+    """Parse the coordinate columns; raise naming column and rows for text that is no number.
+
+    Empty cells and SSB's missing markers are missing coordinates (the measure
+    is reported and left off the map); anything else that is not a number is
+    a typing error, never quietly a measure without a place.
+    """
+    problems = Problems(source=src, error=SchemaError)
+    parsed = {col: parse_numbers(table[col]) for col in (xcol, ycol)}
+    for col, result in parsed.items():
+        bad = result.bad_rows
+        if bad.size:
+            shown = ", ".join(repr(v) for v in pd.unique(table[col].iloc[bad])[:5])
+            problems.add(
+                f"coordinates that are not numbers ({shown}).",
+                column=col,
+                rows=(bad + 1).tolist(),
+                n_rows=bad.size,
+                hint="correct them (decimal point or comma); leave the cell empty for a "
+                "measure without a place, which is reported and left off the map. Rows "
+                "count from 1 below the header.",
+            )
+    problems.raise_if_any()
+    return parsed[xcol].values, parsed[ycol].values
 
 
 def _crs(crs: str, source: Path) -> pyproj.CRS:

@@ -211,14 +211,14 @@ def _check_ranges(
 
     for col in (ind.numerator, ind.denominator, ind.population):
         if col:
-            bad(values[col] < 0, col, "negative counts", "counts must be >= 0.")
+            bad(values[col] < 0, col, "negative counts.", "counts must be >= 0.")
     if ind.from_counts:
         assert ind.numerator is not None
         assert ind.denominator is not None
         bad(
             values[ind.numerator] > values[ind.denominator],
             ind.numerator,
-            f"numerator larger than the denominator '{ind.denominator}'",
+            f"numerator larger than the denominator '{ind.denominator}'.",
             "check that the columns are the right way round.",
         )
     elif ind.is_rate and ind.value:
@@ -226,7 +226,7 @@ def _check_ranges(
         bad(
             (v < 0) | (v > ind.scale),
             ind.value,
-            f"values outside 0–{ind.scale:g} {ind.unit}",
+            f"values outside 0–{ind.scale:g} {ind.unit}.",
             "check the unit of the indicator in the catalogue.",
         )
 
