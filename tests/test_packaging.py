@@ -24,8 +24,9 @@ def test_every_demo_file_is_packaged(repo):
     config = _pyproject(repo)["tool"]["setuptools"]
     assert config["package-dir"]["geoloft._demo"] == "data"
     patterns = config["package-data"]["geoloft._demo"]
-    files = [p.relative_to(repo / "data").as_posix() for p in (repo / "data").rglob("*")
-             if p.is_file()]
+    files = [
+        p.relative_to(repo / "data").as_posix() for p in (repo / "data").rglob("*") if p.is_file()
+    ]
     assert files
     unpackaged = [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
     assert unpackaged == []
