@@ -80,14 +80,27 @@ def test_report_is_escaped_and_mentions_synthetic_data(demo_run):
 
 def test_same_input_gives_identical_outputs(tmp_path):
     project = load_project(write_demo_project(tmp_path / "p"))
-    first = run(project, out=tmp_path / "a", only=["export"])
-    second = run(project, out=tmp_path / "b", only=["export"])
-    geojson_a = (first.out / "intervention_areas.geojson").read_bytes()
-    geojson_b = (second.out / "intervention_areas.geojson").read_bytes()
-    assert geojson_a == geojson_b
-    layer_a = pyogrio.read_dataframe(first.out / "geoloft.gpkg", layer="areas")
-    layer_b = pyogrio.read_dataframe(second.out / "geoloft.gpkg", layer="areas")
-    assert layer_a.equals(layer_b)
+    first = run(project, out=tmp_path / "a")
+    second = run(project, out=tmp_path / "b")
+    same = [
+        "intervention_areas.geojson",
+        "report.html",
+        "maps/overview.html",
+        "maps/Z01.html",
+        "figures/overview.png",
+    ]
+    for rel in same:
+        assert (first.out / rel).read_bytes() == (second.out / rel).read_bytes(), rel
+    for layer in ("areas", "grid", "intervention_areas", "measures"):
+        layer_a = pyogrio.read_dataframe(first.out / "geoloft.gpkg", layer=layer)
+        layer_b = pyogrio.read_dataframe(second.out / "geoloft.gpkg", layer=layer)
+        assert layer_a.equals(layer_b), layer
+    record_a = json.loads((first.out / "run.json").read_text(encoding="utf-8"))
+    record_b = json.loads((second.out / "run.json").read_text(encoding="utf-8"))
+    for record in (record_a, record_b):  # only the timestamp and timings may differ
+        record.pop("created")
+        record.pop("timings_s")
+    assert record_a == record_b
 
 
 def test_init_then_run(tmp_path):

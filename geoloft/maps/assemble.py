@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import itertools
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,19 +185,43 @@ def make_map(
     opts = MapOptions(
         lang=lang, threshold=threshold, scheme=scheme, k=k, breaks=breaks, tolerance=tolerance
     )
-    parts: list[Built] = []
-    if zones is not None:
-        parts.append(zone_layer(zones, opts))
-    if areas is not None:
-        parts.append(area_layers(areas, indicators, opts))
-    if grid is not None:
-        shown = not any(p.legends and p.geo_var == "gl_geo_areas" for p in parts)
-        parts.append(grid_layer(grid, grid_column, opts, show=shown))
-    wants_cluster = measures is not None and len(measures) > CLUSTER_ABOVE
-    assets = page_assets(offline=offline, cluster=wants_cluster, lang=lang)
-    if measures is not None:
-        parts.append(measure_layer(measures, opts, cluster=assets.cluster))
-    return _assemble(parts, base, assets, lang=lang, title=title or text("map_title", lang))
+    with _stable_ids(repr((title, lang, offline))):
+        parts: list[Built] = []
+        if zones is not None:
+            parts.append(zone_layer(zones, opts))
+        if areas is not None:
+            parts.append(area_layers(areas, indicators, opts))
+        if grid is not None:
+            shown = not any(p.legends and p.geo_var == "gl_geo_areas" for p in parts)
+            parts.append(grid_layer(grid, grid_column, opts, show=shown))
+        wants_cluster = measures is not None and len(measures) > CLUSTER_ABOVE
+        assets = page_assets(offline=offline, cluster=wants_cluster, lang=lang)
+        if measures is not None:
+            parts.append(measure_layer(measures, opts, cluster=assets.cluster))
+        return _assemble(parts, base, assets, lang=lang, title=title or text("map_title", lang))
+
+
+@contextlib.contextmanager
+def _stable_ids(seed: str) -> Iterator[None]:
+    """Give the page's elements ids from a counter, not at random.
+
+    folium (through branca) names every element with 16 random bytes, so the same
+    map would differ from run to run. Inside this block the ids are hashes of the
+    map's title and a counter: the same input writes the same bytes.
+    """
+    from branca.element import Element
+
+    counter = itertools.count()
+    original = Element.__dict__["_generate_id"]
+
+    def generate(cls: type) -> str:  # noqa: ARG001 - classmethod signature
+        return hashlib.blake2b(f"{seed}:{next(counter)}".encode(), digest_size=16).hexdigest()
+
+    Element._generate_id = classmethod(generate)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Element._generate_id = original  # type: ignore[method-assign]
 
 
 def _assemble(
