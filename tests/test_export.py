@@ -176,3 +176,10 @@ def test_bad_format_and_missing_crs(tmp_path, areas):
         write(areas.set_crs(None, allow_override=True), tmp_path / "a.gpkg")
     with pytest.raises(InputError, match="holds one layer"):
         write_layers({"a": areas, "b": areas}, tmp_path / "a.geojson")
+
+
+def test_shapefile_refuses_text_it_would_cut(tmp_path, areas):
+    long = areas.assign(members=[",".join(f"{i:04d}" for i in range(60)), "0102", ""])
+    with pytest.raises(InputError, match=r"column 'members'.*1 row: 1.*254 bytes.*\.gpkg"):
+        write(long, tmp_path / "zones.shp")
+    assert list(tmp_path.iterdir()) == []

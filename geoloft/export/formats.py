@@ -17,7 +17,7 @@ import pyogrio
 from geoloft._io import atomic_path
 from geoloft.columns import GEOJSON_CRS, WORKING_CRS
 from geoloft.errors import CRSError, InputError
-from geoloft.export.shapefile import shapefile_field_map, write_field_map
+from geoloft.export.shapefile import check_text_width, shapefile_field_map, write_field_map
 from geoloft.export.styles import LayerStyle, write_layer_styles
 
 __all__ = ["FORMATS", "write", "write_layers"]
@@ -283,6 +283,8 @@ def write_layers(
     with atomic_path(target, overwrite=overwrite, inputs=inputs) as tmp:
         for name, frame in layers.items():
             prepared = _to_crs(_prepare(frame), crs, fmt, target)
+            if fmt.driver == "ESRI Shapefile":
+                check_text_width(prepared, target)
             _write_one(
                 prepared,
                 tmp,

@@ -7,7 +7,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from geoloft.errors import InputError
+
 MAX_FIELD = 10
+#: dBase text fields hold at most 254 bytes; GDAL cuts longer text.
+MAX_TEXT_BYTES = 254
 
 
 def shapefile_field_map(columns: Sequence[str]) -> dict[str, str]:
@@ -44,3 +51,23 @@ def write_field_map(mapping: dict[str, str], shp_path: Path) -> Path:
         for column, field in mapping.items():
             writer.writerow([field, column])
     return sidecar
+
+
+def check_text_width(frame: pd.DataFrame, target: Path) -> None:
+    """Refuse text a Shapefile would cut (over 254 bytes in UTF-8), naming column and rows."""
+    for col in frame.columns:
+        values = frame[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        width = values.astype("string").fillna("").str.encode("utf-8").str.len()
+        rows = np.flatnonzero(width.to_numpy() > MAX_TEXT_BYTES)
+        if rows.size:
+            raise InputError(
+                f"{rows.size} value(s) are longer than the {MAX_TEXT_BYTES} bytes a Shapefile "
+                "text field holds and would be cut.",
+                source=target,
+                column=str(col),
+                rows=(rows + 1).tolist(),
+                n_rows=int(rows.size),
+                hint="write a GeoPackage (.gpkg) or FlatGeobuf (.fgb) instead.",
+            )
