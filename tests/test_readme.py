@@ -12,7 +12,7 @@ def test_python_example_runs(repo, tmp_path, monkeypatch, capsys):
     code = re.search(r"```python\n(import geoloft.*?)```", text, re.DOTALL).group(1)
     (tmp_path / "data").symlink_to(repo / "data")
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+    exec(compile(code, "README.md", "exec"), {})
     zones = pyogrio.read_dataframe(tmp_path / "innsatsomrader.gpkg")
     assert len(zones) >= 1
     assert zones["pop"].min() >= 5000
