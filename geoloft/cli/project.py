@@ -114,7 +114,7 @@ def run_project(
     project_file: Annotated[Path, typer.Argument(help="The project.toml to run.")],
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder [default: 'output' beside the file]."),
+        typer.Option("--out", "-o", help="Output folder (default: output/ beside the project file)."),
     ] = None,
     only: Only = None,
     overwrite: Overwrite = False,
