@@ -30,7 +30,7 @@ _PUBLIC = {
     "crosswalk": "geoloft.join",
     "convert_areas": "geoloft.join",
     "score_areas": "geoloft.score",
-    "delineate": "geoloft.delineate",
+    "delineate": "geoloft.delineation",
     "make_map": "geoloft.maps",
     "make_figure": "geoloft.figures",
     "write": "geoloft.export",

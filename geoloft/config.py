@@ -112,7 +112,7 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class DelineateConfig:
-    """Delineation rules (see :func:`geoloft.delineate.delineate`)."""
+    """Delineation rules (see :func:`geoloft.delineation`)."""
 
     select: str = "qualifies"
     min_pop: int | None = None
@@ -204,7 +204,7 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
             problems.add(f"unknown key '{label}'.", hint=hint)
             continue
         annotation = hints[key]
-        if dataclasses.is_dataclass(annotation):
+        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
             if not isinstance(value, dict):
                 problems.add(f"'{label}' must be a table ([{label}]).")
                 continue

@@ -369,7 +369,7 @@ def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:
     """Key figures of one intervention area as label -> formatted text.
 
     The area's index is the composite z-score of its rates, recomputed from its
-    counts (see :func:`geoloft.delineate.delineate`), so it is labelled as such.
+    counts (see :func:`geoloft.delineation`), so it is labelled as such.
     """
     labels = {
         "nb": ("Befolkning", "Areal (km²)", "Sammensatt z-skår", "Kompakthet"),

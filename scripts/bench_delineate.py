@@ -1,4 +1,4 @@
-"""Benchmark geoloft.delineate against spopt's MaxPHeuristic and at national scale.
+"""Benchmark geoloft.delineation against spopt's MaxPHeuristic and at national scale.
 
 Input: SSB's real 2015 population grid, 250 m cells (../shared/realdata). The
 "index" (need score) is synthetic: a seeded smooth field of Gaussian bumps
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoloft.delineate import cell_adjacency, delineate, hotspots
+from geoloft.delineation import cell_adjacency, delineate, hotspots
 from geoloft.grid import cell_centres, cell_polygons
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"

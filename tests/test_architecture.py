@@ -27,7 +27,7 @@ STAGES = {
     "score": 3,
     "disclosure": 3,
     "classify": 3,
-    "delineate": 4,
+    "delineation": 4,
     "maps": 5,
     "figures": 5,
     "export": 5,

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geoloft.delineate import delineate, membership
+from geoloft.delineation import delineate, membership
 from geoloft.grid import corners_to_ssbid
 
 X0, Y0 = 260_000, 6_650_000
@@ -400,3 +400,17 @@ def test_outline_clipped_to_land() -> None:
 def test_rules_as_text_equal_rules_as_tuples(text: str, rule: tuple) -> None:
     grid = grid_from("oooo", index={(0, 0): 1.0, (0, 1): 4.0, (0, 2): 3.0, (0, 3): 2.0})
     assert_geodataframe_equal(delineate(grid, select=text), delineate(grid, select=rule))
+
+
+def test_top_level_delineate_is_the_function_after_the_subpackage_is_imported() -> None:
+    import subprocess
+    import sys
+
+    # A fresh interpreter: importing the sub-package first must not shadow the function.
+    code = (
+        "import geoloft.delineation.hotspots, geoloft;"
+        "assert callable(geoloft.delineate), geoloft.delineate;"
+        "print(geoloft.delineate.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "delineate"

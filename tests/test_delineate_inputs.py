@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoloft.delineate import delineate
+from geoloft.delineation import delineate
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError, SSBIdError
 from geoloft.grid import corners_to_ssbid
 

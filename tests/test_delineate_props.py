@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from geoloft.delineate import delineate, membership
+from geoloft.delineation import delineate, membership
 from geoloft.grid import corners_to_ssbid
 
 SIZE = 250

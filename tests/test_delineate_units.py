@@ -12,7 +12,7 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from geoloft.delineate import delineate, membership
+from geoloft.delineation import delineate, membership
 from geoloft.grid import cell_centres, cell_polygons
 
 

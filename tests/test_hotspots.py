@@ -13,7 +13,7 @@ import shapely
 from esda.getisord import G_Local
 from scipy import stats
 
-from geoloft.delineate import band_adjacency, benjamini_hochberg, cell_adjacency, hotspots
+from geoloft.delineation import band_adjacency, benjamini_hochberg, cell_adjacency, hotspots
 from geoloft.grid import cell_centres, cell_polygons, corners_to_ssbid
 
 SIZE = 250
@@ -164,7 +164,7 @@ def test_missing_column_is_named() -> None:
 
 def test_unit_adjacency_hot_spots() -> None:
     squares = [shapely.box(i, j, i + 1, j + 1) for i in range(6) for j in range(6)]
-    from geoloft.delineate import unit_adjacency
+    from geoloft.delineation import unit_adjacency
 
     graph = unit_adjacency([shapely.affinity.scale(s, 100, 100, origin=(0, 0)) for s in squares])
     frame = pd.DataFrame({"v": [9.0 if i >= 24 else 1.0 for i in range(36)]})

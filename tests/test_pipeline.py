@@ -9,9 +9,9 @@ import pyogrio
 import pytest
 
 from geoloft.cli import main
-from geoloft.config import load_project
+from geoloft.config import Project, load_project
 from geoloft.demo import demo_data_dir, write_demo_project
-from geoloft.errors import OutputExistsError
+from geoloft.errors import ConfigError, OutputExistsError
 from geoloft.pipeline import run
 
 
@@ -136,3 +136,10 @@ def test_unknown_columns_are_listed_before_any_work(tmp_path):
     assert "did you mean 'DELBYDEL'" in message
     assert "did you mean 'delbydel_id'" in message
     assert not (tmp_path / "out" / "run.json").exists()
+
+
+def test_project_made_in_code_without_boundaries_is_refused(tmp_path):
+    # load_project refuses a project without boundaries; run() must too, before any work
+    with pytest.raises(ConfigError, match=r"'inputs\.boundaries\.path' is required"):
+        run(Project(root=tmp_path), out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -66,7 +66,8 @@ def _looks_like_degrees(bounds: np.ndarray) -> bool:
 def _outside_area_of_use(bounds: np.ndarray, crs: CRS) -> bool:
     """Whether ``bounds`` (in ``crs``) lie off the CRS's area of use, or do not transform."""
     to_lonlat = _transformer(crs, CRS.from_epsg(4326))
-    lonlat = np.asarray(to_lonlat.transform_bounds(*bounds, errcheck=False))
+    minx, miny, maxx, maxy = bounds
+    lonlat = np.asarray(to_lonlat.transform_bounds(minx, miny, maxx, maxy, errcheck=False))
     if not np.isfinite(lonlat).all():
         return True
     area = crs.area_of_use

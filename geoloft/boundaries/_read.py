@@ -68,7 +68,8 @@ def _labels(ids: pd.Series, positions: np.ndarray) -> list[str]:
 def _id_columns(raw: RawSource, found: Columns, report: StageReport) -> tuple[pd.Series, pd.Series]:
     """Return area ids and names as text, filling one from the other where needed."""
     attrs = raw.attributes
-    ids = names = None
+    ids: pd.Series | None = None
+    names: pd.Series | None = None
     if found.id_column is not None:
         ids, note = ids_as_text(attrs[found.id_column], widths=found.widths)
         if note:
@@ -82,6 +83,9 @@ def _id_columns(raw: RawSource, found: Columns, report: StageReport) -> tuple[pd
     if names is None:
         names = ids
         report.notes["name_from"] = f"no name column; the ids in '{found.id_column}' are the names"
+    # detect_columns raises unless it finds an id or a name column, so both are set now
+    assert ids is not None
+    assert names is not None
     missing_names = names.isna() & ids.notna()
     if missing_names.any():
         names = names.where(~missing_names, ids)

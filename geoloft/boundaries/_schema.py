@@ -17,7 +17,7 @@ fylke      fylkesnummer, fylkesnr, fylkenr                  fylkesnavn, fylkenav
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,7 +157,7 @@ def _schema_of_name(column: str) -> Schema | None:
 
 
 def detect_columns(
-    columns: Sequence[str],
+    columns: Iterable[Hashable],
     *,
     source: str,
     id_column: str | None,
@@ -171,20 +171,22 @@ def detect_columns(
         When a named column is missing, when several columns could be the id
         (or name) column, or when neither an id nor a name column is found.
     """
-    columns = [str(c) for c in columns]
+    labels = [str(c) for c in columns]
+    id_col: str | None
+    name_col: str | None
     if id_column is not None:
-        id_col = find_column(columns, id_column, source=source, option="id_column")
+        id_col = find_column(labels, id_column, source=source, option="id_column")
         schema = schema_of(id_col)
     else:
-        id_col, schema = _detect_id(columns, source)
+        id_col, schema = _detect_id(labels, source)
     if name_column is not None:
-        name_col = find_column(columns, name_column, source=source, option="name_column")
+        name_col = find_column(labels, name_column, source=source, option="name_column")
     else:
-        name_col = _detect_name(columns, schema, source)
+        name_col = _detect_name(labels, schema, source)
     if id_col is None and name_col is None:
         known = ", ".join(s.ids[0] for s in (*SCHEMAS, GENERIC))
         raise SchemaError(
-            f"found no id column (looked for {known}, …); the file has: {', '.join(columns)}.",
+            f"found no id column (looked for {known}, …); the file has: {', '.join(labels)}.",
             source=source,
             hint="pass id_column= (and name_column=) naming the columns to use.",
         )
@@ -192,7 +194,7 @@ def detect_columns(
     if schema is None and name_col is not None:
         schema = _schema_of_name(name_col)
     found = Columns(id_col, name_col, schema.level if schema else None, widths)
-    others = [c for c in columns if schema_of(c) not in (None, schema)]
+    others = [c for c in labels if schema_of(c) not in (None, schema)]
     if others and id_column is None:
         found.notes["other_level_columns"] = others
     return found

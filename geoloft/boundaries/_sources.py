@@ -115,7 +115,7 @@ def _list_layers(path: Path, options: dict[str, str]) -> np.ndarray:
     """
     if not options:
         return pyogrio.list_layers(path)
-    layers = []
+    layers: list[list[str]] = []
     while True:
         try:
             info = pyogrio.read_info(path, layer=len(layers), **options)

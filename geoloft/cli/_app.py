@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as err:
         # Usage errors from click (typer may ship its own copy) carry show() and exit_code 2.
-        if hasattr(err, "show") and isinstance(getattr(err, "exit_code", None), int):
+        exit_code = getattr(err, "exit_code", None)
+        if hasattr(err, "show") and isinstance(exit_code, int):
             err.show()
-            return int(err.exit_code)
+            return int(exit_code)
         raise
     return 0

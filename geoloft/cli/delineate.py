@@ -132,7 +132,7 @@ def _with_population(units: gpd.GeoDataFrame, cells: Any, pop: str, source: Path
 
 def _write(areas: Any, target: Path, overwrite: bool, inputs: tuple[Path, ...]) -> list[Path]:
     """Write the areas, and the settlement outlines as a layer (GPKG) or a sibling file."""
-    from geoloft.delineate.output import SETTLEMENT
+    from geoloft.delineation.output import SETTLEMENT
     from geoloft.export import write, write_layers
 
     main = areas.drop(columns=[SETTLEMENT])
@@ -249,7 +249,7 @@ def delineate_command(
         geoloft delineate data/grid/demoby_ru250m_syntetisk.csv --select hotspots:pop_tot \
         --min-pop 2000 -o hot.gpkg
     """
-    from geoloft.delineate import delineate
+    from geoloft.delineation import delineate
     from geoloft.grid import read_grid
 
     cells = read_grid(grid) if grid is not None else None

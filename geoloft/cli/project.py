@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,8 +12,14 @@ from rich.table import Table
 
 from geoloft.cli._app import Overwrite, app, console, out
 
+if TYPE_CHECKING:
+    from geoloft.config import Project
+    from geoloft.pipeline import RunResult
 
-def _run_with_progress(project, out_dir: Path, overwrite: bool, only: list[str] | None):
+
+def _run_with_progress(
+    project: Project, out_dir: Path, overwrite: bool, only: list[str] | None
+) -> RunResult:
     from geoloft.pipeline import STAGES, run
 
     started = time.perf_counter()
@@ -36,7 +42,7 @@ def _run_with_progress(project, out_dir: Path, overwrite: bool, only: list[str] 
     return result
 
 
-def _summary(result, seconds: float) -> None:
+def _summary(result: RunResult, seconds: float) -> None:
     table = Table(title="geoloft run", show_lines=False)
     for col in ("stage", "in", "out", "dropped"):
         table.add_column(col, justify="right" if col in ("in", "out") else "left")
@@ -114,7 +120,9 @@ def run_project(
     project_file: Annotated[Path, typer.Argument(help="The project.toml to run.")],
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder (default: output/ beside the project file)."),
+        typer.Option(
+            "--out", "-o", help="Output folder (default: output/ beside the project file)."
+        ),
     ] = None,
     only: Only = None,
     overwrite: Overwrite = False,

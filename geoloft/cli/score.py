@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -13,6 +13,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _METHODS = "below-average, ssb-decile, percentile, imd, rules, zscore"
+
+
+class _Options(TypedDict):
+    """Keyword options of :func:`geoloft.score.score_areas` that every method shares."""
+
+    min_pop: float
+    n_boot: int
+    seed: int
+    lang: str
+    k: int | None
+    allow_sensitive: bool
 
 
 def _where(items: list[str] | None) -> dict[str, object] | None:
@@ -84,8 +95,8 @@ def score(
 
     check_lang(lang)
     frame = _read(table, key, _where(where))
-    options = {"min_pop": min_pop, "n_boot": n_boot, "seed": seed, "lang": lang, "k": k,
-               "allow_sensitive": allow_sensitive}  # fmt: skip
+    options: _Options = {"min_pop": min_pop, "n_boot": n_boot, "seed": seed, "lang": lang,
+                         "k": k, "allow_sensitive": allow_sensitive}  # fmt: skip
     inputs = (table,) if catalogue is None else (table, catalogue)
     if compare:
         per = {"rules": {"threshold": threshold}} if threshold is not None else None
@@ -99,7 +110,7 @@ def score(
         result.to_csv(tmp, index=False)
     flags = result.filter(regex=r"(^|_)qualifies$").fillna(False).astype(bool).sum()
     if compare:
-        counts = ", ".join(f"{c.removesuffix('_qualifies')} {n}" for c, n in flags.items())
+        counts = ", ".join(f"{str(c).removesuffix('_qualifies')} {n}" for c, n in flags.items())
         summary = f"{len(result)} areas scored by every method; qualify: {counts}."
     else:
         summary = f"{len(result)} areas scored ({method}); {int(flags.iloc[0])} qualify."

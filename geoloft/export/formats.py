@@ -111,7 +111,7 @@ def _write_one(
             },
         )
     elif fmt.driver == "ESRI Shapefile":
-        mapping = shapefile_field_map(list(frame.columns.drop(frame.geometry.name)))
+        mapping = shapefile_field_map(list(frame.columns.drop([frame.geometry.name])))
         pyogrio.write_dataframe(
             frame.rename(columns=mapping), tmp, driver="ESRI Shapefile", encoding="UTF-8"
         )

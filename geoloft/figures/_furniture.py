@@ -115,7 +115,9 @@ def north_arrow(ax: Axes, angle: float, lang: str) -> None:
     """
     from matplotlib import patheffects
 
-    halo = [patheffects.withStroke(linewidth=3.5, foreground="white")]
+    halo: list[patheffects.AbstractPathEffect] = [
+        patheffects.withStroke(linewidth=3.5, foreground="white")
+    ]
     dx, dy = math.sin(math.radians(angle)), math.cos(math.radians(angle))
     head = (0.95, 0.93)
     arrow = ax.annotate(
@@ -130,6 +132,7 @@ def north_arrow(ax: Axes, angle: float, lang: str) -> None:
             "linewidth": 1.6,
         },
     )
+    assert arrow.arrow_patch is not None  # set because arrowprops is given
     arrow.arrow_patch.set_path_effects(halo)
     arrow.set_gid("north-arrow")
     ax.annotate(

@@ -105,7 +105,7 @@ def _draw_without_values(
     handles = []
     for mask, fill, (hatch, ink), words, gid in groups:
         if mask.any():
-            style = {"facecolor": fill, "edgecolor": ink, "hatch": hatch}
+            style: dict[str, Any] = {"facecolor": fill, "edgecolor": ink, "hatch": hatch}
             frame[mask].plot(ax=ax, linewidth=0, alpha=alpha, gid=gid, **style)
             count = format_number(int(mask.sum()), lang=lang)
             handles.append(Patch(label=f"{words}: {count}", **style))
@@ -135,10 +135,16 @@ def draw_zones(ax: Axes, zones: gpd.GeoDataFrame, lang: str) -> Any:
     names = zones[NAME] if NAME in zones.columns else zones.get(ZONE_ID)
     if names is not None:
         halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-        style = {"ha": "center", "va": "center", "fontsize": 7, "fontweight": "bold"}
         for point, name in zip(zones.geometry.representative_point(), names, strict=True):
             if point is not None and not point.is_empty:
                 ax.annotate(
-                    str(name), (point.x, point.y), color=ZONE_COLOUR, path_effects=halo, **style
+                    str(name),
+                    (point.x, point.y),
+                    color=ZONE_COLOUR,
+                    path_effects=halo,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    fontweight="bold",
                 )
     return Line2D([], [], color=ZONE_COLOUR, linewidth=1.6, label=text("zones", lang))

@@ -351,7 +351,7 @@ def _check_corner_extent(
 
 def _off_grid(v: np.ndarray, size: int) -> np.ndarray:
     rest = np.mod(v, size)
-    return np.minimum(rest, size - rest) > 0.01  # type: ignore[no-any-return]
+    return np.minimum(rest, size - rest) > 0.01
 
 
 def corner_ids_from(

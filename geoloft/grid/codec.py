@@ -204,7 +204,8 @@ def cell_centres(ssbid: npt.ArrayLike, cell_size: int) -> tuple[FloatArray, Floa
     """
     size = check_cell_size(cell_size)
     x, y = ssbid_to_corners(ssbid)
-    return x + size / 2.0, y + size / 2.0
+    half = np.float64(size / 2.0)
+    return x + half, y + half
 
 
 def cell_polygons(ssbid: npt.ArrayLike, cell_size: int) -> npt.NDArray[np.object_]:

@@ -348,12 +348,13 @@ def _ids(
     source: Path,
 ) -> np.ndarray:
     """Return the cell ids from the id column, corner columns or polygons, cross-checked."""
-    ids = None
+    ids: np.ndarray | None = None
     if id_col is not None:
         ids = parse_ids(table[id_col.name], source=source, column=id_col.name, size=size)
     elif corners is not None:
         ids = corner_ids(table, corners, size=size, source=source)
     if vector.polygons is None:
+        assert ids is not None  # _cells raised unless ids, corners or polygons are given
         return ids
     if poly_ll is not None:
         from_polygons = corner_ids_from(

@@ -181,10 +181,10 @@ def check_duplicates(
     except SchemaError as err:
         dup = norm.duplicated(keep=False)
         others = table.loc[dup].drop(columns=[column])
-        varying = others.groupby(norm[dup].to_numpy()).nunique().max()
+        n_values = others.groupby(norm[dup].to_numpy()).nunique().max()
         varying = [
             c
-            for c in varying[varying > 1].index
+            for c in n_values[n_values > 1].index
             if str(c).casefold() in YEAR_NAMES or parse_numbers(others[c]).bad_rows.size
         ]
         hint = err.hint or ""

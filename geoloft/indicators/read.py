@@ -204,8 +204,9 @@ def _select_rows(
                 hint="fix the column name in where=.",
             )
         allowed = list(wanted) if isinstance(wanted, list | tuple | set | frozenset) else [wanted]
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in allowed):
-            mask = parse_numbers(table[col]).values.isin([float(v) for v in allowed])
+        numbers = [v for v in allowed if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(allowed):
+            mask = parse_numbers(table[col]).values.isin([float(v) for v in numbers])
         else:
             mask = table[col].str.strip().isin([str(v).strip() for v in allowed])
         if not mask.any():

@@ -29,6 +29,7 @@ a tiling).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -114,7 +115,17 @@ def make_lattice(
     )
 
 
-def _row_spans(keys: IntArray, nrows: int, ncols: int) -> dict[str, npt.NDArray[np.generic]]:
+class _RowSpans(TypedDict):
+    """The fields of :class:`Lattice` that :func:`_row_spans` computes."""
+
+    row_first: IntArray
+    row_last: IntArray
+    span_offset: IntArray
+    occupied: npt.NDArray[np.bool_]
+    cells_before: npt.NDArray[np.int32 | np.int64]
+
+
+def _row_spans(keys: IntArray, nrows: int, ncols: int) -> _RowSpans:
     """Return the per-row column spans and the cell lookup of :class:`Lattice`."""
     rows = keys // ncols
     # keys are sorted, so per row the first occurrence holds the lowest column
@@ -128,12 +139,13 @@ def _row_spans(keys: IntArray, nrows: int, ncols: int) -> dict[str, npt.NDArray[
     occupied = np.zeros(int(span.sum()), dtype=bool)
     occupied[offset[rows] + keys % ncols - row_first[rows]] = True
     index_type = np.int32 if keys.size < 2**31 else np.int64
+    counted: npt.NDArray[np.int32 | np.int64] = np.cumsum(occupied, dtype=index_type)
     return {
         "row_first": row_first,
         "row_last": row_last,
         "span_offset": offset,
         "occupied": occupied,
-        "cells_before": np.cumsum(occupied, dtype=index_type) - occupied,
+        "cells_before": counted - occupied,
     }
 
 

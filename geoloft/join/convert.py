@@ -79,7 +79,8 @@ def _check_table(table: pd.DataFrame, values: Sequence[str]) -> None:
 
 def _population(pairs: Pairs, weight: FloatArray, n: int) -> FloatArray:
     w = np.nan_to_num(weight[pairs.cell], nan=0.0)
-    return np.bincount(pairs.area, weights=w * pairs.share, minlength=n)
+    # numpy's stub types bincount as int, but with weights it returns float64
+    return np.bincount(pairs.area, weights=w * pairs.share, minlength=n)  # type: ignore[return-value]
 
 
 def convert_areas(

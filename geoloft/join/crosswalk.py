@@ -7,6 +7,7 @@ A crosswalk is a plain table (``ssbid``, ``area_id``, ``share``) that
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +35,15 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+class CellNotes(TypedDict):
+    """Report notes on how the cells fall in the areas (see :meth:`Pairs.notes`)."""
+
+    cells_outside: list[int]
+    cells_partly_outside: int
+    cells_split: int
+    cells_in_overlapping_areas: int
+
+
 @dataclass(frozen=True)
 class Pairs:
     """Cell-area pairs: positions in the grid and in the areas, and the cell's share."""
@@ -44,9 +54,10 @@ class Pairs:
 
     def coverage(self, n_cells: int) -> FloatArray:
         """Return, per cell, the summed share over all areas."""
-        return np.bincount(self.cell, weights=self.share, minlength=n_cells)
+        # numpy's stub types bincount as int, but with weights it returns float64
+        return np.bincount(self.cell, weights=self.share, minlength=n_cells)  # type: ignore[return-value]
 
-    def notes(self, ids: IntArray) -> dict[str, object]:
+    def notes(self, ids: IntArray) -> CellNotes:
         """Return report notes: cells outside every area, partly outside, split, overlapped."""
         covered = self.coverage(ids.size)
         n_areas = np.bincount(self.cell, minlength=ids.size)
@@ -94,7 +105,7 @@ def pairs_from_table(table: pd.DataFrame, ids: IntArray, area_ids: pd.Series) ->
             n_rows=bad.size,
             hint="make the crosswalk again with geoloft.join.crosswalk.",
         )
-    area = pd.Index(area_ids.astype(str)).get_indexer(table[AREA_ID].astype(str))
+    area = pd.Index(area_ids.astype(str)).get_indexer(pd.Index(table[AREA_ID].astype(str)))
     unknown = np.flatnonzero(area < 0)
     if unknown.size:
         names = list(dict.fromkeys(table[AREA_ID].astype(str).to_numpy()[unknown]))
@@ -106,7 +117,7 @@ def pairs_from_table(table: pd.DataFrame, ids: IntArray, area_ids: pd.Series) ->
             n_rows=len(names),
             hint="use the crosswalk made for these areas, or make a new one.",
         )
-    cell = pd.Index(ids).get_indexer(pd.to_numeric(table[SSBID]).to_numpy(np.int64))
+    cell = pd.Index(ids).get_indexer(pd.Index(pd.to_numeric(table[SSBID]).to_numpy(np.int64)))
     found = cell >= 0  # crosswalk rows for cells this grid lacks carry no values
     order = np.lexsort((area[found], cell[found]))
     return Pairs(cell[found][order], area[found][order], share[found][order])

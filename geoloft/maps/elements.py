@@ -11,7 +11,7 @@ that allows pinch-zoom, a skip link and data tables after the map.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import folium
 from branca.element import Element, Figure, MacroElement
@@ -20,6 +20,21 @@ from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.legend import LEGEND_BOX_ID
 
 __all__ = ["Controls", "GeoloftMap", "JsLayer", "Page", "Raw", "Script"]
+
+
+def _page(element: Element) -> Figure:
+    """Return the page (a :class:`Figure`, which has a header, HTML and script) of *element*.
+
+    An element renders only once it sits in a page, so its root is a Figure;
+    ``get_root`` is typed to return any Element.
+    """
+    return cast(Figure, element.get_root())
+
+
+def _parent(element: Element) -> Element:
+    """Return the element *element* was added to (it renders only after being added)."""
+    assert element._parent is not None, "render an element only after adding it to a map"
+    return element._parent
 
 
 class Raw(Element):
@@ -112,9 +127,10 @@ class GeoloftMap(folium.Map):
         #: Notes for the reader (also shown on the page): features left out, etc.
         self.notes: list[str] = []
 
-    def render(self, **kwargs: Any) -> None:
+    # branca's MacroElement.render (unannotated) returns None, overriding Element.render -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Add the map's head, HTML and script to the page, then its children."""
-        figure = self.get_root()
+        figure = _page(self)
         name = self.get_name()
         zoom = {
             "zoomInTitle": html_text(self.zoom_titles[0]),
@@ -157,9 +173,10 @@ class Script(MacroElement):
         self._name = "Script"
         self.code = code
 
-    def render(self, **kwargs: Any) -> None:  # noqa: ARG002 - Element API
+    # branca's MacroElement.render (unannotated) returns None, overriding Element.render -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ARG002
         """Add the code to the page script."""
-        self.get_root().script.add_child(Raw(self.code), name=self.get_name())
+        _page(self).script.add_child(Raw(self.code), name=self.get_name())
 
 
 class JsLayer(folium.map.Layer):
@@ -187,13 +204,14 @@ class JsLayer(folium.map.Layer):
         self.js = js
         self.legend_id = legend_id
 
-    def render(self, **kwargs: Any) -> None:  # noqa: ARG002 - Element API
+    # folium's Layer.render (unannotated) returns None, overriding Element.render -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ARG002
         """Add the layer (and, if shown, adding it to the map) to the page script."""
         name = self.get_name()
         code = f"var {name} = {self.js};"
         if self.show:
-            code += f"\n{name}.addTo({self._parent.get_name()});"
-        self.get_root().script.add_child(Raw(code), name=name)
+            code += f"\n{name}.addTo({_parent(self).get_name()});"
+        _page(self).script.add_child(Raw(code), name=name)
 
 
 class Controls(MacroElement):
@@ -213,9 +231,10 @@ class Controls(MacroElement):
         self.search_geo = search_geo
         self.layers_title = layers_title
 
-    def render(self, **kwargs: Any) -> None:  # noqa: ARG002 - Element API
+    # branca's MacroElement.render (unannotated) returns None, overriding Element.render -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ARG002
         """Add the controls' script, naming every layer of the map with escaped text."""
-        parent = self._parent
+        parent = _parent(self)
         m = parent.get_name()
         layers = [
             c for c in parent._children.values() if isinstance(c, folium.map.Layer) and c.control
@@ -237,9 +256,9 @@ class Controls(MacroElement):
         if self.search_geo:
             lines.append(f'geoloft.search({m}, {self.search_geo}, "gl-search");')
         pairs = [
-            f"[{layer.get_name()}, {safe_json(layer.legend_id)}]"
+            f"[{layer.get_name()}, {safe_json(legend_id)}]"
             for layer in layers
-            if getattr(layer, "legend_id", "")
+            if (legend_id := getattr(layer, "legend_id", ""))
         ]
         lines.append(f"geoloft.legends({m}, {safe_json(LEGEND_BOX_ID)}, [{', '.join(pairs)}]);")
-        self.get_root().script.add_child(Raw("\n".join(lines)), name=self.get_name())
+        _page(self).script.add_child(Raw("\n".join(lines)), name=self.get_name())

@@ -181,7 +181,8 @@ def parse_values(frame: gpd.GeoDataFrame, *, source: Path, report: StageReport) 
     unknown = sorted(set(category[known.isna() & category.ne("")]))
     if unknown:
         report.notes["other categories"] = unknown
-    frame[CATEGORY] = known.fillna(category).replace("", pd.NA)
+    # pandas-stubs reject pd.NA as the replacement value for text; pandas takes it
+    frame[CATEGORY] = known.fillna(category).replace("", pd.NA)  # type: ignore[call-overload]
     for col in (MEASURE_ID, NAME, STATUS):
         frame[col] = _text(frame[col]).replace("", pd.NA)
     return frame

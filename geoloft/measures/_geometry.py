@@ -35,6 +35,8 @@ def from_table(
         raise InputError(
             "the file has a header but no rows.", source=src, hint="add the measures, one per row."
         )
+    xcol: str | None
+    ycol: str | None
     if x is not None or y is not None:
         xcol, ycol = named(table, x or "x", "x", src), named(table, y or "y", "y", src)
     elif (lon := find(table.columns, LON_NAMES)) and (lat := find(table.columns, LAT_NAMES)):

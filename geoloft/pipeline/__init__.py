@@ -9,6 +9,7 @@ in DESIGN.md::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata as md
 import json
@@ -168,9 +169,9 @@ def run(
         if name in ("maps", "export", "report") and name not in wanted:
             continue
         if name in ("maps", "export", "report"):
-            _timed(result, name, lambda step=step: step(result, overwrite=overwrite))
+            _timed(result, name, functools.partial(step, result, overwrite=overwrite))
         else:
-            _timed(result, name, lambda step=step: step(result))
+            _timed(result, name, functools.partial(step, result))
     path = write_provenance(result, overwrite=overwrite)
     result.files.append(path)
     return result

@@ -46,7 +46,9 @@ def preflight(project: Project) -> None:
     """
     problems = Problems(source=str(project.root / "project.toml"), error=ConfigError)
     b = project.inputs.boundaries
-    if b.path is not None:
+    if b.path is None:  # load_project checks this too; a Project made in code may lack it
+        problems.add("'inputs.boundaries.path' is required: the areas to score and map.")
+    else:
         cols = _columns(b.path, b.layer)
         for key, col in (
             ("id_column", b.id_column),

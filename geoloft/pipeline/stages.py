@@ -34,6 +34,7 @@ def stage_ingest(result: RunResult) -> None:
 
     inp = result.project.inputs
     b = inp.boundaries
+    assert b.path is not None  # preflight checked it
     areas = read_boundaries(
         b.path,
         id_column=b.id_column,
@@ -138,7 +139,7 @@ def stage_delineate(result: RunResult) -> None:
     if scores is None:
         result.notes.append("no scores: no intervention areas drawn.")
         return
-    from geoloft.delineate import delineate
+    from geoloft.delineation import delineate
 
     cfg = result.project.delineate
     areas = result.frames["areas"]

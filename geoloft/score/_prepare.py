@@ -65,7 +65,9 @@ def resolve_catalogue(catalogue: CatalogueLike) -> tuple[Catalogue, bool]:
     if isinstance(catalogue, str | os.PathLike):
         return load_catalogue(catalogue), False
     if isinstance(catalogue, Sequence):
-        return Catalogue(tuple(catalogue)), False
+        # mypy 2.4 puts str (handled above) back in when narrowing to Sequence; other
+        # mypy versions may not, hence unused-ignore
+        return Catalogue(tuple(catalogue)), False  # type: ignore[arg-type, unused-ignore]
     raise TypeError(
         "catalogue must be a Catalogue, a sequence of Indicator, a TOML path or None, "
         f"not {type(catalogue).__name__}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -171,7 +171,8 @@ def score_areas(
 
 
 def _int(values: np.ndarray) -> pd.arrays.IntegerArray:
-    return pd.array(values, dtype="Float64").astype("Int64")
+    # astype("Int64") gives an IntegerArray; pandas-stubs type it as any array
+    return cast(pd.arrays.IntegerArray, pd.array(values, dtype="Float64").astype("Int64"))
 
 
 def _frame(prep: Prepared, opts: Options, r: Run, boot: BootstrapResult | None) -> pd.DataFrame:

@@ -1,10 +1,10 @@
-"""Build the output frame of :func:`~geoloft.delineate.delineate` from area labels."""
+"""Build the output frame of :func:`~geoloft.delineation` from area labels."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -20,17 +20,17 @@ from geoloft.columns import (
     WORKING_CRS,
     ZONE_ID,
 )
-from geoloft.delineate import output as out
-from geoloft.delineate import shape
-from geoloft.delineate.inputs import Items
-from geoloft.delineate.options import Options
-from geoloft.delineate.regions import Log, sizes
+from geoloft.delineation import output as out
+from geoloft.delineation import shape
+from geoloft.delineation.inputs import Items
+from geoloft.delineation.options import Options
+from geoloft.delineation.regions import Log, sizes
 from geoloft.errors import SchemaError
 from geoloft.report import StageReport, attach_report, get_report
 
 if TYPE_CHECKING:
-    from geoloft.delineate.core import Locks
-    from geoloft.delineate.select import Selection
+    from geoloft.delineation.core import Locks
+    from geoloft.delineation.select import Selection
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -68,7 +68,7 @@ def _geometry(
         assert items.cell_size is not None
         size = items.cell_size
         drawn = shape.shape_cells(
-            shape.cell_outline(items.ids, size, members),
+            shape.cell_outline(cast(npt.NDArray[np.int64], items.ids), size, members),  # int64 ids
             hole_area=_default(settings.get("fill_holes"), 4.0 * size * size),
             distance=_default(settings.get("smooth"), size / 2.0),
             mask=mask,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -99,6 +100,7 @@ class Items:
 
 
 def _cell_size(data: pd.DataFrame, problems: Problems) -> int | None:
+    sizes: npt.NDArray[Any] | list[Any]
     sizes = np.unique(data[CELL_SIZE].dropna()) if CELL_SIZE in data.columns else []
     if len(sizes) == 0 and CELL_SIZE in data.attrs:
         sizes = [data.attrs[CELL_SIZE]]

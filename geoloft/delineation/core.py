@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -11,12 +12,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geoloft.columns import POP_TOT
-from geoloft.delineate import regions
-from geoloft.delineate.adjacency import cell_adjacency, unit_adjacency
-from geoloft.delineate.assemble import Result, assemble
-from geoloft.delineate.hotspots import HOT
-from geoloft.delineate.inputs import Items, prepare
-from geoloft.delineate.options import (
+from geoloft.delineation import regions
+from geoloft.delineation.adjacency import cell_adjacency, unit_adjacency
+from geoloft.delineation.assemble import Result, assemble
+from geoloft.delineation.hotspots import HOT
+from geoloft.delineation.inputs import Items, prepare
+from geoloft.delineation.options import (
     Locks,
     Options,
     boundary_codes,
@@ -25,9 +26,9 @@ from geoloft.delineate.options import (
     locks_from,
     settlement_cells,
 )
-from geoloft.delineate.output import indicators, weighted_mean
-from geoloft.delineate.select import Select, Selection, resolve
-from geoloft.delineate.split import split_over_ceiling
+from geoloft.delineation.output import indicators, weighted_mean
+from geoloft.delineation.select import Select, Selection, resolve
+from geoloft.delineation.split import split_over_ceiling
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -37,7 +38,7 @@ def _graph(items: Items, options: Options) -> sp.csr_array:
     """Adjacency of the items, in id order."""
     if items.cells:
         assert items.cell_size is not None
-        kind = "queen" if options.contiguity == "queen" else "rook"
+        kind: Literal["rook", "queen"] = "queen" if options.contiguity == "queen" else "rook"
         graph = cell_adjacency(items.ids, items.cell_size, contiguity=kind)
     else:
         graph = unit_adjacency(
@@ -192,7 +193,7 @@ def delineate(
           highest values (ties by id);
         * ``"hotspots"`` or ``(column, "hotspots"[, options])``: Gi* hot spots
           of ``column`` (default ``index``) at a 5 % false discovery rate, see
-          :func:`geoloft.delineate.hotspots`; ``options`` is a dict with
+          :func:`geoloft.delineation.hotspots`; ``options`` is a dict with
           ``contiguity``, ``distance``, ``alpha``, ``permutations``;
         * the same rules as text (project files, command line), when no
           column has that name: ``"index >= 0.5"``, ``"index top 10%"``,
@@ -229,7 +230,7 @@ def delineate(
         they hold a locked-in member (then kept and flagged).
     max_pop
         Population ceiling (persons). Areas over it are split, see
-        :mod:`geoloft.delineate.split`; parts that cannot be split stay and are
+        :mod:`geoloft.delineation.split`; parts that cannot be split stay and are
         flagged ``over_ceiling``.
     max_areas
         Keep at most this many areas: those with locked-in members, then the

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 from scipy.sparse.linalg import spsolve_triangular
 
-from geoloft.delineate.regions import IntArray, compact
+from geoloft.delineation.regions import IntArray, compact
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -129,7 +129,7 @@ def split_over_ceiling(
     next_label = int(labels.max()) + 1 if (labels >= 0).any() else 0
     stuck: list[int] = []
     by_area = np.argsort(labels, kind="stable")
-    starts = np.searchsorted(labels[by_area], np.r_[big, big + 1])
+    starts = np.searchsorted(labels[by_area], np.concatenate([big, big + 1]))
     for i in range(big.size):  # a loop over areas, each split with array operations
         parts = [by_area[starts[i] : starts[i + big.size]]]
         while parts:

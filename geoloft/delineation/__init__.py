@@ -8,10 +8,10 @@ ceiling, honours planners' locks and a higher boundary, and returns one row
 per area with recomputed indicators, compactness, stability and outlines.
 """
 
-from geoloft.delineate.adjacency import band_adjacency, cell_adjacency, unit_adjacency
-from geoloft.delineate.core import delineate
-from geoloft.delineate.hotspots import benjamini_hochberg, getis_ord, hotspots
-from geoloft.delineate.output import membership
+from geoloft.delineation.adjacency import band_adjacency, cell_adjacency, unit_adjacency
+from geoloft.delineation.core import delineate
+from geoloft.delineation.hotspots import benjamini_hochberg, getis_ord, hotspots
+from geoloft.delineation.output import membership
 
 __all__ = [
     "band_adjacency",

@@ -1,4 +1,4 @@
-"""Check the options of :func:`~geoloft.delineate.delineate` before any work starts."""
+"""Check the options of :func:`~geoloft.delineation` before any work starts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pyproj import CRS
 
 from geoloft._validate import Problems
 from geoloft.columns import CELL_SIZE, POP_TOT, SSBID, WORKING_CRS
-from geoloft.delineate.inputs import Items
+from geoloft.delineation.inputs import Items
 from geoloft.errors import MAX_LISTED, CRSError, InputError, SchemaError
 
 BoolArray = npt.NDArray[np.bool_]
@@ -99,6 +99,7 @@ def lock_mask(items: Items, ids: Iterable[object] | None, *, what: str) -> npt.N
     if isinstance(ids, str | int):
         ids = [ids]
     text = pd.Index([str(i).strip() for i in ids]).unique()
+    wanted: pd.Index
     if items.cells:
         number = pd.to_numeric(pd.Series(text), errors="coerce")
         wanted = pd.Index(number.where(number.notna(), -1).astype(np.int64))

@@ -1,4 +1,4 @@
-"""Turn the ``select=`` argument of :func:`~geoloft.delineate.delineate` into a mask.
+"""Turn the ``select=`` argument of :func:`~geoloft.delineation` into a mask.
 
 Also picks the *priority* of each item: the value that says which neighbour an
 under-sized area takes first and how alike two neighbours are when an area is
@@ -19,8 +19,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geoloft.columns import INDEX
-from geoloft.delineate.hotspots import GI_Z, HOT, hotspots
-from geoloft.delineate.inputs import Items
+from geoloft.delineation.hotspots import GI_Z, HOT, hotspots
+from geoloft.delineation.inputs import Items
 from geoloft.errors import InputError, SchemaError
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {

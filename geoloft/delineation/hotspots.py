@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from geoloft.columns import CELL_SIZE, SSBID
-from geoloft.delineate.adjacency import band_adjacency, cell_adjacency
+from geoloft.delineation.adjacency import band_adjacency, cell_adjacency
 from geoloft.errors import SchemaError
 
 __all__ = ["COLD", "GI_P", "GI_Q", "GI_Z", "HOT", "benjamini_hochberg", "getis_ord", "hotspots"]
@@ -89,7 +89,7 @@ def getis_ord(
         The variable, one value per node; NaN nodes are left out (as if absent).
     adjacency
         Symmetric binary adjacency without self-loops (from
-        :func:`~geoloft.delineate.adjacency.cell_adjacency` and friends); each
+        :func:`~geoloft.delineation.adjacency.cell_adjacency` and friends); each
         node's own value is added (Gi*, "star").
     permutations
         0 for analytic (normal) p-values; otherwise the number of conditional
@@ -126,7 +126,7 @@ def getis_ord(
     graph.data[:] = 1.0
     x = x_all[keep]
     degree = np.diff(graph.indptr)
-    std = np.sqrt(max(np.mean(x * x) - np.mean(x) ** 2, 0.0)) if n else 0.0
+    std = np.sqrt(max(float(np.mean(x * x) - np.mean(x) ** 2), 0.0)) if n else 0.0
     tested = degree > 0
     if n < 3 or std <= 0 or not tested.any():
         return z, p
@@ -216,7 +216,7 @@ def hotspots(
     distance
         If given, use a distance band instead: neighbours are the cells whose
         centres lie within ``distance`` cell sizes (see
-        :func:`~geoloft.delineate.adjacency.band_adjacency`).
+        :func:`~geoloft.delineation.adjacency.band_adjacency`).
     alpha
         False discovery rate (Benjamini-Hochberg) for hot and cold spots.
     permutations
@@ -226,7 +226,7 @@ def hotspots(
         Seed for permutation inference; the same seed gives the same result.
     adjacency
         A ready adjacency (rows in the order of ``grid``), instead of the ids;
-        for units, pass :func:`~geoloft.delineate.adjacency.unit_adjacency`.
+        for units, pass :func:`~geoloft.delineation.adjacency.unit_adjacency`.
 
     Returns
     -------

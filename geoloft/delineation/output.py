@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geoloft.columns import AREA_KM2, INDEX, MEMBERS, NAME, POP, ZONE_ID
-from geoloft.delineate.inputs import Items
+from geoloft.delineation.inputs import Items
 from geoloft.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -79,7 +79,8 @@ def indicators(counts: Mapping[str, Sequence[str]] | None) -> list[Indicator]:
 
 def _sums(values: FloatArray, labels: IntArray, k: int) -> FloatArray:
     inside = labels >= 0
-    return np.bincount(labels[inside], weights=values[inside], minlength=k)
+    # numpy's stub types bincount as int, but with weights it returns float64
+    return np.bincount(labels[inside], weights=values[inside], minlength=k)  # type: ignore[return-value]
 
 
 def _indicator(
@@ -200,7 +201,7 @@ def membership(areas: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     areas
-        Output of :func:`~geoloft.delineate.delineate`.
+        Output of :func:`~geoloft.delineation`.
 
     Examples
     --------
@@ -210,7 +211,7 @@ def membership(areas: pd.DataFrame) -> pd.DataFrame:
     >>> membership(areas)[["member", "stability", "added"]].to_numpy().tolist()
     [['0101', 1.0, False], ['0102', 0.5, True]]
     """
-    rows = []
+    rows: list[tuple[object, str, float, bool, bool]] = []
     for zone, ids, stab, added, locked in zip(
         areas[ZONE_ID],
         areas[MEMBERS],
