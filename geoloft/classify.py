@@ -226,7 +226,9 @@ def choose_decimals(values: npt.ArrayLike) -> int:
     """Pick how many decimals to show for a set of values.
 
     Whole numbers get none; otherwise 0 when the largest magnitude is 100 or
-    more, 1 from 1 up to 100, 2 below 1.
+    more, 1 from 1 up to 100, 2 from 0.1 up to 1, and below that as many as
+    give two significant digits of the largest value (at most 6), so classes
+    of small shares such as 0.001–0.004 do not all read "0,00".
 
     Parameters
     ----------
@@ -236,19 +238,23 @@ def choose_decimals(values: npt.ArrayLike) -> int:
     Returns
     -------
     int
-        0, 1 or 2.
+        0 to 6.
 
     Examples
     --------
     >>> choose_decimals([12.5, 40.25]), choose_decimals([1200, 5]), choose_decimals([0.25])
     (1, 0, 2)
+    >>> choose_decimals([0.001, 0.004])
+    4
     """
     arr = np.asarray(values, dtype=float)
     arr = arr[np.isfinite(arr)]
     if arr.size == 0 or np.all(arr == np.round(arr)):
         return 0
     top = float(np.max(np.abs(arr)))
-    return 0 if top >= 100 else 1 if top >= 1 else 2
+    if top >= 0.1:
+        return 0 if top >= 100 else 1 if top >= 1 else 2
+    return min(6, 1 - int(np.floor(np.log10(top))))
 
 
 def _fisher_jenks(values: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.float64]:

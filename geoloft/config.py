@@ -35,6 +35,9 @@ __all__ = [
     "load_project",
 ]
 
+#: Layers the maps can show (``[maps] layers``).
+MAP_LAYERS = ("areas", "grid", "intervention_areas", "measures")
+
 
 @dataclass(frozen=True)
 class ProjectInfo:
@@ -131,6 +134,7 @@ class MapsConfig:
     lang: str = "nb"
     offline: bool = False
     figures: bool = True
+    layers: list[str] = field(default_factory=lambda: list(MAP_LAYERS))
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,24 @@ _ALLOWED = {
     ("maps", "basemap"): ("topograatone", "topo", "osm", "none"),
 }
 _FORMATS = ("gpkg", "geojson", "fgb", "shp", "parquet", "csv")
+#: Smallest allowed value of whole-number settings.
+_MINIMUM = {
+    ("score", "k"): 1,
+    ("score", "min_pop"): 0,
+    ("score", "bootstrap"): 0,
+    ("delineate", "min_pop"): 0,
+    ("delineate", "max_pop"): 1,
+    ("delineate", "max_areas"): 1,
+    ("inputs.grid", "cell_size"): 1,
+    ("", "disclosure_threshold"): 1,
+}
+#: Settings that name a coordinate reference system.
+_CRS_KEYS = {
+    ("inputs.boundaries", "crs"),
+    ("inputs.grid", "crs"),
+    ("inputs.measures", "crs"),
+    ("export", "crs"),
+}
 
 
 def _type_ok(value: Any, annotation: Any) -> bool:
@@ -171,8 +193,11 @@ def _type_ok(value: Any, annotation: Any) -> bool:
         return value is None
     if annotation is Path:
         return isinstance(value, str)
-    if origin in (list, dict):
-        return isinstance(value, origin)
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if origin is dict:
+        return isinstance(value, dict)
     if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if annotation is float:
@@ -181,6 +206,11 @@ def _type_ok(value: Any, annotation: Any) -> bool:
 
 
 def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(annotation)[0])} ([...])"
+    if origin is dict:
+        return "a table ({ key = value })"
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     base = args[0] if args else annotation
     return {
@@ -217,6 +247,8 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
         if allowed and value not in allowed:
             problems.add(f"'{label}' is {value!r}; use one of {', '.join(allowed)}.")
             continue
+        if not _value_ok(where, key, value, label, problems):
+            continue
         if _is_path(annotation) and value is not None:
             value = (root / value).resolve()
             if not value.exists():
@@ -226,6 +258,27 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
                 )
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _value_ok(where: str, key: str, value: Any, label: str, problems: Problems) -> bool:
+    """Check ranges and CRS names; record a problem and return False if the value is bad."""
+    minimum = _MINIMUM.get((where, key))
+    if minimum is not None and value is not None and value < minimum:
+        problems.add(f"'{label}' is {value}; it must be at least {minimum}.")
+        return False
+    if (where, key) in _CRS_KEYS and value is not None:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError as ProjError
+
+        try:
+            CRS.from_user_input(value)
+        except ProjError:
+            problems.add(
+                f"'{label}' is {value!r}, which is not a CRS pyproj knows.",
+                hint="give an EPSG code such as 'EPSG:25833' or 'EPSG:25832'.",
+            )
+            return False
+    return True
 
 
 def _is_path(annotation: Any) -> bool:
@@ -239,10 +292,19 @@ def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") 
     bad = [f for f in project.export.formats if f not in _FORMATS]
     if bad:
         problems.add(f"unknown export format(s) {', '.join(bad)}; use {', '.join(_FORMATS)}.")
+    bad = [name for name in project.maps.layers if name not in MAP_LAYERS]
+    if bad or not project.maps.layers:
+        problems.add(
+            f"'maps.layers' has {', '.join(bad) if bad else 'no layer'}; "
+            f"use one or more of {', '.join(MAP_LAYERS)}."
+        )
     if project.inputs.boundaries.path is None:
         problems.add("'inputs.boundaries.path' is required: the areas to score and map.")
-    if project.disclosure_threshold < 1:
-        problems.add("'disclosure_threshold' must be at least 1 person.")
+    d = project.delineate
+    if d.min_pop is not None and d.max_pop is not None and d.min_pop > d.max_pop:
+        problems.add(
+            f"'delineate.min_pop' ({d.min_pop}) is larger than 'delineate.max_pop' ({d.max_pop})."
+        )
     problems.raise_if_any()
     return dataclasses.replace(project, root=root)
 

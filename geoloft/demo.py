@@ -96,6 +96,7 @@ basemap = "topograatone"       # topograatone, topo, osm or none
 lang = "nb"                    # nb (bokmål) or en
 offline = false                # true: one self-contained HTML file, no CDN
 figures = true                 # PNG maps for reports
+layers = ["areas", "grid", "intervention_areas", "measures"]  # what the web maps show
 
 [export]
 formats = ["gpkg", "geojson"]  # gpkg, geojson, fgb, shp, parquet, csv
@@ -119,8 +120,14 @@ def write_demo_project(folder: str | Path, *, overwrite: bool = False) -> Path:
         The written ``project.toml``.
     """
     from geoloft._io import atomic_path
+    from geoloft.errors import OutputExistsError
 
     folder = Path(folder)
+    project = folder / "project.toml"
+    if project.exists() and not overwrite:  # before anything is copied
+        raise OutputExistsError(
+            f"{project}: the file exists; pass overwrite=True (CLI: --overwrite) to replace it."
+        )
     folder.mkdir(parents=True, exist_ok=True)
     for sub in ("data", "output"):
         (folder / sub).mkdir(exist_ok=True)
@@ -132,7 +139,6 @@ def write_demo_project(folder: str | Path, *, overwrite: bool = False) -> Path:
             shutil.copyfile(source / rel, target)
     if (source / "README.md").is_file():
         shutil.copyfile(source / "README.md", folder / "data" / "README.md")
-    project = folder / "project.toml"
     with atomic_path(project, overwrite=overwrite) as tmp:
         tmp.write_text(demo_project_text("data"), encoding="utf-8")
     return project

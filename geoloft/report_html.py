@@ -19,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from geoloft import columns as C
 from geoloft.labels import format_number
 from geoloft.maps.escape import html_text as esc
 
@@ -169,6 +168,24 @@ def _iframe(src: str | None, title: str) -> str:
     return f'<div class="screen-only">{frame}</div>'
 
 
+def _embed(src: str | None, title: str, lang: str) -> str:
+    """Return a folded-away ``<iframe>`` snippet that embeds a map in another page.
+
+    The snippet is shown as text; the title and path in it are escaped first, so
+    what a reader copies is itself safe HTML.
+    """
+    if not src:
+        return ""
+    snippet = (
+        f'<iframe src="{esc(src)}" title="{esc(title)}" width="100%" '
+        'height="600" sandbox="allow-scripts allow-popups" loading="lazy"></iframe>'
+    )
+    return (
+        f'<details class="screen-only"><summary>{esc(_TEXT[lang]["embed"])}</summary>'
+        f"<pre><code>{esc(snippet)}</code></pre></details>"
+    )
+
+
 def _decimals(values: pd.Series) -> int:
     """Decimals that show a numeric column as rounded upstream (at most 2)."""
     finite = values.dropna().astype(float)
@@ -176,6 +193,13 @@ def _decimals(values: pd.Series) -> int:
         if (finite.round(digits) == finite).all():
             return digits
     return 2
+
+
+def _missing(value: object) -> bool:
+    """Return whether a cell is missing: None, NaN or pandas' NA (shown as "–")."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _table(frame: pd.DataFrame, caption: str, lang: str) -> str:
@@ -191,6 +215,8 @@ def _table(frame: pd.DataFrame, caption: str, lang: str) -> str:
             if pd.api.types.is_numeric_dtype(frame[col]) and not isinstance(value, bool):
                 digits = _decimals(frame[col])
                 cells.append(f'<td class="num">{fmt_number(value, digits, lang)}</td>')
+            elif _missing(value):
+                cells.append("<td>–</td>")
             else:
                 cells.append(f"<td>{esc(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -256,6 +282,7 @@ def _profile(p: ZoneProfile, lang: str) -> str:
         parts.append(_table(p.member_table, t["member_scores"], lang))
     parts.append(_img(p.figure_png, f"{t['map']}: {p.name}"))
     parts.append(_iframe(p.map_file, f"{t['map']}: {p.name}"))
+    parts.append(_embed(p.map_file, f"{t['map']}: {p.name}", lang))
     if p.bars:
         parts.append(f"<h4>{esc(t['indicators'])}</h4>{_bars_svg(p.bars, lang)}")
     parts.append(f"<h4>{esc(t['measures'])}</h4>")
@@ -327,18 +354,10 @@ def render_report(data: ReportData) -> str:
     ]
     if data.synthetic:
         parts.append(f'<p class="synthetic" role="note">{esc(t["synthetic"])}</p>')
-    parts.append(f"<h2>{esc(t['overview'])}</h2>")
-    parts.append(_img(data.overview_png, t["overview"]))
-    parts.append(_iframe(data.overview_map, t["overview"]))
-    if data.overview_map:
-        snippet = (
-            f'<iframe src="{data.overview_map}" title="{data.title}" width="100%" '
-            'height="600" sandbox="allow-scripts allow-popups" loading="lazy"></iframe>'
-        )
-        parts.append(
-            f'<details class="screen-only"><summary>{esc(t["embed"])}</summary>'
-            f"<pre><code>{esc(snippet)}</code></pre></details>"
-        )
+    overview = _img(data.overview_png, t["overview"]) + _iframe(data.overview_map, t["overview"])
+    if overview:  # a run with --only report has no maps or figures
+        parts.append(f"<h2>{esc(t['overview'])}</h2>{overview}")
+    parts.append(_embed(data.overview_map, data.title, data.lang))
     parts.append(f"<h2>{esc(t['zones'])}</h2>")
     if data.zones_table is not None and len(data.zones_table):
         parts.append(_table(data.zones_table, t["zones"], data.lang))
@@ -363,27 +382,3 @@ def render_report(data: ReportData) -> str:
     parts.append(_about(data.about, data.lang))
     parts.append("</main></body></html>\n")
     return "\n".join(p for p in parts if p)
-
-
-def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:
-    """Key figures of one intervention area as label -> formatted text.
-
-    The area's index is the composite z-score of its rates, recomputed from its
-    counts (see :func:`geoloft.delineation`), so it is labelled as such.
-    """
-    labels = {
-        "nb": ("Befolkning", "Areal (km²)", "Sammensatt z-skår", "Kompakthet"),
-        "en": ("Population", "Area (km²)", "Composite z-score", "Compactness"),
-    }[lang]
-    keys = (C.POP, C.AREA_KM2, C.INDEX, "compactness")
-    digits = (0, 2, 2, 2)
-    figures = {
-        label: fmt_number(zone.get(key), d, lang)
-        for label, key, d in zip(labels, keys, digits, strict=True)
-        if key in zone
-    }
-    if "criteria_met" in zone and "n_criteria" in zone and zone.get("n_criteria"):
-        label = "Indikatorer verre enn byen" if lang == "nb" else "Indicators worse than the city"
-        met, total = zone["criteria_met"], zone["n_criteria"]
-        figures[label] = f"{fmt_number(met, 0, lang)} / {fmt_number(total, 0, lang)}"
-    return figures

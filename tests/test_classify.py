@@ -180,3 +180,12 @@ def test_scheme_label():
 def test_bad_arguments(kwargs, pattern):
     with pytest.raises(InputError, match=pattern):
         classify([1, 2, 3], **kwargs)
+
+
+def test_small_shares_get_enough_decimals_to_tell_classes_apart():
+    # values 0.001-0.004 were labelled "0,00 – 0,00" in every class
+    got = classify([0.001, 0.002, 0.0031, 0.004], k=4)
+    assert len(set(got.labels)) == len(got.labels)
+    assert got.labels[0].startswith("0,0010")
+    assert choose_decimals([0.05, 0.01]) == 3
+    assert choose_decimals([0.25, 0.001]) == 2  # the largest value decides

@@ -289,3 +289,25 @@ def test_help_examples_run(repo, tmp_path, monkeypatch, capsys, command):
     for args in examples:
         assert main(args) == 0, (args, capsys.readouterr().err)
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(30, "Read-only file system"), (28, "No space left on device")],
+    ids=["read-only", "disk-full"],
+)
+def test_a_folder_that_cannot_be_written_is_one_line(capsys, tmp_path, monkeypatch, code, reason):
+    # Only PermissionError was caught: a read-only mount (EROFS) or a full disk
+    # (ENOSPC) printed a traceback. The temporary file's name is not the user's.
+    import tempfile
+
+    def refuse(*args, dir=None, **kwargs):
+        raise OSError(code, reason, str(Path(dir) / ".out.abc123.tmp.gpkg"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main(["export", DEMO, "-o", str(tmp_path / "out.gpkg")]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: {reason[0].lower()}{reason[1:]}" in err
+    assert "Traceback" not in err
+    assert ".tmp" not in err
+    assert not (tmp_path / "out.gpkg").exists()

@@ -82,3 +82,46 @@ def test_single_problems(project_dir, text, match):
 def test_missing_project_file(tmp_path):
     with pytest.raises(ConfigError, match=r"project file not found.*geoloft init"):
         load_project(tmp_path / "project.toml")
+
+
+BOUNDARIES = '[inputs.boundaries]\npath = "data/areas.geojson"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('[export]\nformats = [1, "gpkg"]', r"'export\.formats' must be a list of text"),
+        ("[delineate]\nlock_in = [104]", r"'delineate\.lock_in' must be a list of text"),
+        ("[score]\nbootstrap = -1", r"'score\.bootstrap' is -1; it must be at least 0"),
+        ("[score]\nk = 0", r"'score\.k' is 0; it must be at least 1"),
+        ("[delineate]\nmin_pop = -5", r"'delineate\.min_pop' is -5; it must be at least 0"),
+        ("disclosure_threshold = 0", r"'disclosure_threshold' is 0; it must be at least 1"),
+        (
+            "[delineate]\nmin_pop = 9000\nmax_pop = 4000",
+            r"'delineate\.min_pop' \(9000\) is larger than 'delineate\.max_pop' \(4000\)",
+        ),
+        ('[export]\ncrs = "EPSG:999999"', r"'export\.crs' is 'EPSG:999999', which is not a CRS"),
+        ('[inputs.grid]\ncrs = "utm33"', r"'inputs\.grid\.crs' is 'utm33', which is not a CRS"),
+        ("[inputs.indicators]\nfilter = 3", r"'inputs\.indicators\.filter' must be a table"),
+    ],
+    ids=[
+        "format-not-text",
+        "lock-in-numbers",
+        "negative-bootstrap",
+        "k-zero",
+        "negative-floor",
+        "threshold-zero",
+        "floor-over-ceiling",
+        "unknown-export-crs",
+        "unknown-input-crs",
+        "filter-not-a-table",
+    ],
+)
+def test_bad_values_are_config_errors_before_any_work(project_dir, text, match):
+    # each of these used to pass validation and fail later with a traceback (a
+    # TypeError joining the formats, a ValueError from the bootstrap, a pyproj
+    # CRSError in the export stage after the maps were written)
+    path = write(project_dir, text + "\n" + BOUNDARIES)
+    with pytest.raises(ConfigError, match=match) as info:
+        load_project(path)
+    assert str(path) in str(info.value)

@@ -183,3 +183,29 @@ def test_shapefile_refuses_text_it_would_cut(tmp_path, areas):
     with pytest.raises(InputError, match=r"column 'members'.*1 row: 1.*254 bytes.*\.gpkg"):
         write(long, tmp_path / "zones.shp")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_flatgeobuf_and_geoparquet_carry_title_source_and_licence(tmp_path, areas):
+    # Only the GeoPackage (and GeoJSON's description) kept them; FlatGeobuf has layer
+    # metadata and GeoParquet file metadata for the same purpose.
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = {"title": "Levekår i Oslo", "source": "SSB", "licence": "CC BY 4.0"}
+    fgb = write(areas, tmp_path / "a.fgb", metadata=meta, description="Delbydeler")
+    info = pyogrio.read_info(fgb)["layer_metadata"]
+    assert info["TITLE"] == "Levekår i Oslo"
+    assert info["DESCRIPTION"].startswith("Delbydeler (")
+    assert "source: SSB" in info["DESCRIPTION"]
+    assert "licence: CC BY 4.0" in info["DESCRIPTION"]
+    assert "date: " in info["DESCRIPTION"]
+    parquet = write(areas, tmp_path / "a.parquet", metadata=meta)
+    schema = pq.read_schema(parquet).metadata
+    stored = json.loads(schema[b"geoloft"].decode("utf-8"))
+    assert {k: stored[k] for k in meta} == meta
+    assert stored["date"]
+    assert b"geo" in schema  # still GeoParquet
+    back = gpd.read_parquet(parquet)
+    assert back.crs.equals("EPSG:25833")
+    assert list(back["area_id"]) == list(areas["area_id"])

@@ -468,3 +468,21 @@ def test_convert_reports_what_it_cannot_place():
     assert notes["source_areas_without_population"] == ["empty"]
     assert notes["unknown_ids"] == ["nowhere"]
     assert notes["conserved"]
+
+
+def test_cli_join_says_when_overlapping_areas_count_cells_twice(tmp_path, capsys):
+    # Two areas covering the same cell each get its 100 persons: "200 assigned" of
+    # "100 in" must come with the reason, which the CLI did not print.
+    from geoloft.cli import main
+
+    grid = tmp_path / "ru1km.csv"
+    grid.write_text(f"ru1000m;pop_tot\n{corners_to_ssbid(X0, Y0)};100\n", encoding="utf-8")
+    cell = box(X0, Y0, X0 + KM, Y0 + KM)
+    areas = make_areas(["A", "B"], [cell, cell.buffer(10)])
+    areas.to_file(tmp_path / "areas.gpkg")
+    assert (
+        main(["join", str(grid), str(tmp_path / "areas.gpkg"), "-o", str(tmp_path / "j.csv")]) == 0
+    )
+    text = capsys.readouterr().out
+    assert "100.00 in, 200.00 assigned" in text
+    assert "1 cells lie where areas overlap" in text

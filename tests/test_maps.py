@@ -548,3 +548,57 @@ def test_custom_basemap():
         InputError, match=r"basemap: the basemap's url must be an http\(s\) address"
     ):
         make_map(_areas(), basemap=bad)
+
+
+def test_cli_map_withholds_table_figures_of_small_areas_using_the_grid(tmp_path, capsys):
+    # With --grid the map knows each area's persons, so the figures of an area of 7
+    # persons from --indicators never reach the page (they did: the table's values
+    # were drawn, classed and tabulated, with only a note that nothing was withheld).
+    boundaries = tmp_path / "omrader.geojson"
+    columns = {"area_id": "DELBYDEL", "name": "DELBYDELSN"}
+    _areas().to_crs(4326)[["area_id", "name", "geometry"]].rename(columns=columns).to_file(
+        boundaries
+    )
+    # two cells wholly in each area; area 0102 ([X0+1000, X0+2000)) has 3 + 4 = 7 persons
+    xs = X0 + 250 * np.array([0, 1, 4, 5, 8, 9])
+    pops = [400, 500, 3, 4, 600, 700]
+    rows = [f"{i};{p}" for i, p in zip(corners_to_ssbid(xs, np.full(6, Y0)), pops, strict=True)]
+    grid = tmp_path / "ru250m.csv"
+    grid.write_text("ru250m;pop_tot\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    table = tmp_path / "indikatorer.csv"
+    table.write_text(
+        "area_id;lavinntekt\n0101;123.25\n0102;98765.4321\n0103;456.75\n", encoding="utf-8"
+    )
+    out = tmp_path / "kart.html"
+    args = ["--grid", str(grid), "--indicators", str(table), "--basemap", "none"]
+    assert main(["map", str(boundaries), "-o", str(out), *args]) == 0
+    assert "befolkningskolonne" not in capsys.readouterr().out  # no "nothing withheld" note
+    page = re.sub(r'"d":\[[-\d,]*\]', "", out.read_text(encoding="utf-8"))  # drop coordinates
+    assert '<td class="num">123</td>' in page  # the other areas are drawn
+    assert '<td class="num">457</td>' in page
+    assert "98765" not in page.replace("\u00a0", "")  # not in the table, data nor legend
+    assert "98\u00a0" not in page
+    assert "98,8" not in page
+
+
+def test_cli_map_never_writes_over_its_input(tmp_path, capsys):
+    # `geoloft map b.geojson -o b.geojson --overwrite` replaced the boundaries with HTML.
+    boundaries = tmp_path / "omrader.geojson"
+    _areas().to_crs(4326)[["area_id", "name", "geometry"]].to_file(boundaries)
+    grid = tmp_path / "ru250m.html"  # an input whose name looks like a map page
+    grid.write_text("ru250m;pop_tot\n22620006649000;12\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in (boundaries, grid)}
+    assert main(["map", str(boundaries), "-o", str(boundaries), "--overwrite"]) == 1
+    assert "a map page is HTML" in capsys.readouterr().err
+    args = ["--grid", str(grid), "-o", str(grid), "--overwrite"]
+    assert main(["map", str(boundaries), *args]) == 1
+    assert "refusing to overwrite an input file" in capsys.readouterr().err
+    assert all(p.read_bytes() == data for p, data in before.items())
+
+
+def test_save_map_refuses_an_input(tmp_path):
+    source = tmp_path / "omrader.html"
+    source.write_text("<p>input</p>", encoding="utf-8")
+    with pytest.raises(OutputExistsError, match="refusing to overwrite an input"):
+        save_map(make_map(_areas()), source, overwrite=True, inputs=[source])
+    assert source.read_text(encoding="utf-8") == "<p>input</p>"

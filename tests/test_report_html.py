@@ -82,3 +82,60 @@ def test_page_is_printable_and_maps_are_sandboxed():
     assert "@media print" in page
     assert 'sandbox="allow-scripts allow-popups"' in page
     assert 'title="Oversiktskart"' in page
+
+
+def test_embed_snippet_shown_for_copying_is_safe_once_copied():
+    # The page shows the snippet as text; what a reader copies is that text unescaped.
+    # The title in it must itself be escaped, or a pasted snippet runs the payload.
+    import html
+    from html.parser import HTMLParser
+
+    title = '"><script>alert(1)</script>'
+    page = render_report(ReportData(title=title, overview_map="maps/overview.html"))
+    shown = re.search(r"<pre><code>(.*?)</code></pre>", page, re.S).group(1)
+    copied = html.unescape(shown)
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+
+    parser = Tags()
+    parser.feed(copied)
+    assert [tag for tag, _ in parser.tags] == ["iframe"]
+    assert parser.tags[0][1]["title"] == title
+
+
+def test_missing_text_is_a_dash_not_nan():
+    members = pd.DataFrame({"Id": ["0101", "0102"], "Forklaring": ["lavinntekt 2× snitt", None]})
+    members["Forklaring"] = members["Forklaring"].astype("str")  # pandas' string dtype: NaN
+    page = render_report(
+        ReportData(
+            title="t",
+            profiles=[ZoneProfile(zone_id="Z01", name="A", figures={}, member_table=members)],
+        )
+    )
+    assert "<td>nan</td>" not in page
+    assert "<td>None</td>" not in page
+    assert "<td>0102</td><td>–</td>" in page
+
+
+def test_no_overview_heading_without_an_overview():
+    assert "Oversiktskart" not in render_report(ReportData(title="t"))
+    page = render_report(ReportData(title="t", overview_map="maps/overview.html"))
+    assert "<h2>Oversiktskart</h2>" in page
+
+
+def test_every_zone_map_has_an_embedding_snippet():
+    page = render_report(
+        ReportData(
+            title="t",
+            profiles=[
+                ZoneProfile(zone_id="Z01", name="Tøyen", figures={}, map_file="maps/Z01.html")
+            ],
+        )
+    )
+    assert "&lt;iframe src=&quot;maps/Z01.html&quot; title=&quot;Kart: Tøyen&quot;" in page

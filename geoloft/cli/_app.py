@@ -70,9 +70,20 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def report_error(err: BaseException) -> None:
+def report_error(err: BaseException | str) -> None:
     """Print one clear error line (no markup is read from the message)."""
     console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False, soft_wrap=True)
+
+
+def _os_error(err: OSError) -> str:
+    """One line for a file-system error: the file, what went wrong, and what to do."""
+    if err.filename is None or not err.strerror:
+        return str(err)
+    name = Path(str(err.filename))
+    if name.name.startswith(".") and ".tmp" in name.name:  # atomic writes: name the folder
+        name = name.parent
+    what = err.strerror[0].lower() + err.strerror[1:]
+    return f"{name}: {what}. Fix: check the path, or choose a folder you can write to."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             console.print_exception()
         report_error(err)
         return 1
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as err:
+    except OSError as err:  # missing file, no permission, read-only file system, disk full
         if verbose:
             console.print_exception()
-        report_error(err)
+        report_error(_os_error(err))
         return 1
     except (typer.Exit, SystemExit) as err:
         code = getattr(err, "exit_code", getattr(err, "code", 0))

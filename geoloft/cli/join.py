@@ -56,6 +56,13 @@ def _print_report(report: Any, written: Path) -> None:
         "between areas",
         highlight=False,
     )
+    overlapping = notes.get("cells_in_overlapping_areas", 0)
+    if overlapping:
+        out.print(
+            f"  warning: {overlapping} cells lie where areas overlap; their counts go to "
+            "each of those areas, so the areas together hold more than came in",
+            highlight=False,
+        )
     if notes.get("areas_without_cells"):
         out.print(f"  areas without cells: {len(notes['areas_without_cells'])}", highlight=False)
     missing = {c: n for c, n in notes.get("missing_values", {}).items() if n}

@@ -22,6 +22,12 @@ def _run_with_progress(
 ) -> RunResult:
     from geoloft.pipeline import STAGES, run
 
+    unknown = [s for s in only or () if s not in STAGES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown stage {', '.join(unknown)}; use one of {', '.join(STAGES)}.",
+            param_hint="--only",
+        )
     started = time.perf_counter()
     stages = [s for s in STAGES if not only or STAGES.index(s) <= max(map(STAGES.index, only))]
     with Progress(

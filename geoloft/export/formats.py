@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from collections.abc import Mapping
@@ -117,9 +118,13 @@ def _write_one(
         )
         write_field_map(mapping, tmp)
     else:  # FlatGeobuf: no spatial index, so features keep their order
-        pyogrio.write_dataframe(
-            frame, tmp, driver=fmt.driver, layer=layer, layer_options={"SPATIAL_INDEX": "NO"}
-        )
+        about = "; ".join(f"{k}: {v}" for k, v in meta.items() if k != "title" and v)
+        options = {
+            "SPATIAL_INDEX": "NO",
+            "TITLE": meta.get("title", ""),
+            "DESCRIPTION": f"{description} ({about})" if description else about,
+        }
+        pyogrio.write_dataframe(frame, tmp, driver=fmt.driver, layer=layer, layer_options=options)
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: Path, meta: dict[str, str]) -> None:
@@ -129,13 +134,15 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path, meta: dict[str, str]) -> None
         raise ImportError(
             "GeoParquet output needs pyarrow: pip install 'geoloft[parquet]'."
         ) from err
+    import pyarrow.parquet as pq
+
     frame = frame.copy()
     frame.attrs = {}
-    if isinstance(frame, gpd.GeoDataFrame):
-        frame.to_parquet(tmp, index=False)
-    else:
-        frame.to_parquet(tmp, index=False)
-    del meta  # GeoParquet keeps CRS and schema in its own metadata
+    frame.to_parquet(tmp, index=False)
+    # title, source, licence and date beside GeoParquet's own "geo" key (CRS, geometry)
+    table = pq.read_table(tmp)
+    extra = {b"geoloft": json.dumps(meta, ensure_ascii=False).encode("utf-8")}
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), tmp)
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:

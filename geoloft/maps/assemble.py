@@ -260,7 +260,13 @@ def _assemble(
     return m
 
 
-def save_map(m: GeoloftMap, path: str | os.PathLike[str], *, overwrite: bool = False) -> int:
+def save_map(
+    m: GeoloftMap,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> int:
     """Write a map's page to an HTML file, atomically.
 
     Parameters
@@ -271,6 +277,8 @@ def save_map(m: GeoloftMap, path: str | os.PathLike[str], *, overwrite: bool = F
         Target ``.html`` file.
     overwrite
         Replace an existing file.
+    inputs
+        The files the map was drawn from; never written over, even with ``overwrite``.
 
     Returns
     -------
@@ -280,10 +288,10 @@ def save_map(m: GeoloftMap, path: str | os.PathLike[str], *, overwrite: bool = F
     Raises
     ------
     OutputExistsError
-        If ``path`` exists and ``overwrite`` is false.
+        If ``path`` exists and ``overwrite`` is false, or ``path`` is one of ``inputs``.
     """
     html = m.get_root().render().encode("utf-8")
-    with atomic_path(path, overwrite=overwrite) as tmp:
+    with atomic_path(path, overwrite=overwrite, inputs=tuple(map(Path, inputs))) as tmp:
         Path(tmp).write_bytes(html)
     return len(html)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoloft.columns import AREA_ID, INDEX, NAME, WORKING_CRS
-from geoloft.errors import CRSError, OutputExistsError, SchemaError
+from geoloft.columns import AREA_ID, INDEX, NAME, POP_TOT, WORKING_CRS
+from geoloft.errors import CRSError, InputError, OutputExistsError, SchemaError
 from geoloft.labels import text
 from geoloft.maps.assemble import embed_snippet, make_map, save_map
 
@@ -71,6 +71,20 @@ def _indicator_columns(
     return merged, chosen
 
 
+def _with_population(areas: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give the areas the grid's persons (exact area shares) so small areas are withheld.
+
+    Without a population column the map cannot apply the disclosure threshold to
+    the areas' figures; with a grid at hand it never needs to go without.
+    """
+    if POP_TOT in areas.columns or POP_TOT not in grid.columns:
+        return areas
+    from geoloft.join import join_grid
+
+    joined = join_grid(grid, areas, values=[POP_TOT], method="area")
+    return areas.assign(**{POP_TOT: joined[POP_TOT].to_numpy()})
+
+
 def _read_zones(path: Path) -> gpd.GeoDataFrame:
     """Read intervention areas as geoloft writes them (any OGR format)."""
     zones = gpd.read_file(path)
@@ -128,9 +142,18 @@ def write_map(
     WrittenMap
         Path, size, embedding snippet and notes.
     """
+    from geoloft._io import check_not_input
     from geoloft.boundaries import read_boundaries
 
-    if Path(out).exists() and not overwrite:  # fail before the reading and drawing
+    inputs = tuple(Path(p) for p in (boundaries, grid, indicators, measures, zones) if p)
+    if Path(out).suffix.lower() not in (".html", ".htm"):
+        raise InputError(
+            f"a map page is HTML, not '{Path(out).suffix}'.",
+            source=Path(out),
+            hint="name the output file map.html.",
+        )
+    check_not_input(Path(out), inputs)  # fail before the reading and drawing
+    if Path(out).exists() and not overwrite:
         raise OutputExistsError(
             f"{out}: the file exists; pass overwrite=True (CLI: --overwrite) to replace it."
         )
@@ -147,6 +170,7 @@ def write_map(
         from geoloft.grid.read import read_grid
 
         grid_frame = read_grid(grid)
+        areas = _with_population(areas, grid_frame)
     measure_frame = None
     if measures is not None:
         from geoloft.measures import read_measures
@@ -165,5 +189,5 @@ def write_map(
         threshold=threshold,
         title=title,
     )
-    size = save_map(m, out, overwrite=overwrite)
+    size = save_map(m, out, overwrite=overwrite, inputs=inputs)
     return WrittenMap(Path(out), size, embed_snippet(Path(out).name, title=title), list(m.notes))

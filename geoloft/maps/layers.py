@@ -205,7 +205,7 @@ def area_layers(
     columns = [s.column for s in specs]
     if POP_TOT in areas:
         areas = suppress(areas, columns=columns, pop=POP_TOT, threshold=opts.threshold)
-    elif specs:
+    elif specs and SUPPRESSED not in areas:  # not yet through disclosure control
         built.notes.append(text("no_population_note", opts.lang, threshold=opts.threshold))
     hidden = areas[SUPPRESSED].to_numpy(bool) if SUPPRESSED in areas else np.zeros(len(areas), bool)
     geoms, _ = simplify_coverage(areas.geometry, tolerance=opts.tolerance)

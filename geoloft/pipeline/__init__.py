@@ -27,6 +27,7 @@ import pandas as pd
 from geoloft import columns as C
 from geoloft.config import Project
 from geoloft.errors import InputError, OutputExistsError
+from geoloft.pipeline.outputs import previous_files, remove_stale
 from geoloft.report import StageReport, get_report
 
 __all__ = ["STAGES", "RunResult", "run"]
@@ -93,6 +94,8 @@ def _input_paths(project: Project) -> list[Path]:
 
 
 def _check_out(out: Path, project: Project, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out}: is a file, not a folder; choose another --out folder.")
     inputs = {p.resolve() for p in _input_paths(project)}
     if out.resolve() in inputs or any(out.resolve() in p.parents for p in inputs):
         raise OutputExistsError(f"{out}: the output folder holds input files; choose another.")
@@ -160,6 +163,7 @@ def run(
     _check_out(out, project, overwrite)
     preflight(project)
     out.mkdir(parents=True, exist_ok=True)
+    previous = previous_files(out)
     result = RunResult(project=project, out=out)
     last = max(STAGES.index(s) for s in wanted)
     for name in STAGES[: last + 1]:
@@ -172,6 +176,13 @@ def run(
             _timed(result, name, functools.partial(step, result, overwrite=overwrite))
         else:
             _timed(result, name, functools.partial(step, result))
+    written = [f.relative_to(out).as_posix() for f in result.files if f.is_relative_to(out)]
+    removed = remove_stale(out, previous, written, wanted & {"maps", "export", "report"})
+    if removed:
+        result.notes.append(
+            f"removed {len(removed)} file(s) of the earlier run that this run no longer "
+            f"writes: {', '.join(removed)}."
+        )
     path = write_provenance(result, overwrite=overwrite)
     result.files.append(path)
     return result

@@ -9,74 +9,10 @@ import geopandas as gpd
 import pandas as pd
 
 from geoloft import columns as C
-
-SETTLEMENT = "settlement"
+from geoloft.pipeline.publish import published
 
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
-
-
-def _rate_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if str(c).endswith("_rate")]
-
-
-def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
-    """Return the layers as they may leave the tool: statistics under the threshold withheld."""
-    from geoloft.disclosure import suppress
-
-    threshold = result.project.disclosure_threshold
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    areas = result.frames["areas"]
-    if C.POP_TOT in areas.columns:
-        stats = [
-            c
-            for c in areas.columns
-            if c not in (C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID)
-            and pd.api.types.is_numeric_dtype(areas[c])
-        ]
-        areas = suppress(areas, columns=stats, pop=C.POP_TOT, threshold=threshold)
-    layers["areas"] = areas
-    grid = result.frames.get("grid")
-    if grid is not None:
-        values = [
-            c
-            for c in grid.columns
-            if c not in (C.SSBID, C.CELL_SIZE, "geometry")
-            and pd.api.types.is_numeric_dtype(grid[c])
-        ]
-        layers["grid"] = suppress(grid, columns=values, pop=C.POP_TOT, threshold=threshold)
-    zones = result.frames.get("zones")
-    if zones is not None:
-        zones, settlements = _split_settlements(zones)
-        if settlements is not None:
-            layers["settlements"] = settlements
-        stats = [
-            c
-            for c in zones.columns
-            if pd.api.types.is_numeric_dtype(zones[c]) and c not in (C.POP,)
-        ]
-        layers["intervention_areas"] = suppress(
-            zones, columns=stats, pop=C.POP, threshold=threshold
-        )
-    measures = result.frames.get("measures")
-    if measures is not None:
-        layers["measures"] = measures
-    return layers
-
-
-def _split_settlements(
-    zones: gpd.GeoDataFrame,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
-    """Move the second geometry column (settlement outlines) into a layer of its own."""
-    if SETTLEMENT not in zones.columns:
-        return zones, None
-    outlines = gpd.GeoDataFrame(
-        {C.ZONE_ID: zones[C.ZONE_ID], C.NAME: zones[C.NAME]},
-        geometry=gpd.GeoSeries(zones[SETTLEMENT], crs=zones.crs),
-        crs=zones.crs,
-    )
-    outlines = outlines[~outlines.geometry.is_empty & outlines.geometry.notna()]
-    return zones.drop(columns=[SETTLEMENT]), outlines if len(outlines) else None
 
 
 def write_maps(result: RunResult, *, overwrite: bool) -> None:
@@ -84,7 +20,16 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
     from geoloft.maps import make_map, save_map
 
     cfg = result.project.maps
-    layers = published(result)
+    everything = published(result)
+    layers = {k: v for k, v in everything.items() if k in cfg.layers}
+    if cfg.figures:
+        write_figures(result, everything, overwrite=overwrite)
+    if not any(v is not None and len(v) for v in layers.values()):
+        result.notes.append(
+            f"maps: no data in the layers chosen in [maps] layers ({', '.join(cfg.layers)}); "
+            "no map drawn."
+        )
+        return
     maps_dir = result.out / "maps"
     kwargs: dict[str, Any] = {
         "basemap": cfg.basemap,
@@ -93,21 +38,21 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         "threshold": result.project.disclosure_threshold,
     }
     overview = make_map(
-        layers["areas"],
+        layers.get("areas"),
         grid=layers.get("grid"),
         measures=layers.get("measures"),
-        zones=layers.get("intervention_areas"),
+        zones=_drawn_zones(layers),
         indicators=_indicator_labels(result),
         title=result.project.project.title,
         **kwargs,
     )
     save_map(overview, maps_dir / "overview.html", overwrite=overwrite)
     result.files.append(maps_dir / "overview.html")
-    zones = layers.get("intervention_areas")
+    zones = _drawn_zones(layers)
     if zones is not None:
         for _, zone in zones.iterrows():
-            members = _members(zone)
-            units = layers["areas"][layers["areas"][C.AREA_ID].isin(members)]
+            areas = layers.get("areas")
+            units = None if areas is None else areas[areas[C.AREA_ID].isin(_members(zone))]
             one = make_map(
                 units,
                 zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
@@ -119,8 +64,6 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
             path = maps_dir / f"{zone[C.ZONE_ID]}.html"
             save_map(one, path, overwrite=overwrite)
             result.files.append(path)
-    if cfg.figures:
-        write_figures(result, layers, overwrite=overwrite)
 
 
 def write_figures(
@@ -141,7 +84,7 @@ def write_figures(
     if column is not None:
         bounds = classify(areas[column]).bounds
         classes = {"scheme": "fixed", "breaks": list(bounds[1:])}
-    zones = layers.get("intervention_areas")
+    zones = _drawn_zones(layers)
     common = {"column": column, "lang": cfg.lang, "overwrite": overwrite, **classes}
     result.files.append(make_figure(areas, zones=zones, out=fig_dir / "overview.png", **common))
     if zones is None:
@@ -151,6 +94,12 @@ def write_figures(
         one = zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]]
         path = make_figure(units, zones=one, out=fig_dir / f"{zone[C.ZONE_ID]}.png", **common)
         result.files.append(path)
+
+
+def _drawn_zones(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
+    """Return the intervention areas to draw; ``None`` when delineation drew none."""
+    zones = layers.get("intervention_areas")
+    return zones if zones is not None and len(zones) else None
 
 
 def _members(zone: pd.Series) -> list[str]:

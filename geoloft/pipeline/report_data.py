@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
-from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number, zone_figures
+from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number
 
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
@@ -61,8 +62,8 @@ _METHOD = {
 def _bars(result: RunResult, zone: pd.Series, lang: str) -> list[IndicatorBar]:
     catalogue = result.frames.get("catalogue")
     table = result.frames.get("table")
-    if catalogue is None or table is None:
-        return []
+    if catalogue is None or table is None or bool(zone.get("suppressed", False)):
+        return []  # a zone under the disclosure threshold shows no rates
     members = set(_members(zone))
     rows = table[table[C.AREA_ID].isin(members)]
     bars = []
@@ -212,3 +213,27 @@ def report_data(
         sources=sources,
         about=record,
     )
+
+
+def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """Key figures of one intervention area as label -> formatted text.
+
+    The area's index is the composite z-score of its rates, recomputed from its
+    counts (see :func:`geoloft.delineation`), so it is labelled as such.
+    """
+    labels = {
+        "nb": ("Befolkning", "Areal (km²)", "Sammensatt z-skår", "Kompakthet"),
+        "en": ("Population", "Area (km²)", "Composite z-score", "Compactness"),
+    }[lang]
+    keys = (C.POP, C.AREA_KM2, C.INDEX, "compactness")
+    digits = (0, 2, 2, 2)
+    figures = {
+        label: fmt_number(zone.get(key), d, lang)
+        for label, key, d in zip(labels, keys, digits, strict=True)
+        if key in zone
+    }
+    if "criteria_met" in zone and "n_criteria" in zone and zone.get("n_criteria"):
+        label = "Indikatorer verre enn byen" if lang == "nb" else "Indicators worse than the city"
+        met, total = zone["criteria_met"], zone["n_criteria"]
+        figures[label] = f"{fmt_number(met, 0, lang)} / {fmt_number(total, 0, lang)}"
+    return figures

@@ -173,6 +173,14 @@ def stage_delineate(result: RunResult) -> None:
     )
     result.add_report(zones, "delineate")
     result.frames["zones"] = zones
+    if not len(zones):
+        why = "; ".join(f"{n} {reason}" for reason, n in result.reports[-1].dropped.items())
+        result.notes.append(
+            "no intervention area was drawn" + (f" ({why})" if why else "") + "; "
+            "see the delineate settings in the project file"
+            + ("" if result.frames.get("grid") is not None else " (no grid: no population)")
+            + "."
+        )
 
 
 def _written(result: RunResult, path: Path) -> None:

@@ -1,0 +1,177 @@
+"""Disclosure control of a run's layers: what may leave the tool.
+
+:func:`published` returns the layers as maps, exports and the report show them.
+In areas and cells under the project's threshold only ids, names and geometry
+remain; every figure, and text derived from figures, is withheld.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoloft import columns as C
+
+if TYPE_CHECKING:
+    from geoloft.pipeline import RunResult
+
+SETTLEMENT = "settlement"
+
+#: Columns that name or describe a row; they stay in rows under the disclosure threshold.
+#: Every other column (counts, rates, scores, ranks, explanations) is withheld there.
+_AREA_KEEP = frozenset({C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID, C.STATUS, C.QUALIFIES})
+_GRID_KEEP = frozenset({C.SSBID, C.CELL_SIZE})
+_ZONE_KEEP = frozenset({C.ZONE_ID, C.NAME, C.MEMBERS, "n_members", "locked_in", "added", "flags"})
+MEMBER_STABILITY = "member_stability"
+
+
+def _withheld(frame: gpd.GeoDataFrame, keep: frozenset[str]) -> list[str]:
+    """Columns of ``frame`` withheld in suppressed rows: all but ``keep`` and geometries."""
+    from geoloft.disclosure import SUPPRESSED
+
+    geometries = {c for c in frame.columns if isinstance(frame[c].dtype, gpd.array.GeometryDtype)}
+    return [c for c in frame.columns if c not in keep | geometries and c != SUPPRESSED]
+
+
+def _hide_members(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame:
+    """Withhold the per-member shares of ``member_stability`` for suppressed member areas."""
+    from geoloft.disclosure import SUPPRESSION_CODE
+
+    if MEMBER_STABILITY not in zones.columns or not hidden:
+        return zones
+
+    def one(members: object, shares: object) -> object:
+        if not isinstance(members, str) or not isinstance(shares, str):
+            return shares
+        pairs = zip(members.split(","), shares.split(","), strict=False)
+        return ",".join(SUPPRESSION_CODE if m in hidden else s for m, s in pairs)
+
+    values = [one(m, s) for m, s in zip(zones[C.MEMBERS], zones[MEMBER_STABILITY], strict=True)]
+    return zones.assign(**{MEMBER_STABILITY: values})
+
+
+_RULE_POP = "_disclosure_pop"
+_NOUNS = {"areas": "areas", "grid": "grid cells", "intervention_areas": "intervention areas"}
+_PUBLISHED = "_published"  # frames key: the layers after disclosure control, made once
+
+
+def _area_population(result: RunResult) -> Any:
+    """Persons per area for the disclosure rule, aligned to the areas; ``None`` if unknown.
+
+    The grid's persons when the project has a grid; otherwise the indicator table's
+    population as scoring takes it (its ``pop_tot``, else the largest denominator or
+    population column the catalogue names).
+    """
+    areas = result.frames["areas"]
+    if C.POP_TOT in areas.columns:
+        return areas[C.POP_TOT].to_numpy()
+    catalogue, table = result.frames.get("catalogue"), result.frames.get("table")
+    if table is None:
+        return None
+    if C.POP_TOT in table.columns:
+        pop = pd.to_numeric(table[C.POP_TOT], errors="coerce")
+    else:
+        dens = [
+            col
+            for ind in catalogue or ()
+            for col in (ind.denominator, getattr(ind, "population", None))
+            if col and col in table.columns
+        ]
+        if not dens:
+            return None
+        pop = table[dens].apply(pd.to_numeric, errors="coerce").max(axis=1)
+    by_id = pd.Series(pop.to_numpy(dtype=float), index=table[C.AREA_ID].astype(str))
+    by_id = by_id[~by_id.index.duplicated()]
+    return by_id.reindex(areas[C.AREA_ID].astype(str)).to_numpy()
+
+
+def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
+    """Return the layers as they may leave the tool: statistics under the threshold withheld.
+
+    In areas and cells under the threshold only ids, names and geometry remain (and,
+    for areas, the level, parent, score status and whether it qualifies); every
+    figure and the text derived from figures (explanations) is withheld, also in
+    the intervention areas' per-member stability.
+    """
+    from geoloft.disclosure import SUPPRESSED, suppress
+
+    cached = result.frames.get(_PUBLISHED)
+    if cached is not None:
+        return dict(cached)
+    threshold = result.project.disclosure_threshold
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    areas = result.frames["areas"]
+    hidden: set[str] = set()
+    rule = _area_population(result)
+    if rule is not None:
+        withheld = _withheld(areas, _AREA_KEEP)
+        areas = suppress(
+            areas.assign(**{_RULE_POP: rule}), columns=withheld, pop=_RULE_POP, threshold=threshold
+        ).drop(columns=[_RULE_POP])
+        hidden = set(areas.loc[areas[SUPPRESSED], C.AREA_ID].astype(str))
+    layers["areas"] = areas
+    grid = result.frames.get("grid")
+    if grid is not None:
+        layers["grid"] = suppress(
+            grid, columns=_withheld(grid, _GRID_KEEP), pop=C.POP_TOT, threshold=threshold
+        )
+    zones = result.frames.get("zones")
+    if zones is not None:
+        zones, settlements = _split_settlements(zones)
+        if settlements is not None:
+            layers["settlements"] = settlements
+        zones = _hide_members(zones, hidden)
+        layers["intervention_areas"] = suppress(
+            zones, columns=_withheld(zones, _ZONE_KEEP), pop=C.POP, threshold=threshold
+        )
+    measures = result.frames.get("measures")
+    if measures is not None:
+        layers["measures"] = measures
+    _report_disclosure(result, layers, threshold)
+    result.frames[_PUBLISHED] = dict(layers)
+    return layers
+
+
+def _report_disclosure(
+    result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: int
+) -> None:
+    """Add one stage report per layer that went through disclosure control."""
+    from geoloft.disclosure import SUPPRESSED
+    from geoloft.report import StageReport
+
+    for name in ("areas", "grid", "intervention_areas"):
+        frame = layers.get(name)
+        if frame is None or SUPPRESSED not in frame.columns:
+            continue
+        n = int(frame[SUPPRESSED].sum())
+        result.reports.append(
+            StageReport(
+                stage=f"disclosure ({name})",
+                source=f"fewer than {threshold} persons",
+                rows_in=len(frame),
+                rows_out=len(frame),
+                notes={"threshold": threshold, "rows with figures withheld": n},
+            )
+        )
+        if n:
+            result.notes.append(
+                f"disclosure: figures withheld for {n} of {len(frame)} {_NOUNS[name]} "
+                f"(fewer than {threshold} persons)."
+            )
+
+
+def _split_settlements(
+    zones: gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """Move the second geometry column (settlement outlines) into a layer of its own."""
+    if SETTLEMENT not in zones.columns:
+        return zones, None
+    outlines = gpd.GeoDataFrame(
+        {C.ZONE_ID: zones[C.ZONE_ID], C.NAME: zones[C.NAME]},
+        geometry=gpd.GeoSeries(zones[SETTLEMENT], crs=zones.crs),
+        crs=zones.crs,
+    )
+    outlines = outlines[~outlines.geometry.is_empty & outlines.geometry.notna()]
+    return zones.drop(columns=[SETTLEMENT]), outlines if len(outlines) else None
