@@ -367,3 +367,20 @@ def test_rerun_with_overwrite_removes_what_the_earlier_run_wrote_and_no_longer_d
     assert (out / "maps" / "mine.txt").read_text(encoding="utf-8") == "my notes"
     assert any("removed" in note and "maps/Z02.html" in note for note in second.notes)
     assert len(first.files) > len(second.files)
+
+
+def test_zone_rates_are_pooled_from_counts_in_per_cent(demo_run):
+    import pandas as pd
+
+    zones = pyogrio.read_dataframe(demo_run / "geoloft.gpkg", layer="intervention_areas")
+    table = pd.read_csv(
+        demo_data_dir() / "indicators" / "demoby_levekar_delbydel.csv",
+        sep=";",
+        dtype={"delbydel_id": str},
+    )
+    for _, zone in zones.iterrows():
+        rows = table[table["delbydel_id"].isin(zone["members"].split(","))]
+        expected = 100 * rows["lavinntekt_n"].sum() / rows["lavinntekt_d"].sum()
+        assert zone["low_income_rate"] == pytest.approx(expected, rel=1e-12)
+    info = pyogrio.read_info(demo_run / "geoloft.gpkg", layer="areas")
+    assert dict(zip(info["fields"], info["dtypes"], strict=True))["qualifies"] == "bool"

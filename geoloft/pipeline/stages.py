@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -119,7 +119,10 @@ def stage_score(result: RunResult) -> None:
         c for ind in catalogue for c in (ind.numerator, ind.denominator) if c and c in table.columns
     ]
     areas = areas_with(result.frames["areas"], table[[C.AREA_ID, *counts]])
-    result.frames["areas"] = areas_with(areas, scores)
+    scored = areas_with(areas, scores)
+    # Areas without a score row get <NA>, not the text "nan": keep yes/no columns boolean.
+    flags = [c for c in scores.columns if pd.api.types.is_bool_dtype(scores[c])]
+    result.frames["areas"] = scored.astype(dict.fromkeys(flags, "boolean"))
 
 
 def _replicates(areas: gpd.GeoDataFrame, scores: pd.DataFrame) -> pd.DataFrame | None:
@@ -131,6 +134,21 @@ def _replicates(areas: gpd.GeoDataFrame, scores: pd.DataFrame) -> pd.DataFrame |
     aligned = matrix.reindex(areas[C.AREA_ID].to_numpy(), fill_value=False)
     aligned.index = areas.index
     return aligned
+
+
+def _rates_like_areas(zones: gpd.GeoDataFrame, catalogue: Any, ids: list[str]) -> gpd.GeoDataFrame:
+    """Name and scale the zones' recomputed rates as the areas' (``<id>_rate``, catalogue unit).
+
+    :func:`~geoloft.delineation.delineate` returns each rate as a proportion under the
+    indicator id; the areas carry ``<id>_rate`` in the catalogue's unit (per cent, per 1000).
+    """
+    out = zones.copy()
+    for ind in catalogue:
+        if ind.id in ids and ind.id in out.columns:
+            out[ind.id] = out[ind.id] * ind.scale
+            out = out.rename(columns={ind.id: f"{ind.id}_rate"})
+    out.attrs = zones.attrs
+    return out
 
 
 def stage_delineate(result: RunResult) -> None:
@@ -172,7 +190,7 @@ def stage_delineate(result: RunResult) -> None:
         seed=result.project.project.seed,
     )
     result.add_report(zones, "delineate")
-    result.frames["zones"] = zones
+    result.frames["zones"] = _rates_like_areas(zones, catalogue, list(counts))
     if not len(zones):
         why = "; ".join(f"{n} {reason}" for reason, n in result.reports[-1].dropped.items())
         result.notes.append(
