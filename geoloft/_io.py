@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft.columns import SSB_MISSING_MARKERS
-from geoloft.errors import EncodingError, InputError, OutputExistsError
+from geoloft.errors import EncodingError, InputError, OutputExistsError, SchemaError
 
 TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls"})
 
@@ -44,24 +44,40 @@ def existing_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
     return p
 
 
-def detect_encoding(path: Path, *, sample: int = 1 << 20) -> str:
-    """Return ``"utf-8-sig"`` (BOM), ``"utf-8"`` or ``"latin-1"`` for a text file.
+def utf8_or_latin1(raw: bytes, *, truncated: bool = False) -> str:
+    """Return ``"utf-8"`` when ``raw`` decodes as UTF-8, else ``"latin-1"``.
 
-    UTF-8 is tried first; Latin-1 (ISO-8859-1, the encoding of older Norwegian
-    exports) is the fallback because every byte sequence decodes in it.
+    Latin-1 (ISO-8859-1, the encoding of older Norwegian exports) is the
+    fallback because every byte sequence decodes in it. ``truncated`` says
+    ``raw`` is the start of a longer file: a multibyte character cut at its
+    end then still counts as UTF-8.
+
+    Examples
+    --------
+    >>> utf8_or_latin1("Bø".encode()), utf8_or_latin1("Bø".encode("latin-1"))
+    ('utf-8', 'latin-1')
     """
-    raw = path.read_bytes()[:sample] if path.stat().st_size else b""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if not truncated or err.start < len(raw) - 4:
+            return "latin-1"
+    return "utf-8"
+
+
+def detect_encoding(path: Path, *, sample: int = 1 << 20) -> str:
+    """Return ``"utf-8-sig"`` (BOM), ``"utf-16"`` (BOM), ``"utf-8"`` or ``"latin-1"``.
+
+    UTF-8 is tried first on the first ``sample`` bytes, then Latin-1 (see
+    :func:`utf8_or_latin1`).
+    """
+    with path.open("rb") as fh:
+        raw = fh.read(sample)
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        # A cut in the middle of a multibyte character at the sample end is fine.
-        if err.start < len(raw) - 4:
-            return "latin-1"
-    return "utf-8"
+    return utf8_or_latin1(raw, truncated=path.stat().st_size > len(raw))
 
 
 def sniff_separator(first_line: str) -> str | None:
@@ -261,7 +277,7 @@ def _frame_from_rows(rows: list[list[object]], src: Path) -> pd.DataFrame:
     cells = [[_cell_text(v) for v in row] for row in rows]
     start = next((i for i, row in enumerate(cells) if any(row)), None)
     if start is None:
-        raise InputError("the sheet is empty.", source=src, hint="choose another sheet= .")
+        raise InputError("the sheet is empty.", source=src, hint="choose another sheet.")
     header = [h or f"column_{i + 1}" for i, h in enumerate(cells[start])]
     width = len(header)
     body = [(row + [""] * width)[:width] for row in cells[start + 1 :]]
@@ -277,10 +293,10 @@ def _pick_sheet(names: list[str], sheet: str | int | None, src: Path) -> int:
         return sheet
     if isinstance(sheet, str) and sheet in names:
         return names.index(sheet)
-    raise InputError(
+    raise SchemaError(
         f"no sheet {sheet!r}; the workbook has {', '.join(map(repr, names))}.",
         source=src,
-        hint="pass sheet= as one of these names or a 0-based index.",
+        hint="choose one of these sheets, by name or 0-based index.",
     )
 
 

@@ -66,6 +66,16 @@ ZONE_ID: Final = "zone_id"
 MEMBERS: Final = "members"
 POP: Final = "pop"
 AREA_KM2: Final = "area_km2"
+N_MEMBERS: Final = "n_members"
+CRITERIA_MET: Final = "criteria_met"  # indicators in which the area is worse than the input
+N_CRITERIA: Final = "n_criteria"
+COMPACTNESS: Final = "compactness"  # Polsby-Popper, 0-1
+STABILITY: Final = "stability"  # 0-1: members' shares of replicates in which they qualify
+MEMBER_STABILITY: Final = "member_stability"
+LOCKED_IN: Final = "locked_in"
+ADDED: Final = "added"
+FLAGS: Final = "flags"
+SETTLEMENT: Final = "settlement"  # second geometry column: where people live
 
 # Scores
 INDEX: Final = "index"
@@ -73,6 +83,10 @@ RANK: Final = "rank"
 DECILE: Final = "decile"
 QUALIFIES: Final = "qualifies"
 N_INDICATORS: Final = "n_indicators"
+
+# Disclosure control
+#: Marks rows whose figures are withheld (bool); see :mod:`geoloft.disclosure`.
+SUPPRESSED: Final = "suppressed"
 
 #: SSB's suppression markers in published tables and grids.
 SSB_MISSING_MARKERS: Final = frozenset({".", ":", "..", "...", "-", "x"})

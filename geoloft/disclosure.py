@@ -22,7 +22,7 @@ from typing import Final, TypeVar
 import numpy as np
 import pandas as pd
 
-from geoloft.columns import POP_TOT
+from geoloft.columns import POP_TOT, SUPPRESSED
 from geoloft.errors import InputError, SchemaError
 from geoloft.labels import text
 from geoloft.report import StageReport, attach_report
@@ -36,8 +36,6 @@ __all__ = [
     "suppression_codes",
 ]
 
-#: Column that marks rows whose figures are withheld (bool).
-SUPPRESSED: Final = "suppressed"
 #: SSB's symbol for figures not published for reasons of confidentiality.
 SUPPRESSION_CODE: Final = ":"
 #: Smallest population (persons) whose figures are shown.

@@ -80,6 +80,19 @@ def get_report(frame: pd.DataFrame) -> StageReport | None:
     return report if isinstance(report, StageReport) else None
 
 
+def source_of(frame: pd.DataFrame, default: str) -> str:
+    """Return the file a reader read ``frame`` from (its report's source), or ``default``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> source_of(pd.DataFrame(), "table")
+    'table'
+    """
+    report = get_report(frame)
+    return report.source if report is not None and report.source else default
+
+
 def attach_report(frame: pd.DataFrame, report: StageReport) -> pd.DataFrame:
     """Attach ``report`` to ``frame`` (in place) and return the frame."""
     frame.attrs[REPORT_KEY] = report

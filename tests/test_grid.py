@@ -352,7 +352,7 @@ def test_spreadsheet_sheet_and_id_with_corner_columns(tmp_path: Path) -> None:
     assert grid[POP_TOT].isna().tolist() == [False, True]
     assert grid[POP_AVE].tolist()[0] == 40.5
     assert np.isnan(grid[POP_AVE].tolist()[1])  # mean age 0, persons suppressed
-    with pytest.raises(SchemaError, match=r"g\.xlsx: there is no sheet 'ark1'; sheets: rutenett"):
+    with pytest.raises(SchemaError, match=r"g\.xlsx: no sheet 'ark1'; the workbook has 'rutenett'"):
         read_grid(tmp_path / "g.xlsx", layer="ark1")
 
 

@@ -34,6 +34,21 @@ def test_encodings_read_aeoeaa(tmp_path, raw, expected):
     assert table["navn"].tolist() == ["Økern"]
 
 
+def test_latin1_letter_in_the_last_bytes(tmp_path):
+    # The only non-ASCII byte sits at the very end of a small file: no sample was cut there.
+    path = tmp_path / "t.csv"
+    path.write_bytes("navn;verdi\n1;Bø\n".encode("latin-1"))
+    assert detect_encoding(path) == "latin-1"
+    assert read_text_table(path)["verdi"].tolist() == ["Bø"]
+
+
+def test_utf8_letter_cut_at_the_sample_end(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("navn;verdi\n1;Bø\n".encode())
+    cut = len(b"navn;verdi\n1;B") + 1  # the first of the two bytes of "ø"
+    assert detect_encoding(path, sample=cut) == "utf-8"
+
+
 def test_whitespace_separated(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("rute_100m sum\n22536006661600 9\n", encoding="utf-8")

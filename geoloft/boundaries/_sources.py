@@ -18,6 +18,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
+from geoloft._io import utf8_or_latin1
 from geoloft.boundaries._topojson import is_topojson, read_topojson
 from geoloft.errors import EncodingError, GeometryError, InputError
 
@@ -33,6 +34,8 @@ _DRIVERS = {
     ".fgb": "FlatGeobuf",
     ".gml": "GML",
 }
+#: GDAL's names of the encodings :func:`utf8_or_latin1` tells apart.
+_GDAL_ENCODING = {"utf-8": "UTF-8", "latin-1": "ISO-8859-1"}
 _FORMATS = "GeoJSON, TopoJSON, GeoPackage, Shapefile, GML, FlatGeobuf or another OGR format"
 
 
@@ -83,11 +86,7 @@ def _dbf_encoding(dbf: Path) -> str:
     """Return ``"UTF-8"`` when the records of a ``.dbf`` decode as UTF-8, else Latin-1."""
     raw = dbf.read_bytes()
     header_size = struct.unpack("<H", raw[8:10])[0] if len(raw) >= 10 else len(raw)
-    try:
-        raw[header_size:].decode("utf-8")
-    except UnicodeDecodeError:
-        return "ISO-8859-1"
-    return "UTF-8"
+    return _GDAL_ENCODING[utf8_or_latin1(raw[header_size:])]
 
 
 def _shapefile_encoding(path: Path) -> tuple[str | None, str]:

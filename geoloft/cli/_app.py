@@ -41,6 +41,10 @@ Overwrite = Annotated[
 ]
 Lang = Annotated[str, typer.Option("--lang", help="Language of labels: nb (bokmål) or en.")]
 OutFile = Annotated[Path, typer.Option("--out", "-o", help="Output file.")]
+Where = Annotated[
+    list[str] | None,
+    typer.Option(help="Select table rows, e.g. --where aar=2017 (repeatable)."),
+]
 
 _state = {"verbose": False}
 
@@ -68,6 +72,22 @@ def check_lang(lang: str) -> str:
     if lang not in ("nb", "en"):
         raise typer.BadParameter("use 'nb' (bokmål) or 'en'.", param_hint="--lang")
     return lang
+
+
+def parse_where(items: list[str] | None) -> dict[str, object] | None:
+    """Turn :data:`Where` options (``COLUMN=VALUE``) into a ``where`` mapping.
+
+    ``None`` (no option given) stays ``None``; a malformed item is a usage error.
+    """
+    if not items:
+        return None
+    parsed: dict[str, object] = {}
+    for item in items:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise typer.BadParameter(f"{item!r}: write COLUMN=VALUE.", param_hint="--where")
+        parsed[col.strip()] = value.strip()
+    return parsed
 
 
 def report_error(err: BaseException | str) -> None:

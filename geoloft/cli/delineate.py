@@ -132,11 +132,11 @@ def _with_population(units: gpd.GeoDataFrame, cells: Any, pop: str, source: Path
 
 def _write(areas: Any, target: Path, overwrite: bool, inputs: tuple[Path, ...]) -> list[Path]:
     """Write the areas, and the settlement outlines as a layer (GPKG) or a sibling file."""
-    from geoloft.delineation.output import SETTLEMENT
+    from geoloft.columns import NAME, SETTLEMENT, ZONE_ID
     from geoloft.export import write, write_layers
 
     main = areas.drop(columns=[SETTLEMENT])
-    lived = areas[["zone_id", "name", SETTLEMENT]].set_geometry(SETTLEMENT)
+    lived = areas[[ZONE_ID, NAME, SETTLEMENT]].set_geometry(SETTLEMENT)
     lived = lived[lived.geometry.notna() & ~lived.geometry.is_empty]
     if lived.empty or areas.attrs["report"].notes.get("kind") == "cells":
         return [write(main, target, layer="intervention_areas", overwrite=overwrite, inputs=inputs)]

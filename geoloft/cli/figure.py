@@ -7,24 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, out
+from geoloft.cli._app import Lang, OutFile, Overwrite, Where, app, check_lang, out, parse_where
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
-
-
-def _parse_where(items: list[str] | None) -> dict[str, object] | None:
-    """Turn ``COLUMN=VALUE`` options into a ``where`` mapping for read_indicators."""
-    if not items:
-        return None
-    parsed: dict[str, object] = {}
-    for item in items:
-        col, sep, value = item.partition("=")
-        if not sep or not col.strip():
-            raise typer.BadParameter(f"{item!r}: write COLUMN=VALUE.", param_hint="--where")
-        parsed[col.strip()] = value.strip()
-    return parsed
 
 
 def _parse_breaks(text: str | None) -> list[float] | None:
@@ -91,10 +78,7 @@ def figure(
     key: Annotated[
         str | None, typer.Option(help="Column of the table holding the area id.")
     ] = None,
-    where: Annotated[
-        list[str] | None,
-        typer.Option(help="Select table rows, e.g. --where aar=2017 (repeatable)."),
-    ] = None,
+    where: Where = None,
     areas: Annotated[
         Path | None, typer.Option("--areas", help="Intervention areas to outline.")
     ] = None,
@@ -145,7 +129,7 @@ def figure(
         raise typer.BadParameter(
             "needs --indicators TABLE to take the column from.", param_hint="--column"
         )
-    bounds, rows = _parse_breaks(breaks), _parse_where(where)
+    bounds, rows = _parse_breaks(breaks), parse_where(where)
     frame = read_boundaries(boundaries)
     if indicators is not None:
         from geoloft.indicators import read_indicators

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
-from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, out
+from geoloft.cli._app import Lang, OutFile, Overwrite, Where, app, check_lang, out, parse_where
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,18 +24,6 @@ class _Options(TypedDict):
     lang: str
     k: int | None
     allow_sensitive: bool
-
-
-def _where(items: list[str] | None) -> dict[str, object] | None:
-    if not items:
-        return None
-    parsed: dict[str, object] = {}
-    for item in items:
-        col, sep, value = item.partition("=")
-        if not sep or not col.strip():
-            raise typer.BadParameter(f"{item!r}: write COLUMN=VALUE.", param_hint="--where")
-        parsed[col.strip()] = value.strip()
-    return parsed
 
 
 def _read(table: Path, key: str | None, where: dict[str, object] | None) -> pd.DataFrame:
@@ -58,10 +46,7 @@ def score(
         bool, typer.Option("--compare", help="Score by every method, side by side.")
     ] = False,
     key: Annotated[str | None, typer.Option(help="Column with the area id.")] = None,
-    where: Annotated[
-        list[str] | None,
-        typer.Option(help="Select rows, e.g. --where aar=2017 (repeatable)."),
-    ] = None,
+    where: Where = None,
     k: Annotated[int | None, typer.Option("-k", help="Worse on at least k of n.")] = None,
     threshold: Annotated[
         float | None,
@@ -94,7 +79,7 @@ def score(
     from geoloft.score import compare_methods, score_areas
 
     check_lang(lang)
-    frame = _read(table, key, _where(where))
+    frame = _read(table, key, parse_where(where))
     options: _Options = {"min_pop": min_pop, "n_boot": n_boot, "seed": seed, "lang": lang,
                          "k": k, "allow_sensitive": allow_sensitive}  # fmt: skip
     inputs = (table,) if catalogue is None else (table, catalogue)

@@ -26,7 +26,7 @@ from geoloft.delineation.inputs import Items
 from geoloft.delineation.options import Options
 from geoloft.delineation.regions import Log, sizes
 from geoloft.errors import SchemaError
-from geoloft.report import StageReport, attach_report, get_report
+from geoloft.report import StageReport, attach_report, source_of
 
 if TYPE_CHECKING:
     from geoloft.delineation.core import Locks
@@ -195,10 +195,9 @@ def assemble(
 
 
 def _report(items: Items, log: Log, k: int) -> StageReport:
-    upstream = get_report(items.frame)
     return StageReport(
         stage="delineate",
-        source=upstream.source if upstream else "",
+        source=source_of(items.frame, ""),
         rows_in=log.candidates,
         rows_out=k,
         dropped=dict(log.dropped),

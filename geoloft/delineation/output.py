@@ -9,7 +9,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geoloft.columns import AREA_KM2, INDEX, MEMBERS, NAME, POP, ZONE_ID
+from geoloft.columns import (
+    ADDED,
+    AREA_KM2,
+    COMPACTNESS,
+    CRITERIA_MET,
+    FLAGS,
+    INDEX,
+    LOCKED_IN,
+    MEMBER_STABILITY,
+    MEMBERS,
+    N_CRITERIA,
+    N_MEMBERS,
+    NAME,
+    POP,
+    SETTLEMENT,
+    STABILITY,
+    ZONE_ID,
+)
 from geoloft.delineation.inputs import Items
 from geoloft.errors import InputError
 
@@ -21,16 +38,6 @@ MORE = " m.fl."  # "med flere": and others
 MAX_NAMES = 3
 SEPARATOR = ","
 
-N_MEMBERS = "n_members"
-CRITERIA_MET = "criteria_met"
-N_CRITERIA = "n_criteria"
-COMPACTNESS = "compactness"
-STABILITY = "stability"
-MEMBER_STABILITY = "member_stability"
-LOCKED_IN = "locked_in"
-ADDED = "added"
-FLAGS = "flags"
-SETTLEMENT = "settlement"
 #: Output columns an indicator may not be named after.
 RESERVED = frozenset(
     {

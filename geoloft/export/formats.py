@@ -146,15 +146,11 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path, meta: dict[str, str]) -> None
 
 
 def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
+    """Write a frame :func:`_prepare` made (list columns already joined), geometry as WKT."""
     out = pd.DataFrame(frame).copy()
     if isinstance(frame, gpd.GeoDataFrame):
         out[frame.geometry.name] = frame.geometry.to_wkt(rounding_precision=-1)
         out = out.rename(columns={frame.geometry.name: "WKT"})
-    for col in out.columns:
-        if out[col].map(lambda v: isinstance(v, list | tuple)).any():
-            out[col] = out[col].map(
-                lambda v: ",".join(map(str, v)) if isinstance(v, list | tuple) else v
-            )
     out.to_csv(tmp, index=False, encoding="utf-8")
 
 

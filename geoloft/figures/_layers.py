@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 
-from geoloft.columns import CELL_SIZE, NAME, POP_TOT, SSBID, ZONE_ID
+from geoloft.columns import CELL_SIZE, NAME, POP_TOT, SSBID, SUPPRESSED, ZONE_ID
 from geoloft.labels import TEXT, format_number, text
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def _draw_without_values(
     from matplotlib.patches import Patch
 
     from geoloft.classify import MISSING_COLOUR, SUPPRESSED_COLOUR
-    from geoloft.disclosure import ATTRS_KEY, SUPPRESSED
+    from geoloft.disclosure import ATTRS_KEY
 
     if SUPPRESSED in frame.columns:
         withheld = empty & frame[SUPPRESSED].fillna(False).astype(bool).to_numpy()

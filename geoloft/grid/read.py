@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geoloft._io import existing_file, read_text_table
+from geoloft._io import TABLE_SUFFIXES, existing_file, read_text_table, read_workbook
 from geoloft.columns import CELL_SIZE, WORKING_CRS
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError, SSBIdError
 from geoloft.grid._build import (
@@ -48,7 +48,6 @@ from geoloft.report import StageReport
 
 __all__ = ["read_grid"]
 
-TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls"})
 VECTOR_SUFFIXES = frozenset({".gml", ".gpkg", ".geojson", ".json", ".fgb", ".shp"})
 ValueSpec = Sequence[str] | Mapping[str, str] | None
 
@@ -219,7 +218,7 @@ def _read_table(path: Path, *, layer: str | int | None, crs: str | None) -> pd.D
             hint="leave out crs= for tables.",
         )
     if path.suffix.lower() in {".xlsx", ".xls"}:
-        table = _read_sheet(path, layer)
+        table = read_workbook(path, sheet=layer).reset_index(drop=True)
     elif layer is not None:
         raise InputError(
             "layer= applies to vector files and spreadsheets, not text tables.",
@@ -234,23 +233,6 @@ def _read_table(path: Path, *, layer: str | int | None, crs: str | None) -> pd.D
             source=path,
             hint="export the grid again; it holds no cells.",
         )
-    return table
-
-
-def _read_sheet(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    """Read one sheet of a spreadsheet, every cell as text."""
-    with pd.ExcelFile(path) as book:
-        names = [str(n) for n in book.sheet_names]
-        if (isinstance(sheet, int) and not 0 <= sheet < len(names)) or (
-            isinstance(sheet, str) and sheet not in names
-        ):
-            raise SchemaError(
-                f"there is no sheet {sheet!r}; sheets: {', '.join(names)}.",
-                source=path,
-                hint="pass layer= with one of these sheet names.",
-            )
-        table = pd.read_excel(book, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
-    table.columns = [str(c).strip() for c in table.columns]
     return table
 
 

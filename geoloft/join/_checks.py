@@ -19,16 +19,10 @@ from geoloft._validate import Problems, check_unique, require_columns
 from geoloft.columns import AREA_ID, CELL_SIZE, INTENSIVE_WEIGHTS, SSBID, WORKING_CRS
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError
 from geoloft.grid.codec import check_cell_size, check_ssbids
-from geoloft.report import get_report
+from geoloft.report import source_of
 
 METHODS = ("area", "centroid")
 POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
-
-
-def source_of(frame: pd.DataFrame, default: str) -> str:
-    """Return the file a reader read ``frame`` from, or ``default``."""
-    report = get_report(frame)
-    return report.source if report is not None and report.source else default
 
 
 def check_method(method: str) -> str:

@@ -19,10 +19,9 @@ from geoloft.join._checks import (
     check_method,
     check_no_clash,
     resolve_values,
-    source_of,
 )
 from geoloft.join.crosswalk import Pairs, compute_pairs, pairs_from_table
-from geoloft.report import StageReport, attach_report
+from geoloft.report import StageReport, attach_report, source_of
 
 __all__ = ["join_grid"]
 

@@ -19,11 +19,10 @@ from geoloft.join._checks import (
     check_grid,
     check_no_clash,
     resolve_values,
-    source_of,
 )
 from geoloft.join._grid_join import sum_by_area
 from geoloft.join.crosswalk import Pairs, compute_pairs
-from geoloft.report import StageReport, attach_report
+from geoloft.report import StageReport, attach_report, source_of
 
 __all__ = ["convert_areas"]
 

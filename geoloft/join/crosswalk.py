@@ -24,10 +24,9 @@ from geoloft.join._checks import (
     check_frame,
     check_grid,
     check_method,
-    source_of,
 )
 from geoloft.join._coverage import SHARE_TOLERANCE, centroid_pairs, coverage_pairs, make_lattice
-from geoloft.report import StageReport, attach_report
+from geoloft.report import StageReport, attach_report, source_of
 
 __all__ = ["crosswalk"]
 

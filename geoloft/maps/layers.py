@@ -24,8 +24,9 @@ from geoloft.columns import (
     INDEX,
     NAME,
     POP_TOT,
+    SUPPRESSED,
 )
-from geoloft.disclosure import SUPPRESSED, suppress
+from geoloft.disclosure import suppress
 from geoloft.errors import SchemaError
 from geoloft.labels import TEXT, format_number, text
 from geoloft.maps.elements import JsLayer, Script

@@ -17,29 +17,24 @@ from geoloft import columns as C
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
 
-SETTLEMENT = "settlement"
-
 #: Columns that name or describe a row; they stay in rows under the disclosure threshold.
 #: Every other column (counts, rates, scores, ranks, explanations) is withheld there.
 _AREA_KEEP = frozenset({C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID, C.STATUS, C.QUALIFIES})
 _GRID_KEEP = frozenset({C.SSBID, C.CELL_SIZE})
-_ZONE_KEEP = frozenset({C.ZONE_ID, C.NAME, C.MEMBERS, "n_members", "locked_in", "added", "flags"})
-MEMBER_STABILITY = "member_stability"
+_ZONE_KEEP = frozenset({C.ZONE_ID, C.NAME, C.MEMBERS, C.N_MEMBERS, C.LOCKED_IN, C.ADDED, C.FLAGS})
 
 
 def _withheld(frame: gpd.GeoDataFrame, keep: frozenset[str]) -> list[str]:
     """Columns of ``frame`` withheld in suppressed rows: all but ``keep`` and geometries."""
-    from geoloft.disclosure import SUPPRESSED
-
     geometries = {c for c in frame.columns if isinstance(frame[c].dtype, gpd.array.GeometryDtype)}
-    return [c for c in frame.columns if c not in keep | geometries and c != SUPPRESSED]
+    return [c for c in frame.columns if c not in keep | geometries and c != C.SUPPRESSED]
 
 
 def _hide_members(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame:
     """Withhold the per-member shares of ``member_stability`` for suppressed member areas."""
     from geoloft.disclosure import SUPPRESSION_CODE
 
-    if MEMBER_STABILITY not in zones.columns or not hidden:
+    if C.MEMBER_STABILITY not in zones.columns or not hidden:
         return zones
 
     def one(members: object, shares: object) -> object:
@@ -48,8 +43,8 @@ def _hide_members(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame
         pairs = zip(members.split(","), shares.split(","), strict=False)
         return ",".join(SUPPRESSION_CODE if m in hidden else s for m, s in pairs)
 
-    values = [one(m, s) for m, s in zip(zones[C.MEMBERS], zones[MEMBER_STABILITY], strict=True)]
-    return zones.assign(**{MEMBER_STABILITY: values})
+    values = [one(m, s) for m, s in zip(zones[C.MEMBERS], zones[C.MEMBER_STABILITY], strict=True)]
+    return zones.assign(**{C.MEMBER_STABILITY: values})
 
 
 _RULE_POP = "_disclosure_pop"
@@ -95,7 +90,7 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     figure and the text derived from figures (explanations) is withheld, also in
     the intervention areas' per-member stability.
     """
-    from geoloft.disclosure import SUPPRESSED, suppress
+    from geoloft.disclosure import suppress
 
     cached = result.frames.get(_PUBLISHED)
     if cached is not None:
@@ -110,7 +105,7 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         areas = suppress(
             areas.assign(**{_RULE_POP: rule}), columns=withheld, pop=_RULE_POP, threshold=threshold
         ).drop(columns=[_RULE_POP])
-        hidden = set(areas.loc[areas[SUPPRESSED], C.AREA_ID].astype(str))
+        hidden = set(areas.loc[areas[C.SUPPRESSED], C.AREA_ID].astype(str))
     layers["areas"] = areas
     grid = result.frames.get("grid")
     if grid is not None:
@@ -138,14 +133,13 @@ def _report_disclosure(
     result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: int
 ) -> None:
     """Add one stage report per layer that went through disclosure control."""
-    from geoloft.disclosure import SUPPRESSED
     from geoloft.report import StageReport
 
     for name in ("areas", "grid", "intervention_areas"):
         frame = layers.get(name)
-        if frame is None or SUPPRESSED not in frame.columns:
+        if frame is None or C.SUPPRESSED not in frame.columns:
             continue
-        n = int(frame[SUPPRESSED].sum())
+        n = int(frame[C.SUPPRESSED].sum())
         result.reports.append(
             StageReport(
                 stage=f"disclosure ({name})",
@@ -166,12 +160,12 @@ def _split_settlements(
     zones: gpd.GeoDataFrame,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """Move the second geometry column (settlement outlines) into a layer of its own."""
-    if SETTLEMENT not in zones.columns:
+    if C.SETTLEMENT not in zones.columns:
         return zones, None
     outlines = gpd.GeoDataFrame(
         {C.ZONE_ID: zones[C.ZONE_ID], C.NAME: zones[C.NAME]},
-        geometry=gpd.GeoSeries(zones[SETTLEMENT], crs=zones.crs),
+        geometry=gpd.GeoSeries(zones[C.SETTLEMENT], crs=zones.crs),
         crs=zones.crs,
     )
     outlines = outlines[~outlines.geometry.is_empty & outlines.geometry.notna()]
-    return zones.drop(columns=[SETTLEMENT]), outlines if len(outlines) else None
+    return zones.drop(columns=[C.SETTLEMENT]), outlines if len(outlines) else None

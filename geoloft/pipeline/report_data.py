@@ -22,9 +22,9 @@ _ZONE_COLUMNS = {
         C.POP: "Befolkning",
         C.AREA_KM2: "Areal (km²)",
         C.INDEX: "Sammensatt z-skår",
-        "criteria_met": "Indikatorer verre enn byen",
-        "compactness": "Kompakthet",
-        "stability": "Stabilitet",
+        C.CRITERIA_MET: "Indikatorer verre enn byen",
+        C.COMPACTNESS: "Kompakthet",
+        C.STABILITY: "Stabilitet",
     },
     "en": {
         C.ZONE_ID: "Id",
@@ -32,13 +32,13 @@ _ZONE_COLUMNS = {
         C.POP: "Population",
         C.AREA_KM2: "Area (km²)",
         C.INDEX: "Composite z-score",
-        "criteria_met": "Indicators worse than the city",
-        "compactness": "Compactness",
-        "stability": "Stability",
+        C.CRITERIA_MET: "Indicators worse than the city",
+        C.COMPACTNESS: "Compactness",
+        C.STABILITY: "Stability",
     },
 }
 
-_ZONE_DECIMALS = {C.POP: 0, C.AREA_KM2: 1, C.INDEX: 2, "compactness": 2, "stability": 2}
+_ZONE_DECIMALS = {C.POP: 0, C.AREA_KM2: 1, C.INDEX: 2, C.COMPACTNESS: 2, C.STABILITY: 2}
 
 _METHOD = {
     "nb": [
@@ -62,7 +62,7 @@ _METHOD = {
 def _bars(result: RunResult, zone: pd.Series, lang: str) -> list[IndicatorBar]:
     catalogue = result.frames.get("catalogue")
     table = result.frames.get("table")
-    if catalogue is None or table is None or bool(zone.get("suppressed", False)):
+    if catalogue is None or table is None or bool(zone.get(C.SUPPRESSED, False)):
         return []  # a zone under the disclosure threshold shows no rates
     members = set(_members(zone))
     rows = table[table[C.AREA_ID].isin(members)]
@@ -144,9 +144,9 @@ def _member_table(areas: pd.DataFrame, zone: pd.Series, lang: str) -> pd.DataFra
 
 
 def _uncertainty(zone: pd.Series, lang: str) -> str:
-    if "stability" not in zone or pd.isna(zone["stability"]):
+    if C.STABILITY not in zone or pd.isna(zone[C.STABILITY]):
         return ""
-    share = fmt_number(100 * float(zone["stability"]), 0, lang)
+    share = fmt_number(100 * float(zone[C.STABILITY]), 0, lang)
     if lang == "nb":
         return (
             f"Stabilitet: medlemmene kvalifiserer i gjennomsnitt i {share} % av "

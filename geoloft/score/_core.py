@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geoloft.report import get_report
+from geoloft.report import source_of
 from geoloft.score._options import Options, make_setup, status_codes
 from geoloft.score._prepare import (
     CatalogueLike,
@@ -51,8 +51,7 @@ def start(
 ) -> tuple[Prepared, Options]:
     """Validate the options and the table; the keywords are those of ``score_areas``."""
     opts = Options(method, k, threshold, min_pop, qualify_min_pop, shrink, min_indicators, lang)
-    report = get_report(table) if isinstance(table, pd.DataFrame) else None
-    source = report.source if report is not None and report.source else "table"
+    source = source_of(table, "table") if isinstance(table, pd.DataFrame) else "table"
     prep = prepare(
         table,
         catalogue,

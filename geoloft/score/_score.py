@@ -161,13 +161,16 @@ def score_areas(
     r = run(prep, opts)
     boot = bootstrap_from(prep, opts, r, n_boot=n_boot, seed=seed) if n_boot else None
     frame = _frame(prep, opts, r, boot)
-    frame.attrs["reference"] = {
-        i.id: float(v * i.scale) for i, v in zip(prep.catalogue, prep.ref, strict=True)
-    }
+    frame.attrs["reference"] = _reference(prep)
     frame.attrs["method"] = opts.method
     if boot is not None:
         frame.attrs["bootstrap"] = boot
     return attach_report(frame, _report(prep, opts, r, boot))
+
+
+def _reference(prep: Prepared) -> dict[str, float]:
+    """Return indicator id -> reference rate, in the indicator's unit."""
+    return {i.id: float(v * i.scale) for i, v in zip(prep.catalogue, prep.ref, strict=True)}
 
 
 def _int(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -227,9 +230,7 @@ def _report(prep: Prepared, opts: Options, r: Run, boot: BootstrapResult | None)
         "context_indicators": [i.id for i in prep.catalogue if i.context_only],
         "skipped_indicators": list(prep.skipped),
         "sensitive_criteria": [i.id for i in prep.scored_catalogue if i.is_sensitive],
-        "reference": {
-            i.id: float(v * i.scale) for i, v in zip(prep.catalogue, prep.ref, strict=True)
-        },
+        "reference": _reference(prep),
         "reference_given": [i.id for i, g in zip(prep.catalogue, prep.ref_given, strict=True) if g],
         "missing_values": {
             i.id: int(np.isnan(prep.raw[:, j]).sum()) for j, i in enumerate(prep.catalogue)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from geoloft import labels
 from geoloft.score._prepare import CatalogueLike, resolve_catalogue
 
 __all__ = ["explain", "format_number"]
@@ -21,20 +22,20 @@ REFERENCE_LABEL = {"nb": "byens snitt", "en": "the city average"}
 #: How a reference passed by the caller is named by default.
 GIVEN_LABEL = {"nb": "referansen", "en": "the reference"}
 _NONE_WORSE = {"nb": "ingen indikator verre enn snittet", "en": "no indicator worse than average"}
-_NBSP = "\u00a0"
 
 
 def format_number(value: float, decimals: int = 1, *, lang: str = "nb") -> str:
-    """Format a number for people: decimal comma and spaced thousands in bokmål.
+    """Format a number as :func:`geoloft.labels.format_number` does, with ``"–"`` for none.
 
     Parameters
     ----------
     value
-        The number; NaN gives ``"–"``.
+        The number; NaN, infinity and ``None`` give ``"–"``.
     decimals
         Digits after the decimal sign.
     lang
-        ``"nb"`` (``1 234,5``, with a no-break space) or ``"en"`` (``1,234.5``).
+        ``"nb"`` (``1 234,5``, with a no-break space, and U+2212 as minus sign) or
+        ``"en"`` (``1,234.5``).
 
     Returns
     -------
@@ -49,10 +50,7 @@ def format_number(value: float, decimals: int = 1, *, lang: str = "nb") -> str:
     """
     if value is None or not math.isfinite(value):
         return "–"
-    text = f"{value:,.{decimals}f}"
-    if lang == "en":
-        return text
-    return text.replace(",", "\0").replace(".", ",").replace("\0", _NBSP)
+    return labels.format_number(value, decimals=decimals, lang=lang)
 
 
 def _lower_first(label: str) -> str:
