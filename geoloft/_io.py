@@ -330,3 +330,34 @@ def _read_xls(src: Path, sheet: str | int | None) -> pd.DataFrame:
         return _frame_from_rows([ws.row_values(i) for i in range(ws.nrows)], src)
     finally:
         book.release_resources()
+
+
+def ogr_open_options(path: Path) -> dict[str, str]:
+    """Open options that keep GDAL from writing beside an input file.
+
+    GDAL's GML driver writes a ``.gfs`` schema file next to the GML it opens;
+    ``WRITE_GFS=NO`` stops that, so reading never changes an input folder.
+    """
+    return {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
+
+
+def list_ogr_layers(path: Path) -> np.ndarray:
+    """Return ``[[name, geometry type], ...]`` of a vector file's layers, writing nothing.
+
+    pyogrio's ``list_layers`` takes no open options, so GML layers are listed one
+    by one with :func:`ogr_open_options`.
+    """
+    import pyogrio
+    from pyogrio.errors import DataLayerError
+
+    options = ogr_open_options(path)
+    if not options:
+        return pyogrio.list_layers(path)
+    layers: list[list[str]] = []
+    while True:
+        try:
+            info = pyogrio.read_info(path, layer=len(layers), **options)
+        except DataLayerError:
+            break
+        layers.append([info["layer_name"], info["geometry_type"]])
+    return np.array(layers, dtype=object).reshape(-1, 2)

@@ -12,7 +12,14 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geoloft._io import TABLE_SUFFIXES, existing_file, is_workbook, read_text_table, read_workbook
+from geoloft._io import (
+    TABLE_SUFFIXES,
+    existing_file,
+    is_workbook,
+    ogr_open_options,
+    read_text_table,
+    read_workbook,
+)
 from geoloft.errors import InputError, SchemaError
 from geoloft.report import get_report
 
@@ -53,7 +60,7 @@ def _header(path: Path) -> list[str]:
 
 def _vector_layers(path: Path, layer: str | None) -> list[dict[str, Any]]:
     """Return pyogrio's metadata of ``layer``, or of every layer when it is None."""
-    options = {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
+    options = ogr_open_options(path)
     try:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
         if layer is not None and layer not in names:

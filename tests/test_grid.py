@@ -711,3 +711,16 @@ def test_declared_crs_contradicts_file(tmp_path: Path) -> None:
         r"crs='EPSG:3035'",
     ):
         read_grid(tmp_path / "c.gpkg", crs="EPSG:3035")
+
+
+def test_reading_gml_writes_nothing_beside_it(realdata, tmp_path):
+    import shutil
+
+    from geoloft.grid import read_grid
+
+    source = realdata / "ssb-grid-oslo-1km-2019" / "BefolkningOslo1km2019.gml"
+    copy = tmp_path / source.name
+    shutil.copyfile(source, copy)
+    grid = read_grid(copy)
+    assert len(grid) == 258
+    assert sorted(p.name for p in tmp_path.iterdir()) == [copy.name]  # no .gfs written

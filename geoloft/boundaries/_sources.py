@@ -18,7 +18,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from geoloft._io import utf8_or_latin1
+from geoloft._io import list_ogr_layers, ogr_open_options, utf8_or_latin1
 from geoloft.boundaries._topojson import is_topojson, read_topojson
 from geoloft.errors import EncodingError, GeometryError, InputError
 
@@ -106,24 +106,6 @@ def _shapefile_encoding(path: Path) -> tuple[str | None, str]:
     return encoding, f"{encoding} (no .cpg file; detected from the .dbf bytes)"
 
 
-def _list_layers(path: Path, options: dict[str, str]) -> np.ndarray:
-    """Return ``[[name, geometry type], ...]`` of the layers, honouring open options.
-
-    pyogrio's ``list_layers`` takes no open options, and GDAL's GML driver would
-    write a ``.gfs`` file next to the input; GML layers are listed one by one.
-    """
-    if not options:
-        return pyogrio.list_layers(path)
-    layers: list[list[str]] = []
-    while True:
-        try:
-            info = pyogrio.read_info(path, layer=len(layers), **options)
-        except DataLayerError:
-            break
-        layers.append([info["layer_name"], info["geometry_type"]])
-    return np.array(layers, dtype=object).reshape(-1, 2)
-
-
 def _open_error(path: Path, err: Exception) -> InputError:
     # GDAL's text goes on to suggest a '<DRIVER>:' path prefix, which misleads here.
     reason = str(err).split("; It might help", 1)[0].replace(f"'{path}' ", "").strip(" .;")
@@ -134,12 +116,12 @@ def _open_error(path: Path, err: Exception) -> InputError:
     )
 
 
-def _choose_layer(path: Path, layer: str | None, options: dict[str, str]) -> str | None:
+def _choose_layer(path: Path, layer: str | None) -> str | None:
     """Return the layer to read; None for single-layer formats read without a name."""
     if layer is None and path.suffix.lower() in _SINGLE_LAYER:
         return None  # listing layers would parse a GeoJSON file once more
     try:
-        layers = _list_layers(path, options)
+        layers = list_ogr_layers(path)
     except DataSourceError as err:
         raise _open_error(path, err) from err
     if not len(layers):
@@ -183,8 +165,8 @@ def _read_frame(
 
 
 def _read_ogr(path: Path, layer: str | None) -> RawSource:
-    options = {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
-    chosen = _choose_layer(path, layer, options)
+    options = ogr_open_options(path)
+    chosen = _choose_layer(path, layer)
     encoding, encoding_note = _shapefile_encoding(path)
     frame = _read_frame(path, chosen, encoding, options)
     driver = _DRIVERS.get(path.suffix.lower(), "OGR")

@@ -37,14 +37,15 @@ def _read_units(
     import geopandas as gpd
     import pyogrio
 
+    from geoloft._io import ogr_open_options
     from geoloft.boundaries import read_boundaries
     from geoloft.columns import AREA_ID, WORKING_CRS
     from geoloft.errors import CRSError
 
-    options = {"WRITE_GFS": "NO"} if path.suffix.lower() == ".gml" else {}
+    options = ogr_open_options(path)
     chosen = layer if layer is not None else 0
     if id_column is None and AREA_ID in pyogrio.read_info(path, layer=chosen, **options)["fields"]:
-        frame = gpd.read_file(path, layer=chosen)
+        frame = gpd.read_file(path, layer=chosen, **options)
         if frame.crs is None:
             raise CRSError("the file has no CRS.", source=path, hint="set one in the file.")
         frame[AREA_ID] = frame[AREA_ID].astype(str)

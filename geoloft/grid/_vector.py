@@ -18,6 +18,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from geoloft._io import list_ogr_layers, ogr_open_options
 from geoloft.columns import WORKING_CRS
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError
 from geoloft.grid._build import NORWAY_25833, unique_sizes_error
@@ -43,7 +44,7 @@ class VectorTable:
 
 def choose_layer(path: Path, layer: str | int | None) -> str:
     """Return the layer to read: the one named, or the only polygon layer."""
-    layers = pyogrio.list_layers(path)
+    layers = list_ogr_layers(path)
     names = [str(n) for n in layers[:, 0]]
     listing = ", ".join(f"{n} ({t})" for n, t in layers)
     if isinstance(layer, int):
@@ -105,7 +106,7 @@ def resolve_crs(path: Path, file_crs: str | None, crs: str | None) -> str:
 def read_vector(path: Path, *, layer: str | int | None, crs: str | None) -> VectorTable:
     """Read one layer; return attributes and polygons reprojected to EPSG:25833."""
     name = choose_layer(path, layer)
-    frame = pyogrio.read_dataframe(path, layer=name)
+    frame = pyogrio.read_dataframe(path, layer=name, **ogr_open_options(path))
     if len(frame) == 0:
         raise InputError(
             f"layer '{name}' holds no features.",
