@@ -254,3 +254,45 @@ def test_screenshot_of_a_real_oslo_map(browser, tmp_path, realdata):
     page.screenshot(path="/tmp/geoloft_map.png", full_page=False)
     assert (tmp_path / "oslo.png").stat().st_size > 10_000
     assert not [e for e in errors if not e.startswith("Failed to load resource")]
+
+
+def _serve_without_cluster(route):
+    """As _serve_offline, with the marker-cluster plugin unavailable (its CDN is unreachable)."""
+    if "markercluster" in route.request.url:
+        kind = "text/css" if route.request.url.endswith(".css") else "application/javascript"
+        return route.fulfill(body=b"", content_type=kind)
+    return _serve_offline(route)
+
+
+def test_demo_overview_map(browser, tmp_path):
+    from geoloft.cli import main
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    page = browser.new_page(viewport={"width": 1200, "height": 850})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route("**/*", _serve_without_cluster)
+    page.goto((out / "maps" / "overview.html").as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 30")
+    assert errors == []
+    # The first indicator's legend shows; the grid's shows only once its layer is on.
+    legends = page.locator("[id^='gl-legend-']")
+    visible_before = {
+        legends.nth(i).get_attribute("id")
+        for i in range(legends.count())
+        if legends.nth(i).is_visible()
+    }
+    box = page.locator(".leaflet-control-layers-toggle").bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.get_by_role("checkbox", name=re.compile("Befolkning|Population")).check()
+    visible_after = {
+        legends.nth(i).get_attribute("id")
+        for i in range(legends.count())
+        if legends.nth(i).is_visible()
+    }
+    assert len(visible_after - visible_before) == 1
+    assert errors == []
+    page.screenshot(path=str(tmp_path / "demo_overview.png"))
+    page.close()
