@@ -19,12 +19,10 @@ import rasterio
 import shapely
 from affine import Affine
 from geopandas.testing import assert_geodataframe_equal
-from hypothesis import strategies as st
 
 from geoloft.columns import CELL_SIZE, POP_AVE, POP_FEM, POP_MAL, POP_TOT, SSBID
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError, SSBIdError
 from geoloft.grid import (
-    CELL_SIZES,
     cell_polygons,
     parent_ssbid,
     read_grid,
@@ -36,7 +34,6 @@ GML_2019 = "ssb-grid-oslo-1km-2019/BefolkningOslo1km2019.gml"
 GML_LAYER = "BefolkningPåRuter1km"
 PERSONS_2015 = 5_146_614  # README: sum of pop_tot in the 250 m, 1 km and 5 km files
 
-sizes = st.sampled_from(CELL_SIZES)
 
 
 # --- real data ----------------------------------------------------------------

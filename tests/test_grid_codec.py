@@ -27,11 +27,6 @@ from geoloft.grid import (
     ssbid_to_corners,
 )
 
-GRID_2015 = "ssb-grid-norway-2015"
-GML_2019 = "ssb-grid-oslo-1km-2019/BefolkningOslo1km2019.gml"
-GML_LAYER = "BefolkningPåRuter1km"
-PERSONS_2015 = 5_146_614  # README: sum of pop_tot in the 250 m, 1 km and 5 km files
-
 sizes = st.sampled_from(CELL_SIZES)
 
 
