@@ -87,6 +87,7 @@ class ReportData:
     synthetic: bool = False
     overview_map: str | None = None
     overview_png: Path | None = None
+    base: Path | None = None
     zones_table: pd.DataFrame | None = None
     profiles: Sequence[ZoneProfile] = ()
     suppression_note: str = ""
@@ -158,11 +159,20 @@ def _img(path: Path | None, alt: str) -> str:
     return f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}"></figure>'
 
 
-def _iframe(src: str | None, title: str) -> str:
+def _iframe(src: str | None, title: str, base: Path | None = None) -> str:
+    """Return a sandboxed ``<iframe>`` of a map.
+
+    With ``base`` (the folder ``src`` is relative to) the map's page is inlined as
+    ``srcdoc``, so the report travels alone; ``src`` stays as the fallback.
+    """
     if not src:
         return ""
+    inline = ""
+    page = (base / src) if base is not None else None
+    if page is not None and page.is_file():
+        inline = f' srcdoc="{esc(page.read_text(encoding="utf-8"))}"'
     frame = (
-        f'<iframe src="{esc(src)}" title="{esc(title)}" loading="lazy" '
+        f'<iframe src="{esc(src)}"{inline} title="{esc(title)}" loading="lazy" '
         f'sandbox="allow-scripts allow-popups"></iframe>'
     )
     return f'<div class="screen-only">{frame}</div>'
@@ -262,7 +272,7 @@ def _bars_svg(bars: Sequence[IndicatorBar], lang: str) -> str:
     return "".join(parts)
 
 
-def _profile(p: ZoneProfile, lang: str) -> str:
+def _profile(p: ZoneProfile, lang: str, base: Path | None = None) -> str:
     t = _TEXT[lang]
     facts = "".join(
         f"<tr><th scope='row'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in p.figures.items()
@@ -281,7 +291,7 @@ def _profile(p: ZoneProfile, lang: str) -> str:
     if p.member_table is not None and len(p.member_table):
         parts.append(_table(p.member_table, t["member_scores"], lang))
     parts.append(_img(p.figure_png, f"{t['map']}: {p.name}"))
-    parts.append(_iframe(p.map_file, f"{t['map']}: {p.name}"))
+    parts.append(_iframe(p.map_file, f"{t['map']}: {p.name}", base))
     parts.append(_embed(p.map_file, f"{t['map']}: {p.name}", lang))
     if p.bars:
         parts.append(f"<h4>{esc(t['indicators'])}</h4>{_bars_svg(p.bars, lang)}")
@@ -354,7 +364,9 @@ def render_report(data: ReportData) -> str:
     ]
     if data.synthetic:
         parts.append(f'<p class="synthetic" role="note">{esc(t["synthetic"])}</p>')
-    overview = _img(data.overview_png, t["overview"]) + _iframe(data.overview_map, t["overview"])
+    overview = _img(data.overview_png, t["overview"]) + _iframe(
+        data.overview_map, t["overview"], data.base
+    )
     if overview:  # a run with --only report has no maps or figures
         parts.append(f"<h2>{esc(t['overview'])}</h2>{overview}")
     parts.append(_embed(data.overview_map, data.title, data.lang))
@@ -365,7 +377,7 @@ def render_report(data: ReportData) -> str:
         parts.append(f'<p class="note">{esc(data.suppression_note)}</p>')
     if data.profiles:
         parts.append(f"<h2>{esc(t['profiles'])}</h2>")
-        parts.extend(_profile(p, data.lang) for p in data.profiles)
+        parts.extend(_profile(p, data.lang, data.base) for p in data.profiles)
     parts.append(f"<h2>{esc(t['about'])}</h2>")
     if data.method:
         parts.append(

@@ -296,3 +296,34 @@ def test_demo_overview_map(browser, tmp_path):
     assert errors == []
     page.screenshot(path=str(tmp_path / "demo_overview.png"))
     page.close()
+
+
+def test_report_travels_alone_with_its_maps(browser, tmp_path):
+    """report.html copied on its own still draws its (offline) maps: they are inlined."""
+    import shutil
+
+    from geoloft.config import load_project
+    from geoloft.demo import write_demo_project
+    from geoloft.pipeline import run
+
+    project_file = write_demo_project(tmp_path / "p")
+    text = project_file.read_text(encoding="utf-8").replace("offline = false", "offline = true")
+    project_file.write_text(text, encoding="utf-8")
+    result = run(load_project(project_file), out=tmp_path / "out")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copyfile(result.out / "report.html", alone / "report.html")
+    page, errors, dialogs = browser.new_page(), [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto((alone / "report.html").as_uri())
+    frames = page.locator("iframe")
+    assert frames.count() == 1 + len(result.frames["zones"])
+    frames.first.scroll_into_view_if_needed()
+    drawn = page.frame_locator("iframe").first.locator("path.leaflet-interactive")
+    drawn.first.wait_for(timeout=15000)
+    assert drawn.count() > 30
+    assert errors == []
+    assert dialogs == []
+    page.close()

@@ -35,7 +35,6 @@ GML_LAYER = "BefolkningPåRuter1km"
 PERSONS_2015 = 5_146_614  # README: sum of pop_tot in the 250 m, 1 km and 5 km files
 
 
-
 # --- real data ----------------------------------------------------------------
 
 

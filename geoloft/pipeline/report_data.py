@@ -205,6 +205,7 @@ def report_data(
         lang=lang,
         synthetic=synthetic,
         overview_map="maps/overview.html" if overview.exists() else None,
+        base=result.out,
         overview_png=figures / "overview.png",
         zones_table=table,
         profiles=profiles,
