@@ -313,7 +313,8 @@ def test_report_travels_alone_with_its_maps(browser, tmp_path):
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copyfile(result.out / "report.html", alone / "report.html")
-    page, errors, dialogs = browser.new_page(), [], []
+    # A tall window, so the lazily loaded map frames are in view from the start.
+    page, errors, dialogs = browser.new_page(viewport={"width": 1200, "height": 4000}), [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
@@ -322,7 +323,7 @@ def test_report_travels_alone_with_its_maps(browser, tmp_path):
     assert frames.count() == 1 + len(result.frames["zones"])
     frames.first.scroll_into_view_if_needed()
     drawn = page.frame_locator("iframe").first.locator("path.leaflet-interactive")
-    drawn.first.wait_for(timeout=15000)
+    drawn.first.wait_for(timeout=30000)
     assert drawn.count() > 30
     assert errors == []
     assert dialogs == []

@@ -150,7 +150,7 @@ class GeoloftMap(folium.Map):
             "zoomControl: false});\n"
             f"L.control.zoom({safe_json(zoom)}).addTo({name});\n"
             f"geoloft.panes({name});\n"
-            f"{name}.fitBounds({safe_json(self.bounds)}, {{padding: [8, 8]}});"
+            f"geoloft.fit({name}, {safe_json(self.bounds)});"
         )
         figure.script.add_child(Raw(script), name=name)
         children = list(self._children.values())

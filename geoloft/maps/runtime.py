@@ -171,8 +171,30 @@ var geoloft = (function () {
     input.addEventListener("change", go);
   }
 
+  // Fit the map to its data; if the page had no size yet (a lazily loaded or hidden
+  // frame), fit again as soon as it gets one.
+  function fit(map, bounds) {
+    var opts = {padding: [8, 8]}, box = map.getContainer();
+    map.fitBounds(bounds, opts);
+    if (box.clientWidth > 0 && box.clientHeight > 0) { return; }
+    var refit = function () {
+      if (box.clientWidth > 0 && box.clientHeight > 0) {
+        map.invalidateSize(false);
+        map.fitBounds(bounds, opts);
+        return true;
+      }
+      return false;
+    };
+    if (window.ResizeObserver) {
+      var seen = new ResizeObserver(function () { if (refit()) { seen.disconnect(); } });
+      seen.observe(box);
+    } else {
+      window.addEventListener("load", refit);
+    }
+  }
+
   return {decode: decode, panes: panes, polygons: polygons, measures: measures,
-    legends: legends, fullscreen: fullscreen, search: search};
+    legends: legends, fullscreen: fullscreen, search: search, fit: fit};
 })();
 """
 
