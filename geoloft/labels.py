@@ -52,6 +52,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "grid": ("Befolkning per rute ({size} m)", "Population per cell ({size} m)"),
     "grid_value": ("{label} per rute ({size} m)", "{label} per cell ({size} m)"),
     "index": ("Indeks", "Index"),
+    "zone_index": ("Sammensatt z-skår", "Composite z-score"),
     "pop_tot": ("Befolkning", "Population"),
     "pop_mal": ("Menn", "Males"),
     "pop_fem": ("Kvinner", "Females"),

@@ -46,10 +46,13 @@ def zone_layer(zones: gpd.GeoDataFrame, opts: MapOptions) -> Built:
         decimals = 0 if column == POP else 2 if column == INDEX else 1
         texts = texts_of(zones[column], decimals, lang)
         fallback = text("suppressed_short", lang) if column != AREA_KM2 else text("no_value", lang)
-        cols.append((text(column, lang), True))
+        # A zone's index is the composite z-score of its pooled rates (delineate), not
+        # the score stage's index of its members: label it as such.
+        label = text("zone_index" if column == INDEX else column, lang)
+        cols.append((label, True))
         for row, line, t in zip(table, lines, texts, strict=True):
             row.append(t or fallback)
-            line.append(f"{html_text(text(column, lang))}: {html_text(t or fallback)}")
+            line.append(f"{html_text(label)}: {html_text(t or fallback)}")
     if MEMBERS in zones:
         counts = [str(_members(v)) for v in zones[MEMBERS]]
         cols.append((text("members", lang), True))
