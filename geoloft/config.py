@@ -19,6 +19,7 @@ from typing import Any
 
 from geoloft._validate import Problems
 from geoloft.errors import ConfigError
+from geoloft.score import METHOD_NAMES
 
 __all__ = [
     "BoundariesInput",
@@ -160,8 +161,9 @@ class Project:
 
 
 _ALLOWED = {
-    ("score", "method"): ("below-average", "ssb-decile", "percentile", "imd", "rules", "zscore"),
+    ("score", "method"): METHOD_NAMES,
     ("maps", "lang"): ("nb", "en"),
+    # The keys of geoloft.maps.basemaps.BASEMAPS (not imported here: maps load folium).
     ("maps", "basemap"): ("topograatone", "topo", "osm", "none"),
 }
 _FORMATS = ("gpkg", "geojson", "fgb", "shp", "parquet", "csv")

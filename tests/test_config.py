@@ -125,3 +125,10 @@ def test_bad_values_are_config_errors_before_any_work(project_dir, text, match):
     with pytest.raises(ConfigError, match=match) as info:
         load_project(path)
     assert str(path) in str(info.value)
+
+
+def test_allowed_basemaps_are_the_maps_basemaps():
+    from geoloft.config import _ALLOWED
+    from geoloft.maps.basemaps import BASEMAPS
+
+    assert set(_ALLOWED[("maps", "basemap")]) == set(BASEMAPS)

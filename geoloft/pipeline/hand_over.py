@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import pandas as pd
 
 from geoloft import columns as C
-from geoloft.pipeline.publish import published
+from geoloft.pipeline.publish import measures_in, published, zone_members
 
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
@@ -52,11 +50,11 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
     if zones is not None:
         for _, zone in zones.iterrows():
             areas = layers.get("areas")
-            units = None if areas is None else areas[areas[C.AREA_ID].isin(_members(zone))]
+            units = None if areas is None else areas[areas[C.AREA_ID].isin(zone_members(zone))]
             one = make_map(
                 units,
                 zones=zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]],
-                measures=_clip_measures(layers.get("measures"), zone),
+                measures=measures_in(layers.get("measures"), zone),
                 indicators=_indicator_labels(result),
                 title=f"{zone[C.ZONE_ID]} {zone[C.NAME]}",
                 **kwargs,
@@ -90,7 +88,7 @@ def write_figures(
     if zones is None:
         return
     for _, zone in zones.iterrows():
-        units = areas[areas[C.AREA_ID].isin(_members(zone))]
+        units = areas[areas[C.AREA_ID].isin(zone_members(zone))]
         one = zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]]
         path = make_figure(units, zones=one, out=fig_dir / f"{zone[C.ZONE_ID]}.png", **common)
         result.files.append(path)
@@ -100,20 +98,6 @@ def _drawn_zones(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None
     """Return the intervention areas to draw; ``None`` when delineation drew none."""
     zones = layers.get("intervention_areas")
     return zones if zones is not None and len(zones) else None
-
-
-def _members(zone: pd.Series) -> list[str]:
-    members = zone[C.MEMBERS]
-    if isinstance(members, str):
-        return [m for m in members.split(",") if m]
-    return [str(m) for m in members]
-
-
-def _clip_measures(measures: gpd.GeoDataFrame | None, zone: pd.Series) -> Any:
-    if measures is None:
-        return None
-    hit = measures[measures.intersects(zone.geometry)]
-    return hit if len(hit) else None
 
 
 def _indicator_labels(result: RunResult) -> dict[str, str] | None:
@@ -233,8 +217,3 @@ def write_report(result: RunResult, *, overwrite: bool) -> None:
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(render_report(data), encoding="utf-8")
     result.files.append(target)
-
-
-def relative(result: RunResult, path: Path) -> str:
-    """Return ``path`` relative to the output folder, with forward slashes."""
-    return path.relative_to(result.out).as_posix()

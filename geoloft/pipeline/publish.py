@@ -169,3 +169,19 @@ def _split_settlements(
     )
     outlines = outlines[~outlines.geometry.is_empty & outlines.geometry.notna()]
     return zones.drop(columns=[C.SETTLEMENT]), outlines if len(outlines) else None
+
+
+def zone_members(zone: pd.Series) -> list[str]:
+    """Return the member ids of one intervention area (``members`` is comma-joined text)."""
+    members = zone[C.MEMBERS]
+    if isinstance(members, str):
+        return [m for m in members.split(",") if m]
+    return [str(m) for m in members]
+
+
+def measures_in(measures: gpd.GeoDataFrame | None, zone: pd.Series) -> gpd.GeoDataFrame | None:
+    """Return the measures that touch one intervention area, or ``None`` when there are none."""
+    if measures is None:
+        return None
+    hit = measures[measures.intersects(zone.geometry)]
+    return hit if len(hit) else None

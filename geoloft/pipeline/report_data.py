@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
+from geoloft.pipeline.publish import measures_in, zone_members
 from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _bars(result: RunResult, zone: pd.Series, lang: str) -> list[IndicatorBar]:
     table = result.frames.get("table")
     if catalogue is None or table is None or bool(zone.get(C.SUPPRESSED, False)):
         return []  # a zone under the disclosure threshold shows no rates
-    members = set(_members(zone))
+    members = set(zone_members(zone))
     rows = table[table[C.AREA_ID].isin(members)]
     bars = []
     for ind in catalogue:
@@ -78,18 +79,11 @@ def _bars(result: RunResult, zone: pd.Series, lang: str) -> list[IndicatorBar]:
     return bars
 
 
-def _members(zone: pd.Series) -> list[str]:
-    members = zone[C.MEMBERS]
-    return [m for m in members.split(",") if m] if isinstance(members, str) else list(members)
-
-
 def _measures_table(
     measures: gpd.GeoDataFrame | None, zone: pd.Series, lang: str
 ) -> pd.DataFrame | None:
-    if measures is None:
-        return None
-    hit = measures[measures.intersects(zone.geometry)]
-    if not len(hit):
+    hit = measures_in(measures, zone)
+    if hit is None:
         return None
     names = {
         "nb": ("Tiltak", "Kategori", "Status", "Start", "Slutt"),
@@ -128,7 +122,7 @@ _MEMBER_COLUMNS = {
 
 def _member_table(areas: pd.DataFrame, zone: pd.Series, lang: str) -> pd.DataFrame | None:
     """Tabulate the member areas' index, rank, 90 % rank interval and bootstrap share."""
-    rows = pd.DataFrame(areas[areas[C.AREA_ID].isin(_members(zone))]).copy()
+    rows = pd.DataFrame(areas[areas[C.AREA_ID].isin(zone_members(zone))]).copy()
     if not len(rows) or C.INDEX not in rows.columns:
         return None
     if {"rank_lo", "rank_hi"} <= set(rows.columns):
@@ -180,7 +174,7 @@ def report_data(
                     name=str(zone[C.NAME]),
                     figures=zone_figures(zone, lang),
                     bars=_bars(result, zone, lang),
-                    members=_members(zone),
+                    members=zone_members(zone),
                     member_table=_member_table(layers["areas"], zone, lang),
                     measures=_measures_table(layers.get("measures"), zone, lang),
                     map_file=f"maps/{zid}.html"

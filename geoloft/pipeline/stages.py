@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -199,11 +198,6 @@ def stage_delineate(result: RunResult) -> None:
             + ("" if result.frames.get("grid") is not None else " (no grid: no population)")
             + "."
         )
-
-
-def _written(result: RunResult, path: Path) -> None:
-    result.files.append(path)
-    log.info("wrote %s", path)
 
 
 def stage_maps(result: RunResult, *, overwrite: bool) -> None:
