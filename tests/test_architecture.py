@@ -19,6 +19,7 @@ STAGES = {
     "_validate": 0,
     "_io": 0,
     "labels": 0,
+    "sensitive": 0,
     "grid": 1,
     "boundaries": 1,
     "indicators": 1,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from geoloft._io import existing_file
 from geoloft.errors import ConfigError
+from geoloft.sensitive import SENSITIVE_DOMAINS, sensitive_theme
 
 __all__ = [
     "DIRECTIONS",
@@ -42,13 +43,6 @@ __all__ = [
 DIRECTIONS = ("higher_is_worse", "higher_is_better")
 #: Units that are shares of a population, with the factor from a proportion.
 RATE_UNITS: dict[str, float] = {"percent": 100.0, "per_1000": 1000.0, "proportion": 1.0}
-#: Domains that hold country of origin or ethnicity (always sensitive).
-SENSITIVE_DOMAINS = frozenset({"origin", "ethnicity", "immigration", "landbakgrunn"})
-_SENSITIVE_WORDS = re.compile(
-    r"innvandr|landbakgrunn|fødeland|etnisk|etnisitet|ethnic|immigra|foreign[- ]born|"
-    r"utenlandsfødt|country of (birth|origin)",
-    re.IGNORECASE,
-)
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEFAULT_TOML = "default_catalogue.toml"
 
@@ -89,8 +83,10 @@ class Indicator:
     context_only
         Shown in the output but never part of an index or a designation rule.
     sensitive
-        Country of origin, ethnicity or similar. Also set by a domain in
-        :data:`SENSITIVE_DOMAINS` or such words in the id or labels.
+        Country of origin, immigrant background, citizenship, refugee status,
+        religion or ethnicity. Also recognised without the flag, from a domain in
+        :data:`SENSITIVE_DOMAINS` or such wordings in bokmål, nynorsk or English
+        in the id, labels, domain or column names (:mod:`geoloft.sensitive`).
 
     Examples
     --------
@@ -155,12 +151,21 @@ class Indicator:
     @property
     def is_sensitive(self) -> bool:
         """True for country of origin, ethnicity and similar indicators."""
-        text = " ".join((self.id, self.label_nb, self.label_en))
-        return (
-            self.sensitive
-            or self.domain.lower() in SENSITIVE_DOMAINS
-            or _SENSITIVE_WORDS.search(text) is not None
-        )
+        return self.sensitive_theme is not None
+
+    @property
+    def sensitive_theme(self) -> str | None:
+        """Why the indicator is sensitive (``"marked sensitive"``, ``"citizenship"``, …), or None.
+
+        See :mod:`geoloft.sensitive`: the flag, a sensitive domain, or a wording of
+        origin, immigrant background, citizenship, refugee status, religion or
+        ethnicity in the id, the labels, the domain or the column names.
+        """
+        if self.sensitive:
+            return "marked sensitive"
+        if self.domain.lower() in SENSITIVE_DOMAINS:
+            return f"domain '{self.domain}'"
+        return sensitive_theme(self.id, self.label_nb, self.label_en, self.domain, *self.columns)
 
     def label(self, lang: str = "nb") -> str:
         """Return the label in ``lang`` (``"nb"`` or ``"en"``)."""

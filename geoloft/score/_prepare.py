@@ -22,6 +22,7 @@ from geoloft.columns import AREA_ID, NAME, POP_TOT
 from geoloft.errors import InputError, SchemaError
 from geoloft.indicators.catalogue import Catalogue, Indicator, default_catalogue, load_catalogue
 from geoloft.score.shrinkage import eb_shrink
+from geoloft.sensitive import check_criteria
 
 CatalogueLike = Catalogue | Sequence[Indicator] | str | os.PathLike[str] | None
 ReferenceLike = Mapping[str, float] | pd.Series | None
@@ -88,9 +89,9 @@ def prepare(
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame, not {type(table).__name__}")
     cat, lenient = resolve_catalogue(catalogue)
+    _refuse_sensitive(cat, weights, allow_sensitive)
     if weights is not None:
         cat = cat.with_weights(weights)
-    _refuse_sensitive(cat, allow_sensitive)
     if AREA_ID not in table.columns:
         raise SchemaError(
             f"no '{AREA_ID}' column; the table has: {', '.join(map(str, table.columns))}.",
@@ -130,16 +131,20 @@ def prepare(
     )
 
 
-def _refuse_sensitive(cat: Catalogue, allow: bool) -> None:
-    bad = [i.id for i in cat if i.is_sensitive and not i.context_only]
-    if bad and not allow:
-        raise InputError(
-            f"indicator(s) {', '.join(bad)} describe country of origin or ethnicity and "
-            "cannot be a designation criterion.",
-            source="catalogue",
-            hint="set context_only = true to show them as context only; if a legal basis and "
-            "an assessment exist, pass allow_sensitive=True (CLI: --allow-sensitive).",
-        )
+def _refuse_sensitive(cat: Catalogue, weights: Mapping[str, float] | None, allow: bool) -> None:
+    """Refuse sensitive indicators as criteria (scored, or given a weight) unless allowed."""
+    criteria = [i for i in cat if not i.context_only or (weights and i.id in weights)]
+    marked = {i.id: str(i.sensitive_theme) for i in criteria if i.is_sensitive}
+    check_criteria(
+        list(marked),
+        allow=allow,
+        source="catalogue" if not weights else "catalogue, weights",
+        marked=marked,
+        hint="set context_only = true to show them as context only (and give them no "
+        "weight); if a legal basis and an assessment exist, pass allow_sensitive=True "
+        "(CLI: --allow-sensitive; project file: [score] allow_sensitive = true), which is "
+        "recorded in the run report.",
+    )
 
 
 def _present(
