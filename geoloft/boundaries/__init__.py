@@ -5,7 +5,16 @@ kommuner and the like: one polygon per area with an ``area_id`` (text, leading
 zeros kept) and a ``name``.
 """
 
-from geoloft.boundaries._geometry import EmptyGeometryWarning, GeometryRepairWarning
+from geoloft.boundaries._geometry import (
+    EmptyGeometryWarning,
+    GeometryRepairWarning,
+    StrayPartsWarning,
+)
 from geoloft.boundaries._read import read_boundaries
 
-__all__ = ["EmptyGeometryWarning", "GeometryRepairWarning", "read_boundaries"]
+__all__ = [
+    "EmptyGeometryWarning",
+    "GeometryRepairWarning",
+    "StrayPartsWarning",
+    "read_boundaries",
+]

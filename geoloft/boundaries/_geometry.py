@@ -141,12 +141,87 @@ def to_working_crs(geometries: np.ndarray, crs: CRS, *, source: str) -> np.ndarr
     return out
 
 
+_NESTED = (
+    shapely.GeometryType.MULTIPOINT,
+    shapely.GeometryType.MULTILINESTRING,
+    shapely.GeometryType.MULTIPOLYGON,
+    _COLLECTION,
+)
+
+
+class StrayPartsWarning(UserWarning):
+    """Lines or points in a layer of areas (left by a repair or a dissolve) were dropped."""
+
+
+def _flat_parts(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the single parts of ``geometries`` (nested collections opened) and their owner."""
+    parts, owner = shapely.get_parts(geometries, return_index=True)
+    while np.isin(shapely.get_type_id(parts), _NESTED).any():  # one pass per nesting level
+        parts, inner = shapely.get_parts(parts, return_index=True)
+        owner = owner[inner]
+    return parts, owner
+
+
+def split_polygonal(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the polygonal part of each geometry and a mask of those that lost other parts.
+
+    Polygons and MultiPolygons pass unchanged. From a GeometryCollection (what
+    ``make_valid``, a dissolve or a writer's repair may return) the polygon parts
+    are kept: one part gives a Polygon, several a MultiPolygon (parts that touch
+    or overlap are merged, so the result is valid). Lines and points, alone or
+    in a collection, are stray parts: they are dropped, and the geometry is
+    flagged in the mask. A geometry with no polygon part becomes an empty
+    Polygon; missing geometries (None) stay missing.
+
+    Parameters
+    ----------
+    geometries
+        Array of shapely geometries (or None).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The polygonal geometries, and a boolean mask of the input geometries
+        from which non-empty lines or points were dropped.
+
+    Examples
+    --------
+    >>> mixed = shapely.GeometryCollection([shapely.box(0, 0, 1, 1),
+    ...                                     shapely.LineString([(1, 1), (2, 2)])])
+    >>> kept, stray = split_polygonal(np.array([mixed, shapely.box(0, 0, 2, 2)]))
+    >>> kept[0].equals(shapely.box(0, 0, 1, 1)), stray.tolist()
+    (True, [True, False])
+    """
+    geoms = np.asarray(geometries, dtype=object)
+    types = shapely.get_type_id(geoms)
+    polygonal = (types == _POLYGON) | (types == _MULTIPOLYGON)
+    out = np.array(geoms, dtype=object, copy=True)
+    stray = (types >= 0) & ~polygonal & (types != _COLLECTION) & ~shapely.is_empty(geoms)
+    out[(types >= 0) & ~polygonal] = shapely.Polygon()
+    mixed = np.flatnonzero(types == _COLLECTION)
+    if not len(mixed):
+        return out, stray
+    parts, owner = _flat_parts(geoms[mixed])
+    owner = mixed[owner]
+    keep = shapely.get_type_id(parts) == _POLYGON
+    lost = ~keep & ~shapely.is_empty(parts)
+    stray[np.unique(owner[lost])] = True
+    parts, owner = parts[keep & ~shapely.is_empty(parts)], owner[keep & ~shapely.is_empty(parts)]
+    counts = np.bincount(owner, minlength=len(out))
+    single = counts[owner] == 1
+    out[owner[single]] = parts[single]
+    several = np.unique(owner[~single])
+    if len(several):
+        shapely.multipolygons(parts[~single], indices=owner[~single], out=out)
+        bad = several[~shapely.is_valid(out[several])]
+        out[bad] = shapely.buffer(out[bad], 0)  # merges touching or overlapping parts
+    return out, stray
+
+
 def polygonal_parts(geometries: np.ndarray) -> np.ndarray:
     """Keep only the polygons of each geometry (of ``make_valid`` output).
 
-    Polygons and MultiPolygons pass unchanged; from collections the polygon
-    parts are kept (one part: a Polygon, several: a MultiPolygon); anything
-    with no polygon part becomes an empty Polygon.
+    As :func:`split_polygonal`, without the mask.
 
     Examples
     --------
@@ -155,23 +230,7 @@ def polygonal_parts(geometries: np.ndarray) -> np.ndarray:
     >>> polygonal_parts(np.array([mixed, shapely.Point(0, 0)])).tolist()
     [<POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))>, <POLYGON EMPTY>]
     """
-    types = shapely.get_type_id(geometries)
-    out = np.array(geometries, dtype=object, copy=True)
-    out[(types != _POLYGON) & (types != _MULTIPOLYGON)] = shapely.Polygon()
-    mixed = np.flatnonzero(types == _COLLECTION)
-    if not len(mixed):
-        return out
-    parts, owner = shapely.get_parts(geometries[mixed], return_index=True)
-    parts, inner = shapely.get_parts(parts, return_index=True)  # MultiPolygon -> Polygons
-    owner = owner[inner]
-    keep = shapely.get_type_id(parts) == _POLYGON
-    parts, owner = parts[keep], mixed[owner[keep]]
-    counts = np.bincount(owner, minlength=len(out))
-    single = counts[owner] == 1
-    out[owner[single]] = parts[single]
-    if (~single).any():
-        shapely.multipolygons(parts[~single], indices=owner[~single], out=out)
-    return out
+    return split_polygonal(geometries)[0]
 
 
 def repair(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -16,13 +17,16 @@ from geoloft._validate import Problems
 from geoloft.boundaries._geometry import (
     EmptyGeometryWarning,
     GeometryRepairWarning,
+    StrayPartsWarning,
     check_crs_fits,
     parse_crs,
     repair,
+    split_polygonal,
     to_working_crs,
     two_dimensional,
 )
 from geoloft.boundaries._schema import Columns, detect_columns, find_column, ids_as_text
+from geoloft.boundaries._select import select_features
 from geoloft.boundaries._sources import RawSource, read_source
 from geoloft.columns import AREA_ID, LEVEL, NAME, PARENT_ID, WORKING_CRS
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError, format_rows
@@ -30,6 +34,8 @@ from geoloft.report import StageReport, attach_report
 
 STAGE = "read_boundaries"
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+#: Collections are read too: their polygon parts are kept, stray lines and points dropped.
+_ACCEPTED = (*_POLYGONAL, shapely.GeometryType.GEOMETRYCOLLECTION)
 
 
 def _resolve_crs(raw: RawSource, crs: str | int | None, source: str) -> tuple[CRS, str]:
@@ -118,7 +124,7 @@ def _validate(raw: RawSource, ids: pd.Series, column: str, source: str) -> None:
     geoms = raw.geometries
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
-    wrong = np.flatnonzero(~empty & ~np.isin(types, _POLYGONAL))
+    wrong = np.flatnonzero(~empty & ~np.isin(types, _ACCEPTED))
     if len(wrong):
         kinds = sorted({shapely.GeometryType(t).name.title() for t in types[wrong]})
         problems.add(
@@ -145,6 +151,23 @@ def _drop(mask: np.ndarray, ids: pd.Series, reason: str, report: StageReport, so
     )
 
 
+def _without_stray_parts(
+    geoms: np.ndarray, ids: pd.Series, report: StageReport, source: str
+) -> np.ndarray:
+    """Keep the polygon parts of geometry collections; report stray lines and points dropped."""
+    kept, stray = split_polygonal(geoms)
+    if stray.any():
+        labels = _labels(ids.reset_index(drop=True), np.flatnonzero(stray))
+        report.notes["stray_parts_dropped"] = {"count": len(labels), "examples": labels[:5]}
+        warnings.warn(
+            f"{source}: kept the polygons of {format_rows(labels)} and dropped their stray "
+            "lines or points (what a repair or dissolve leaves; areas have no lines).",
+            StrayPartsWarning,
+            stacklevel=4,
+        )
+    return kept
+
+
 def _geometry(
     raw: RawSource, ids: pd.Series, crs: CRS, report: StageReport, source: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -160,6 +183,7 @@ def _geometry(
         )
     present = raw.geometries[~empty]
     check_crs_fits(np.asarray(shapely.total_bounds(present)), crs, source=source)
+    present = _without_stray_parts(present, ids[~empty], report, source)
     # invalid as given (in the file's CRS), or made invalid by the reprojection
     present, invalid_in_file = repair(present)
     geoms[~empty], invalid_projected = repair(to_working_crs(present, crs, source=source))
@@ -216,6 +240,8 @@ def read_boundaries(
     level: str | None = None,
     parent_column: str | None = None,
     keep_attributes: bool = False,
+    where: Mapping[str, object] | str | None = None,
+    kommune: Sequence[str] | str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read area boundaries from any vector file as valid Areas in EPSG:25833.
 
@@ -257,6 +283,17 @@ def read_boundaries(
         canonical ones (for conversions such as ``geoloft export``). Columns
         named like a canonical column are left out and listed in the report
         (``notes["attributes not kept"]``).
+    where
+        Keep only the features this filter selects: column -> value (or list of
+        values), or a pandas query expression on the file's attribute columns
+        (and ``area_id``), e.g. ``{"bynavn": "Oslo"}`` or
+        ``"bydelsnr != '030117'"``. The others are dropped and counted.
+    kommune
+        Keep only the features in these kommuner (4-digit numbers). The kommune
+        of a feature comes from a kommune column (``kommunenummer``, ``KOMM``,
+        …) or from the first four digits of official ids (bydel, grunnkrets);
+        numbers of other vintages (Bergen 1201/4601, Bærum 0219/3024/3201, …)
+        are matched and noted.
 
     Returns
     -------
@@ -320,6 +357,16 @@ def read_boundaries(
         )
         report.notes["parent_column"] = parent
     ids, names = _id_columns(raw, found, report)
+    raw, ids, names = select_features(
+        raw,
+        ids,
+        names,
+        where=where,
+        kommune=kommune,
+        level=level or found.level,
+        report=report,
+        source=source,
+    )
     _validate(raw, ids, found.id_column or found.name_column or "", source)
     crs_used, crs_note = _resolve_crs(raw, crs, source)
     _describe(report, raw, found, crs_note)

@@ -6,22 +6,26 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from geoloft._io import atomic_path
+from geoloft.boundaries._geometry import StrayPartsWarning, split_polygonal
 from geoloft.columns import GEOJSON_CRS, WORKING_CRS
 from geoloft.errors import CRSError, InputError
 from geoloft.export.shapefile import check_text_width, shapefile_field_map, write_field_map
 from geoloft.export.styles import LayerStyle, write_layer_styles
 
-__all__ = ["FORMATS", "write", "write_layers"]
+__all__ = ["FORMATS", "polygonal_layer", "write", "write_layers"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,14 @@ FORMATS: dict[str, Format] = {
     ".parquet": Format("GeoParquet", None),
     ".csv": Format("CSV with WKT geometry", None),
 }
+
+
+#: Decimals of GeoJSON coordinates (degrees): 1e-9 degrees is about 0.1 mm, which keeps
+#: areas to 1e-6.
+GEOJSON_DECIMALS = 9
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+_COLLECTION = shapely.GeometryType.GEOMETRYCOLLECTION
+_ID_COLUMNS = ("zone_id", "area_id", "measure_id", "ssbid")
 
 
 def _format_for(path: Path) -> Format:
@@ -67,6 +79,104 @@ def _to_crs(frame: pd.DataFrame, crs: str | int | None, fmt: Format, path: Path)
         )
     target = GEOJSON_CRS if fmt.driver == "GeoJSON" else (crs or WORKING_CRS)
     return frame.to_crs(target)
+
+
+def _is_area_layer(types: np.ndarray, polygons: np.ndarray) -> bool:
+    """Whether a layer holds areas: polygons, perhaps in collections, and no plain lines or points.
+
+    ``polygons`` are the polygonal parts of the layer's geometries.
+    """
+    present = types[types >= 0]
+    plain = ~np.isin(present, (*_POLYGONAL, shapely.GeometryType.GEOMETRYCOLLECTION))
+    return bool(present.size and not plain.any() and (~shapely.is_empty(polygons)).any())
+
+
+def _row_labels(frame: gpd.GeoDataFrame, mask: np.ndarray) -> list[str]:
+    """Ids (the first id column the frame has) or 1-based row numbers of the ``mask`` rows."""
+    column = next((c for c in _ID_COLUMNS if c in frame.columns), None)
+    if column is None:
+        return [f"row {i + 1}" for i in np.flatnonzero(mask)]
+    return [str(v) for v in frame[column].to_numpy()[mask]]
+
+
+def polygonal_layer(
+    frame: pd.DataFrame, *, layer: str, source: Path, snap: float = 0.0
+) -> pd.DataFrame:
+    """Return a layer of areas with polygonal geometry only; warn about what was dropped.
+
+    A layer holds areas when its geometries are polygons, multipolygons or
+    collections with polygons, and no plain lines or points (layers of measures
+    with points and lines pass unchanged). Collections, which a repair or a
+    dissolve can leave, keep their polygons; their stray lines and points are
+    dropped. With ``snap`` (a grid size in the frame's CRS units), coordinates
+    are snapped to that grid with a valid result, so a writer that rounds
+    coordinates (GeoJSON) never turns a polygon invalid and never repairs it into
+    a collection itself; a sliver thinner than the grid loses its geometry.
+
+    Parameters
+    ----------
+    frame
+        The layer to write (any CRS); plain tables pass unchanged.
+    layer
+        Layer name, for the warning.
+    source
+        Target file, for the warning.
+    snap
+        Grid size to snap coordinates to; 0 leaves them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with polygonal geometry, or ``frame`` itself when nothing changes.
+
+    Warns
+    -----
+    StrayPartsWarning
+        With the number of rows and their ids, when lines or points were dropped
+        or a sliver lost its geometry.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> two = shapely.GeometryCollection([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])
+    >>> zones = gpd.GeoDataFrame({"zone_id": ["Z01"]}, geometry=[two], crs="EPSG:25833")
+    >>> polygonal_layer(zones, layer="z", source=Path("z.gpkg")).geom_type.tolist()
+    ['MultiPolygon']
+    """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    types = shapely.get_type_id(geoms)
+    if not np.isin(types, _POLYGONAL).any() and not (types == _COLLECTION).any():
+        return frame  # points, lines or no geometry: not a layer of areas
+    kept, stray = split_polygonal(geoms)
+    if not _is_area_layer(types, kept):
+        return frame
+    lost = np.zeros(len(kept), dtype=bool)
+    if snap > 0:
+        had_area = ~shapely.is_empty(kept) & (types >= 0)
+        kept, _ = split_polygonal(shapely.set_precision(kept, snap))
+        lost = had_area & shapely.is_empty(kept)
+    changed = stray | lost | ((types >= 0) & ~np.isin(types, _POLYGONAL))
+    if not changed.any() and snap <= 0:
+        return frame
+    out = frame.copy()
+    out[frame.geometry.name] = gpd.GeoSeries(kept, index=frame.index, crs=frame.crs)
+    if (stray | lost).any():
+        labels = _row_labels(frame, stray | lost)
+        shown = ", ".join(labels[:5]) + (" …" if len(labels) > 5 else "")
+        what = []
+        if stray.any():
+            what.append(f"{int(stray.sum())} with stray lines or points (dropped)")
+        if lost.any():
+            what.append(f"{int(lost.sum())} too thin to keep at this precision (written empty)")
+        warnings.warn(
+            f"{source} (layer {layer}): {'; '.join(what)}; ids {shown}. Layers of areas hold "
+            "only polygons.",
+            StrayPartsWarning,
+            stacklevel=4,
+        )
+    return out
 
 
 def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
@@ -107,7 +217,7 @@ def _write_one(
             layer_options={
                 "RFC7946": "YES",
                 "WRITE_NAME": "NO",
-                "COORDINATE_PRECISION": 9,  # 0.1 mm keeps areas to 1e-6
+                "COORDINATE_PRECISION": GEOJSON_DECIMALS,
                 "DESCRIPTION": description or meta.get("title", ""),
             },
         )
@@ -285,7 +395,10 @@ def write_layers(
     meta = _metadata(metadata)
     with atomic_path(target, overwrite=overwrite, inputs=inputs) as tmp:
         for name, frame in layers.items():
-            prepared = _to_crs(_prepare(frame), crs, fmt, target)
+            snap = 10.0**-GEOJSON_DECIMALS if fmt.driver == "GeoJSON" else 0.0
+            prepared = polygonal_layer(
+                _to_crs(_prepare(frame), crs, fmt, target), layer=name, source=target, snap=snap
+            )
             if fmt.driver == "ESRI Shapefile":
                 check_text_width(prepared, target)
             _write_one(
