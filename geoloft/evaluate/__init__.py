@@ -1,0 +1,27 @@
+"""Evaluation over time: did the intervention areas change differently?
+
+:func:`evaluate` takes indicators by area and year (long tables) and the
+programme (intervention areas, first and last year) and returns each area's
+level before, during and after, its change, and the change relative to a
+comparison group, with difference-in-differences and event-study estimates
+whose intervals treat areas as the units (wild cluster bootstrap, permutation
+over placebo areas), a pre-trend test and placebo runs. :func:`grid_panel`
+turns several SSB grid vintages into such a table on one publication rule;
+:func:`read_long_table` reads one from a file; :func:`write_evaluation` writes
+the tables, figures, change map and the "Utvikling" report section.
+"""
+
+from geoloft.evaluate.core import Evaluation, evaluate
+
+
+
+__all__ = [
+    "Evaluation",
+    "common_areas",
+    "evaluate",
+    "grid_panel",
+    "harmonise_small_cells",
+    "read_long_table",
+    "render_section",
+    "write_evaluation",
+]
