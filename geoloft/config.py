@@ -33,6 +33,7 @@ __all__ = [
     "Project",
     "ProjectInfo",
     "ScoreConfig",
+    "StudyArea",
     "load_project",
 ]
 
@@ -81,17 +82,43 @@ class IndicatorsInput:
     path: Path | None = None
     key: str | None = None
     sheet: str | None = None
-    filter: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, Any] | str = field(default_factory=dict)
     catalogue: Path | None = None
 
 
 @dataclass(frozen=True)
 class MeasuresInput:
-    """Measures (tiltak) as points, lines or polygons."""
+    """One file of measures (tiltak) or facilities: points, lines or polygons.
+
+    A project lists any number of them (``[[inputs.measures]]``). Only a location is
+    required; ``columns`` maps geoloft's fields (``name``, ``category``, ``status``,
+    ``start_year``, ``end_year``, ``budget``, ``id``) to the file's column names, and
+    ``label`` names the file (and is the category of its rows when it has none).
+    """
 
     path: Path | None = None
+    label: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    where: dict[str, Any] | str = field(default_factory=dict)
     crs: str | None = None
     layer: str | None = None
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """Where the project works; everything is cut to it right after reading.
+
+    Without a ``[study_area]`` the study area is the extent of the boundaries
+    themselves: national grid and point files are cut to the areas.
+    """
+
+    kommune: list[str] | str = field(default_factory=list)
+    where: dict[str, Any] | str = field(default_factory=dict)
+    path: Path | None = None
+    layer: str | None = None
+    crs: str | None = None
+    buffer: float = 0.0
+    list_outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +128,7 @@ class Inputs:
     boundaries: BoundariesInput = field(default_factory=BoundariesInput)
     grid: GridInput = field(default_factory=GridInput)
     indicators: IndicatorsInput = field(default_factory=IndicatorsInput)
-    measures: MeasuresInput = field(default_factory=MeasuresInput)
+    measures: list[MeasuresInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,6 +139,8 @@ class ScoreConfig:
     k: int | None = None
     min_pop: int = 50
     bootstrap: int = 200
+    #: Allow sensitive indicators (country of origin …) as criteria; recorded in run.json.
+    allow_sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +154,8 @@ class DelineateConfig:
     within_parent: bool = True
     lock_in: list[str] = field(default_factory=list)
     lock_out: list[str] = field(default_factory=list)
+    #: Allow a sensitive column (country of origin …) in ``select``; recorded in run.json.
+    allow_sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +183,7 @@ class Project:
 
     project: ProjectInfo = field(default_factory=ProjectInfo)
     inputs: Inputs = field(default_factory=Inputs)
+    study_area: StudyArea = field(default_factory=StudyArea)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     delineate: DelineateConfig = field(default_factory=DelineateConfig)
     disclosure_threshold: int = 10
@@ -176,13 +208,17 @@ _MINIMUM = {
     ("delineate", "max_pop"): 1,
     ("delineate", "max_areas"): 1,
     ("inputs.grid", "cell_size"): 1,
+    ("study_area", "buffer"): 0,
     ("", "disclosure_threshold"): 1,
 }
+#: Keys that were renamed: (section, old key) -> new key.
+_RENAMED = {("inputs.indicators", "filter"): "where"}
 #: Settings that name a coordinate reference system.
 _CRS_KEYS = {
     ("inputs.boundaries", "crs"),
     ("inputs.grid", "crs"),
     ("inputs.measures", "crs"),
+    ("study_area", "crs"),
     ("export", "crs"),
 }
 
@@ -214,6 +250,8 @@ def _type_name(annotation: Any) -> str:
     if origin is dict:
         return "a table ({ key = value })"
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) > 1:
+        return " or ".join(_type_name(a) for a in args)
     base = args[0] if args else annotation
     return {
         Path: "a path (text)",
@@ -230,6 +268,10 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         label = f"{where}.{key}" if where else key
+        renamed = _RENAMED.get((where.split("[")[0], key))
+        if renamed is not None and renamed in fields:
+            problems.add(f"'{label}' is now called '{renamed}'.", hint=f"write {renamed} = ….")
+            continue
         if key not in fields:
             close = difflib.get_close_matches(key, list(fields), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(fields)}."
@@ -242,24 +284,58 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
                 continue
             kwargs[key] = _build(annotation, value, label, problems, root)
             continue
+        item = _list_of_tables(annotation)
+        if item is not None:
+            built = _build_tables(item, value, label, problems, root)
+            if built is not None:
+                kwargs[key] = built
+            continue
         if not _type_ok(value, annotation):
             problems.add(f"'{label}' must be {_type_name(annotation)}, not {value!r}.")
             continue
-        allowed = _ALLOWED.get((where, key))
+        section = where.split("[")[0]
+        allowed = _ALLOWED.get((section, key))
         if allowed and value not in allowed:
             problems.add(f"'{label}' is {value!r}; use one of {', '.join(allowed)}.")
             continue
-        if not _value_ok(where, key, value, label, problems):
+        if not _value_ok(section, key, value, label, problems):
             continue
         if _is_path(annotation) and value is not None:
-            value = (root / value).resolve()
-            if not value.exists():
-                problems.add(
-                    f"'{label}': file not found: {value}.",
-                    hint="paths are relative to the project file.",
-                )
+            value = _existing(root / value, label, problems)
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _existing(path: Path, label: str, problems: Problems) -> Path:
+    """Resolve ``path``; record a problem when it does not exist."""
+    path = path.resolve()
+    if not path.exists():
+        problems.add(
+            f"'{label}': file not found: {path}.", hint="paths are relative to the project file."
+        )
+    return path
+
+
+def _list_of_tables(annotation: Any) -> type | None:
+    """Return the dataclass of a ``list[SomeDataclass]`` field, else None."""
+    if typing.get_origin(annotation) is not list:
+        return None
+    (item,) = typing.get_args(annotation)
+    return item if isinstance(item, type) and dataclasses.is_dataclass(item) else None
+
+
+def _build_tables(
+    cls: type, value: Any, label: str, problems: Problems, root: Path
+) -> list[Any] | None:
+    """Build a list of tables (``[[label]]``); one table (``[label]``) counts as a list of one."""
+    tables = [value] if isinstance(value, dict) else value
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.add(f"'{label}' must be one table ([{label}]) or several ([[{label}]]).")
+        return None
+    return [
+        _build(cls, t, f"{label}[{i}]" if len(tables) > 1 else label, problems, root)
+        for i, t in enumerate(tables)
+    ]
 
 
 def _value_ok(where: str, key: str, value: Any, label: str, problems: Problems) -> bool:
@@ -302,13 +378,48 @@ def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") 
         )
     if project.inputs.boundaries.path is None:
         problems.add("'inputs.boundaries.path' is required: the areas to score and map.")
+    for i, m in enumerate(project.inputs.measures):
+        if m.path is None:
+            problems.add(f"'inputs.measures' entry {i + 1} has no path.", hint='add path = "…".')
+    kommune = project.study_area.kommune
+    if isinstance(kommune, str):
+        kommune = [kommune]
+        project = dataclasses.replace(
+            project, study_area=dataclasses.replace(project.study_area, kommune=kommune)
+        )
+    bad_kommune = [k for k in kommune if not (k.isdigit() and len(k) == 4)]
+    if bad_kommune:
+        problems.add(
+            f"'study_area.kommune' has {', '.join(map(repr, bad_kommune))}; "
+            'write kommune numbers as 4-digit text, e.g. kommune = ["0301"].'
+        )
     d = project.delineate
     if d.min_pop is not None and d.max_pop is not None and d.min_pop > d.max_pop:
         problems.add(
             f"'delineate.min_pop' ({d.min_pop}) is larger than 'delineate.max_pop' ({d.max_pop})."
         )
+    _check_sensitive_select(d, problems)
     problems.raise_if_any()
     return dataclasses.replace(project, root=root)
+
+
+def _check_sensitive_select(d: DelineateConfig, problems: Problems) -> None:
+    """Refuse a sensitive column in ``[delineate] select`` unless ``allow_sensitive``."""
+    from geoloft.delineation.select import criteria_columns
+    from geoloft.errors import InputError
+    from geoloft.sensitive import check_criteria
+
+    try:
+        check_criteria(
+            criteria_columns(d.select),
+            allow=d.allow_sensitive,
+            source="delineate.select",
+            hint="select on living conditions ('qualifies', 'index top 10%'); show origin data "
+            "as context only; if a legal basis and an assessment exist, set "
+            "allow_sensitive = true under [delineate] (recorded in run.json and the report).",
+        )
+    except InputError as err:
+        problems.add(f"'delineate.select' = {d.select!r}: {err.message}", hint=err.hint)
 
 
 def load_project(path: str | Path) -> Project:

@@ -74,8 +74,23 @@ path = "{data}/{DEMO_FILES["indicators"]}"
 key = "delbydel_id"
 catalogue = "{data}/{DEMO_FILES["catalogue"]}"
 
-[inputs.measures]              # tiltak: points (lon/lat or x/y), lines or polygons
+[inputs.indicators.where]      # pick rows of a table that holds several years or groups
+# aar = 2017                   # e.g. one year; a list picks several: kjoenn = ["Mann", "Kvinne"]
+
+[[inputs.measures]]            # tiltak: points (lon/lat or x/y), lines or polygons
 path = "{data}/{DEMO_FILES["measures"]}"
+label = "Tiltak"               # names the file; the category of rows that have none
+# columns = {{ name = "navn", category = "kategori" }}   # when the file's names differ
+# [[inputs.measures]]          # any number of files, e.g. a national file of schools:
+# path = "skoler.geojson"      # only a location is required
+# label = "Skole"
+
+[study_area]                   # where the project works; grid and measures are cut to it
+# kommune = ["0301"]           # keep the areas of these kommuner (4-digit numbers)
+# where = "bydelsnr != '030117'"   # or keep the areas an attribute filter selects
+# path = "studieomrade.geojson"    # or a polygon file
+# buffer = 0                   # metres around the study area
+# list_outside = false         # true: full lists of what lay outside, as CSV files
 
 [score]
 method = "below-average"       # below-average, ssb-decile, percentile, imd, rules, zscore

@@ -102,7 +102,11 @@ BOUNDARIES = '[inputs.boundaries]\npath = "data/areas.geojson"\n'
         ),
         ('[export]\ncrs = "EPSG:999999"', r"'export\.crs' is 'EPSG:999999', which is not a CRS"),
         ('[inputs.grid]\ncrs = "utm33"', r"'inputs\.grid\.crs' is 'utm33', which is not a CRS"),
-        ("[inputs.indicators]\nfilter = 3", r"'inputs\.indicators\.filter' must be a table"),
+        ("[inputs.indicators]\nwhere = 3", r"'inputs\.indicators\.where' must be a table"),
+        (
+            "[inputs.indicators]\nfilter = {aar = 1}",
+            r"'inputs\.indicators\.filter' is now .*'where'",
+        ),
     ],
     ids=[
         "format-not-text",
@@ -114,7 +118,8 @@ BOUNDARIES = '[inputs.boundaries]\npath = "data/areas.geojson"\n'
         "floor-over-ceiling",
         "unknown-export-crs",
         "unknown-input-crs",
-        "filter-not-a-table",
+        "where-not-a-table",
+        "filter-renamed-where",
     ],
 )
 def test_bad_values_are_config_errors_before_any_work(project_dir, text, match):

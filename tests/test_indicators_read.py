@@ -58,7 +58,7 @@ def test_eieform_2017_matches_all_delbydeler(realdata, delbydeler):
     assert report.rows_in == 358
     assert report.rows_out == 97
     assert report.dropped == {
-        "not selected by where={'aar': 2017}": 358 - 122,
+        "not selected by where aar=2017": 358 - 122,
         "empty key": 24,
         "key matches no area": 1,
     }
@@ -235,15 +235,32 @@ def test_duplicate_keys_listed(tmp_path):
         read_indicators(path)
 
 
-def test_keys_repeating_over_years_suggest_where_in_python_and_on_the_command_line(tmp_path):
+@pytest.mark.parametrize(
+    ("surface", "fix"),
+    [
+        ("python", r"where=\{'aar': 2017\}"),
+        ("cli", r"--where aar=2017"),
+        ("project", r"\[inputs\.indicators\] where = \{ aar = 2017 \}"),
+    ],
+)
+def test_keys_repeating_over_years_suggest_where_as_written_where_the_user_is(
+    tmp_path, surface, fix
+):
+    from geoloft._where import using_surface
+
     path = write(tmp_path, "aar;bydel_id;x\n2016;01;1\n2016;02;2\n2017;01;3\n2017;02;4\n")
-    with pytest.raises(
-        SchemaError,
-        match=r"t\.csv: column 'bydel_id': duplicate ids 01, 02.*Fix: rows repeat over 'aar'.*"
-        r"where=\{'aar': 2017\} \(command line: --where aar=2017\)",
+    with (
+        using_surface(surface),
+        pytest.raises(
+            SchemaError,
+            match=r"t\.csv: column 'bydel_id': duplicate ids 01, 02.*Fix: rows repeat over 'aar'.*"
+            + fix,
+        ),
     ):
         read_indicators(path)
     assert read_indicators(path, where={"aar": 2017})["x"].tolist() == [3.0, 4.0]
+    assert read_indicators(path, where="aar == 2017")["x"].tolist() == [3.0, 4.0]
+    assert read_indicators(path, where={"AAR": "2017"})["x"].tolist() == [3.0, 4.0]
 
 
 def test_missing_key_column_lists_available(tmp_path):

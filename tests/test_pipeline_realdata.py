@@ -48,7 +48,7 @@ path = "{realdata / "ssb-grid-norway-2015" / "ru250m_2015_oslo0301.csv"}"
 [inputs.indicators]
 path = "{realdata / "oslo-indicators" / "eieform_delbydel_2015-2017.csv"}"
 key = "delbydel_id"
-filter = {{ aar = 2017 }}
+where = {{ aar = 2017 }}
 catalogue = "catalogue.toml"
 [score]
 method = "below-average"

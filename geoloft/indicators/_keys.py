@@ -9,6 +9,7 @@ import pandas as pd
 
 from geoloft._io import parse_numbers
 from geoloft._validate import check_unique
+from geoloft._where import where_example
 from geoloft.columns import AREA_ID, NAME
 from geoloft.errors import InputError, SchemaError, format_rows
 from geoloft.report import StageReport
@@ -194,8 +195,7 @@ def check_duplicates(
             example = int(example) if example.isdigit() else example
             hint = (
                 f"rows repeat over {', '.join(repr(c) for c in varying[:4])}: the table holds "
-                f"several rows per area; select one set with where={{{pick!r}: {example!r}}}"
-                f" (command line: --where {pick}={example})"
+                f"several rows per area; select one set with {where_example(pick, example)}"
                 f"{' and the other columns' if len(varying) > 1 else ''}, "
                 "or aggregate the table first."
             )

@@ -13,7 +13,6 @@ import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from geoloft._io import (
@@ -25,6 +24,7 @@ from geoloft._io import (
     read_workbook,
 )
 from geoloft._validate import Problems
+from geoloft._where import describe, row_mask
 from geoloft.columns import AREA_ID, NAME, SSB_MISSING_MARKERS
 from geoloft.errors import InputError, SchemaError
 from geoloft.indicators._keys import (
@@ -53,7 +53,7 @@ def read_indicators(
     sheet: str | int | None = None,
     columns: Collection[str] | None = None,
     name_key: bool = False,
-    where: Mapping[str, object] | None = None,
+    where: Mapping[str, object] | str | None = None,
 ) -> pd.DataFrame:
     r"""Read a table of indicators per area from CSV, XLSX or XLS.
 
@@ -89,7 +89,11 @@ def read_indicators(
     where
         Select rows before checking keys, such as ``{"aar": 2017}`` for one
         year of a table holding several; a value may be a list of allowed
-        values. Numbers compare as numbers, text as stripped text.
+        values. Numbers compare as numbers, text as stripped text; column names
+        match case-insensitively. A string is a pandas query expression
+        (``"aar == 2017 and kjoenn == 'Begge kjønn'"``). The same filter is
+        ``--where aar=2017`` on the command line and ``where = { aar = 2017 }``
+        under ``[inputs.indicators]`` in a project file.
 
     Returns
     -------
@@ -193,32 +197,11 @@ def _read_any(src: Path, *, sheet: str | int | None) -> pd.DataFrame:
 
 
 def _select_rows(
-    table: pd.DataFrame, where: Mapping[str, object], source: Path, report: StageReport
+    table: pd.DataFrame, where: Mapping[str, object] | str, source: Path, report: StageReport
 ) -> pd.DataFrame:
-    keep = np.ones(len(table), dtype=bool)
-    for col, wanted in where.items():
-        if col not in table.columns:
-            raise SchemaError(
-                f"no column {col!r} to select rows by; the table has: {', '.join(table.columns)}.",
-                source=source,
-                hint="fix the column name in where=.",
-            )
-        allowed = list(wanted) if isinstance(wanted, list | tuple | set | frozenset) else [wanted]
-        numbers = [v for v in allowed if isinstance(v, int | float) and not isinstance(v, bool)]
-        if len(numbers) == len(allowed):
-            mask = parse_numbers(table[col]).values.isin([float(v) for v in numbers])
-        else:
-            mask = table[col].str.strip().isin([str(v).strip() for v in allowed])
-        if not mask.any():
-            present = ", ".join(pd.unique(table[col].str.strip())[:10])
-            raise InputError(
-                f"no rows where {col} is {wanted!r}; values present: {present}.",
-                source=source,
-                column=col,
-                hint="choose a value that occurs.",
-            )
-        keep &= mask.to_numpy()
-    report.drop(f"not selected by where={dict(where)}", int((~keep).sum()))
+    keep = row_mask(table, where, source=source, section="indicators")
+    report.drop(f"not selected by {describe(where)}", int((~keep).sum()))
+    report.notes["where"] = where if isinstance(where, str) else dict(where)
     return table[keep]
 
 

@@ -62,6 +62,8 @@ class RunResult:
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Full lists asked for with ``[study_area] list_outside`` (file stem -> rows).
+    sidecars: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def add_report(self, frame: Any, fallback: str) -> None:
         """Keep the report attached to ``frame`` (or a bare one named ``fallback``)."""
@@ -88,7 +90,8 @@ def _input_paths(project: Project) -> list[Path]:
         inp.grid.path,
         inp.indicators.path,
         inp.indicators.catalogue,
-        inp.measures.path,
+        *(m.path for m in inp.measures),
+        project.study_area.path,
     ]
     return [p for p in paths if p is not None]
 
@@ -176,6 +179,7 @@ def run(
             _timed(result, name, functools.partial(step, result, overwrite=overwrite))
         else:
             _timed(result, name, functools.partial(step, result))
+    _write_sidecars(result, overwrite=overwrite)
     written = [f.relative_to(out).as_posix() for f in result.files if f.is_relative_to(out)]
     removed = remove_stale(out, previous, written, wanted & {"maps", "export", "report"})
     if removed:
@@ -186,6 +190,17 @@ def run(
     path = write_provenance(result, overwrite=overwrite)
     result.files.append(path)
     return result
+
+
+def _write_sidecars(result: RunResult, *, overwrite: bool) -> None:
+    """Write the full lists of rows left outside the study area, when asked for."""
+    from geoloft._io import atomic_path
+
+    for stem, frame in result.sidecars.items():
+        target = result.out / f"{stem}.csv"
+        with atomic_path(target, overwrite=overwrite or not target.exists()) as tmp:
+            frame.to_csv(tmp, index=False)
+        result.files.append(target)
 
 
 def _versions() -> dict[str, str]:

@@ -126,7 +126,11 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
     }
     inputs = tuple(
         p
-        for p in (cfg.inputs.boundaries.path, cfg.inputs.grid.path, cfg.inputs.measures.path)
+        for p in (
+            cfg.inputs.boundaries.path,
+            cfg.inputs.grid.path,
+            *(m.path for m in cfg.inputs.measures),
+        )
         if p is not None
     )
     descriptions = {

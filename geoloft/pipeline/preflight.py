@@ -41,7 +41,7 @@ def preflight(project: Project) -> None:
     """Raise one :class:`~geoloft.errors.ConfigError` listing every unknown column.
 
     Checks the id, name and parent columns of the boundaries, the key and
-    ``filter`` columns of the indicator table, and the columns the indicator
+    ``where`` columns of the indicator table, and the columns the indicator
     catalogue names, all against the files' headers.
     """
     problems = Problems(source=str(project.root / "project.toml"), error=ConfigError)
@@ -60,10 +60,12 @@ def preflight(project: Project) -> None:
     if ind.path is not None:
         cols = _columns(ind.path)
         _check(problems, "inputs.indicators.key", ind.key, cols, ind.path)
-        for col in ind.filter:
-            _check(problems, "inputs.indicators.filter", col, cols, ind.path)
+        for col in ind.where if isinstance(ind.where, dict) else ():
+            _check(problems, "inputs.indicators.where", col, cols, ind.path)
         if ind.catalogue is not None and cols is not None:
             _check_catalogue(problems, ind.catalogue, cols, ind.path)
+    if ind.catalogue is not None and ind.catalogue.is_file():
+        _check_sensitive(problems, ind.catalogue, allow=project.score.allow_sensitive)
     problems.raise_if_any()
 
 
@@ -73,3 +75,27 @@ def _check_catalogue(problems: Problems, catalogue: Path, cols: list[str], table
     for ind in load_catalogue(catalogue):
         for role in ("numerator", "denominator", "value", "population"):
             _check(problems, f"indicator '{ind.id}' {role}", getattr(ind, role, None), cols, table)
+
+
+def _check_sensitive(problems: Problems, catalogue: Path, *, allow: bool) -> None:
+    """Scored indicators of country of origin and similar need ``[score] allow_sensitive``."""
+    from geoloft.indicators import load_catalogue
+    from geoloft.sensitive import check_criteria
+
+    try:
+        cat = load_catalogue(catalogue)
+    except GeoloftError:
+        return  # the score stage names the catalogue's own problems
+    marked = {i.id: str(i.sensitive_theme) for i in cat if i.is_sensitive and not i.context_only}
+    try:
+        check_criteria(
+            list(marked),
+            allow=allow,
+            source=catalogue.name,
+            marked=marked,
+            hint="set context_only = true on them in the catalogue (shown, never scored); if a "
+            "legal basis and an assessment exist, set allow_sensitive = true under [score] "
+            "(recorded in run.json and the report).",
+        )
+    except GeoloftError as err:
+        problems.add(f"indicator catalogue: {err}")

@@ -28,10 +28,11 @@ def _parent_ids(areas: gpd.GeoDataFrame, level: str | None) -> gpd.GeoDataFrame:
 
 
 def stage_ingest(result: RunResult) -> None:
-    """Read boundaries, grid, indicator table and measures."""
+    """Read boundaries, grid, indicator table and measures, and cut them to the study area."""
     from geoloft.boundaries import read_boundaries
 
-    inp = result.project.inputs
+    project = result.project
+    inp, study_cfg = project.inputs, project.study_area
     b = inp.boundaries
     assert b.path is not None  # preflight checked it
     areas = read_boundaries(
@@ -42,9 +43,13 @@ def stage_ingest(result: RunResult) -> None:
         crs=b.crs,
         level=b.level,
         parent_column=b.parent_column,
+        where=study_cfg.where or None,
+        kommune=list(study_cfg.kommune) or None,
     )
     result.add_report(areas, "read_boundaries")
     result.frames["areas"] = _parent_ids(areas, b.level)
+    study = _study_area(result, areas)
+    result.frames["study_area"] = study
     if inp.grid.path is not None:
         from geoloft.grid import read_grid
 
@@ -52,7 +57,7 @@ def stage_ingest(result: RunResult) -> None:
             inp.grid.path, cell_size=inp.grid.cell_size, layer=inp.grid.layer, crs=inp.grid.crs
         )
         result.add_report(grid, "read_grid")
-        result.frames["grid"] = grid
+        result.frames["grid"] = _cut(result, grid, study, what="grid cells", id_column=C.SSBID)
     if inp.indicators.path is not None:
         from geoloft.indicators import read_indicators
 
@@ -61,16 +66,71 @@ def stage_ingest(result: RunResult) -> None:
             key=inp.indicators.key,
             areas=areas,
             sheet=inp.indicators.sheet,
-            where=inp.indicators.filter or None,
+            where=inp.indicators.where or None,
         )
         result.add_report(table, "read_indicators")
         result.frames["table"] = table
-    if inp.measures.path is not None:
-        from geoloft.measures import read_measures
+    if inp.measures:
+        measures = _read_measures(result)
+        result.frames["measures"] = _cut(
+            result, measures, study, what="measures", id_column=C.MEASURE_ID
+        )
 
-        measures = read_measures(inp.measures.path, crs=inp.measures.crs, layer=inp.measures.layer)
-        result.add_report(measures, "read_measures")
-        result.frames["measures"] = measures
+
+def _study_area(result: RunResult, areas: gpd.GeoDataFrame) -> Any:
+    """Return the study area: its polygon file, or the union of the areas read."""
+    from geoloft.study_area import study_area_of
+
+    cfg = result.project.study_area
+    polygon, label = None, None
+    if cfg.path is not None:
+        from geoloft.boundaries import read_boundaries
+
+        polygon = read_boundaries(cfg.path, layer=cfg.layer, crs=cfg.crs)
+        label = cfg.path.name
+    elif cfg.kommune:
+        label = "kommune " + ", ".join(cfg.kommune)
+    elif cfg.where:
+        label = "the areas selected by the study-area filter"
+    study = study_area_of(areas, polygon=polygon, buffer=cfg.buffer, label=label)
+    result.notes.append(
+        f"study area: {study.label} ({len(areas)} areas, "
+        f"{study.geometry.area / 1e6:,.1f} km²); grid and measures are cut to it."
+    )
+    return study
+
+
+def _cut(
+    result: RunResult, frame: gpd.GeoDataFrame, study: Any, *, what: str, id_column: str
+) -> gpd.GeoDataFrame:
+    from geoloft.study_area import cut_to_study_area
+
+    kept = cut_to_study_area(frame, study, what=what, id_column=id_column)
+    result.add_report(kept, f"cut {what}")
+    if result.project.study_area.list_outside:
+        result.sidecars[f"outside_{what.replace(' ', '_')}"] = frame.loc[
+            ~frame.index.isin(kept.index)
+        ].drop(columns=frame.geometry.name)
+    return kept
+
+
+def _read_measures(result: RunResult) -> gpd.GeoDataFrame:
+    """Read every measures file of the project into one frame (``source`` names the file)."""
+    from geoloft.measures import read_measures
+
+    frames = []
+    for spec in result.project.inputs.measures:
+        assert spec.path is not None  # load_project checked it
+        frame = read_measures(spec.path, crs=spec.crs, layer=spec.layer)
+        result.add_report(frame, "read_measures")
+        frame = frame.assign(source=spec.label or spec.path.stem)
+        frames.append(frame)
+    measures = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) > 1:
+        ids = measures[C.MEASURE_ID].astype(str)
+        if ids.duplicated().any():  # the same id in two files: prefix with the file's label
+            measures[C.MEASURE_ID] = measures["source"].astype(str) + ":" + ids
+    return gpd.GeoDataFrame(measures, geometry=frames[0].geometry.name, crs=frames[0].crs)
 
 
 def stage_join(result: RunResult) -> None:
@@ -86,6 +146,14 @@ def stage_join(result: RunResult) -> None:
     areas = result.frames["areas"].copy()
     areas[C.POP_TOT] = joined[C.POP_TOT].to_numpy()
     result.frames["areas"] = areas
+
+
+#: Run note when sensitive criteria were explicitly allowed (run.json and the report).
+SENSITIVE_NOTE = (
+    "sensitive criteria used, explicitly allowed by allow_sensitive = true under {where}: "
+    "{what} (country of origin, immigrant background, citizenship, refugee status, religion "
+    "or ethnicity)."
+)
 
 
 def stage_score(result: RunResult) -> None:
@@ -110,8 +178,12 @@ def stage_score(result: RunResult) -> None:
         n_boot=cfg.score.bootstrap,
         seed=cfg.project.seed,
         lang=cfg.maps.lang,
+        allow_sensitive=cfg.score.allow_sensitive,
     )
     result.add_report(scores, "score_areas")
+    allowed = scores.attrs["report"].notes.get("sensitive_criteria")
+    if allowed:
+        result.notes.append(SENSITIVE_NOTE.format(what=", ".join(allowed), where="[score]"))
     result.frames["catalogue"] = catalogue
     result.frames["scores"] = scores
     counts = [
@@ -187,8 +259,12 @@ def stage_delineate(result: RunResult) -> None:
         counts=counts or None,
         replicates=_replicates(areas, scores),
         seed=result.project.project.seed,
+        allow_sensitive=cfg.allow_sensitive,
     )
     result.add_report(zones, "delineate")
+    allowed = zones.attrs["report"].notes.get("sensitive criteria (allowed)")
+    if allowed:
+        result.notes.append(SENSITIVE_NOTE.format(what=", ".join(allowed), where="[delineate]"))
     result.frames["zones"] = _rates_like_areas(zones, catalogue, list(counts))
     if not len(zones):
         why = "; ".join(f"{n} {reason}" for reason, n in result.reports[-1].dropped.items())
