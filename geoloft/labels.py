@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from typing import Final
 
+import pandas as pd
+
 from geoloft.errors import InputError
 
 __all__ = [
@@ -25,8 +27,11 @@ __all__ = [
     "format_nok",
     "format_number",
     "format_range",
+    "format_year",
     "format_years",
+    "index_label",
     "text",
+    "zone_index_label",
 ]
 
 #: Supported languages, bokmål first.
@@ -112,13 +117,39 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "clustering": ("gruppering av tiltak", "clustering of measures"),
     "kartverket": ("© Kartverket", "© Kartverket"),
+    "left_out": (
+        "{layer}: {n} uten flate er ikke tegnet (tom geometri, linje eller punkt).",
+        "{layer}: {n} without an area are not drawn (empty geometry, line or point).",
+    ),
+    "measures_left_out": (
+        "Tiltak: {n} uten plassering er ikke tegnet.",
+        "Measures: {n} without a location are not drawn.",
+    ),
+    "no_category": ("Uten kategori", "No category"),
+    "index_below-average": (
+        "Andel indikatorer verre enn snittet",
+        "Share of indicators worse than average",
+    ),
+    "index_rules": ("Andel kriterier oppfylt", "Share of criteria met"),
+    "index_ssb-decile": ("Gjennomsnittlig desilskår (1–10)", "Mean decile score (1–10)"),
+    "index_percentile": (
+        "Persentilrang av summerte persentilranger",
+        "Percentile rank of summed percentile ranks",
+    ),
+    "index_imd": ("Deprivasjonsskår (IMD, 0–100)", "Deprivation score (IMD, 0–100)"),
+    "index_zscore": ("Sammensatt z-skår", "Composite z-score"),
+    "zone_index_mean": ("{label}, befolkningsvektet snitt", "{label}, population-weighted mean"),
+    "criteria_unknown": (
+        "ukjent (ingen indikator med teller og nevner)",
+        "unknown (no indicator with numerator and denominator)",
+    ),
     "osm_attribution": ("© OpenStreetMap-bidragsytere", "© OpenStreetMap contributors"),
 }
 
 
 def _missing(value: object) -> bool:
-    """Return True for ``None`` and NaN."""
-    if value is None:
+    """Return True for ``None``, NaN and pandas' missing markers (``<NA>``, ``NaT``)."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
         return math.isnan(float(value))  # type: ignore[arg-type]
@@ -316,3 +347,92 @@ def format_years(start: float | None, end: float | None, *, lang: str = "nb") ->
     if first == last:
         return first
     return f"{first}–{last}"
+
+
+def format_year(value: object) -> str:
+    """Write a year as a year: ``"2015"``, never ``"2 015"`` or ``"2015.0"``.
+
+    Parameters
+    ----------
+    value
+        The year (int, float, numeric text); ``None``, NaN and ``<NA>`` give ``""``.
+
+    Returns
+    -------
+    str
+        Four digits (or however many the year has), or ``""`` when missing or
+        not a number.
+
+    Examples
+    --------
+    >>> format_year(2015.0), format_year(None), format_year("2021")
+    ('2015', '', '2021')
+    """
+    if _missing(value):
+        return ""
+    try:
+        return str(int(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+
+
+def index_label(method: str | None, lang: str = "nb") -> str:
+    """Name an area index by what it is under a scoring method.
+
+    Parameters
+    ----------
+    method
+        A method of :func:`geoloft.score.score_areas` (``"below-average"``,
+        ``"rules"``, ``"ssb-decile"``, ``"percentile"``, ``"imd"``,
+        ``"zscore"``); ``None`` or an unknown name give the plain word "Indeks".
+    lang
+        ``"nb"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The label, e.g. ``"Andel indikatorer verre enn snittet"``.
+
+    Examples
+    --------
+    >>> index_label("below-average", "en")
+    'Share of indicators worse than average'
+    >>> index_label(None)
+    'Indeks'
+    """
+    key = f"index_{method}"
+    return text(key, lang) if key in TEXT else text("index", lang)
+
+
+def zone_index_label(method: str | None, *, from_counts: bool, lang: str = "nb") -> str:
+    """Name an intervention area's index by how it was computed.
+
+    :func:`geoloft.delineate` recomputes it from the members' counts as a
+    composite z-score when it has them; otherwise it is the population-weighted
+    mean of the members' index (whatever the scoring method made it).
+
+    Parameters
+    ----------
+    method
+        The scoring method of the members' index (see :func:`index_label`).
+    from_counts
+        Whether the index was recomputed from counts (the zones have
+        ``n_criteria``).
+    lang
+        ``"nb"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The label.
+
+    Examples
+    --------
+    >>> zone_index_label("rules", from_counts=True)
+    'Sammensatt z-skår'
+    >>> zone_index_label("rules", from_counts=False, lang="en")
+    'Share of criteria met, population-weighted mean'
+    """
+    if from_counts:
+        return text("zone_index", lang)
+    return text("zone_index_mean", lang, label=index_label(method, lang))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import itertools
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +12,11 @@ import geopandas as gpd
 import numpy as np
 
 from geoloft._io import atomic_path
-from geoloft.columns import POP_TOT
-from geoloft.errors import InputError
+from geoloft.columns import GEOJSON_CRS, POP_TOT
+from geoloft.errors import CRSError, GeometryError, InputError
 from geoloft.labels import check_lang, text
 from geoloft.maps.basemaps import BASEMAPS, Basemap, get_basemap
-from geoloft.maps.elements import Controls, GeoloftMap, JsLayer, Page
+from geoloft.maps.elements import Controls, GeoloftMap, JsLayer, Page, name_elements
 from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.layers import Built, MapOptions, area_layers, grid_layer
 from geoloft.maps.legend import legend_box
@@ -84,9 +81,30 @@ def _controls_html(search_names: Sequence[str], lang: str) -> str:
     return "".join(parts)
 
 
-def _bounds(parts: Sequence[Built]) -> list[list[float]]:
-    boxes = np.array([b for part in parts for b in part.bounds], dtype=float)
+def _bounds(parts: Sequence[Built], fit: np.ndarray | None) -> list[list[float]]:
+    """Return ``[[south, west], [north, east]]`` of what the map opens on."""
+    if fit is not None:
+        boxes = fit[None, :]
+    else:
+        rank = min(part.fit_rank for part in parts)
+        boxes = np.array(
+            [b for part in parts if part.fit_rank == rank for b in part.bounds], dtype=float
+        )
     return [[boxes[:, 1].min(), boxes[:, 0].min()], [boxes[:, 3].max(), boxes[:, 2].max()]]
+
+
+def _fit_bounds(fit: object) -> np.ndarray:
+    """Return the lon/lat bounds of ``fit``, checked."""
+    if not isinstance(fit, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        raise TypeError(f"fit must be a GeoDataFrame or GeoSeries, got {type(fit).__name__}.")
+    if fit.crs is None:
+        raise CRSError(
+            "the study area has no CRS.", source="fit", hint="set it with .set_crs(25833)."
+        )
+    box = np.asarray(fit.to_crs(GEOJSON_CRS).total_bounds, dtype=float)
+    if not np.isfinite(box).all():
+        raise GeometryError("the study area has no geometry.", source="fit", hint="check it.")
+    return box
 
 
 def make_map(
@@ -106,6 +124,7 @@ def make_map(
     k: int = 5,
     breaks: Mapping[str, Sequence[float]] | None = None,
     tolerance: float = 2.0,
+    fit: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> GeoloftMap:
     """Make an interactive map of areas, grid cells, intervention areas and measures.
 
@@ -151,6 +170,10 @@ def make_map(
         Fixed class bounds per column (overrides ``scheme`` for that column).
     tolerance
         Largest shift of simplified boundaries, metres (0 keeps them exact).
+    fit
+        Geometries the map opens on, such as the study area (any CRS). ``None``:
+        the areas and intervention areas; without them the grid; else the
+        measures. Layers beyond the view are drawn all the same.
 
     Returns
     -------
@@ -177,6 +200,7 @@ def make_map(
     True
     """
     check_lang(lang)
+    fit_box = None if fit is None else _fit_bounds(fit)
     if all(x is None for x in (areas, grid, measures, zones)):
         raise InputError(
             "nothing to map.", source="make_map", hint="pass areas, grid, measures and/or zones."
@@ -185,47 +209,31 @@ def make_map(
     opts = MapOptions(
         lang=lang, threshold=threshold, scheme=scheme, k=k, breaks=breaks, tolerance=tolerance
     )
-    with _stable_ids(repr((title, lang, offline))):
-        parts: list[Built] = []
-        if zones is not None:
-            parts.append(zone_layer(zones, opts))
-        if areas is not None:
-            parts.append(area_layers(areas, indicators, opts))
-        if grid is not None:
-            shown = not any(p.legends and p.geo_var == "gl_geo_areas" for p in parts)
-            parts.append(grid_layer(grid, grid_column, opts, show=shown))
-        wants_cluster = measures is not None and len(measures) > CLUSTER_ABOVE
-        assets = page_assets(offline=offline, cluster=wants_cluster, lang=lang)
-        if measures is not None:
-            parts.append(measure_layer(measures, opts, cluster=assets.cluster))
-        return _assemble(parts, base, assets, lang=lang, title=title or text("map_title", lang))
-
-
-@contextlib.contextmanager
-def _stable_ids(seed: str) -> Iterator[None]:
-    """Give the page's elements ids from a counter, not at random.
-
-    folium (through branca) names every element with 16 random bytes, so the same
-    map would differ from run to run. Inside this block the ids are hashes of the
-    map's title and a counter: the same input writes the same bytes.
-    """
-    from branca.element import Element
-
-    counter = itertools.count()
-    original = Element.__dict__["_generate_id"]
-
-    def generate(cls: type) -> str:  # noqa: ARG001 - classmethod signature
-        return hashlib.blake2b(f"{seed}:{next(counter)}".encode(), digest_size=16).hexdigest()
-
-    Element._generate_id = classmethod(generate)  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        Element._generate_id = original  # type: ignore[method-assign]
+    parts: list[Built] = []
+    if zones is not None:
+        parts.append(zone_layer(zones, opts))
+    if areas is not None:
+        parts.append(area_layers(areas, indicators, opts))
+    if grid is not None:
+        shown = not any(p.legends and p.geo_var == "gl_geo_areas" for p in parts)
+        parts.append(grid_layer(grid, grid_column, opts, show=shown))
+    wants_cluster = measures is not None and len(measures) > CLUSTER_ABOVE
+    assets = page_assets(offline=offline, cluster=wants_cluster, lang=lang)
+    if measures is not None:
+        parts.append(measure_layer(measures, opts, cluster=assets.cluster))
+    return _assemble(
+        parts, base, assets, fit_box, lang=lang, title=title or text("map_title", lang)
+    )
 
 
 def _assemble(
-    parts: Sequence[Built], base: Basemap, assets: Any, *, lang: str, title: str
+    parts: Sequence[Built],
+    base: Basemap,
+    assets: Any,
+    fit: np.ndarray | None,
+    *,
+    lang: str,
+    title: str,
 ) -> GeoloftMap:
     """Join the built layers into a page."""
     notes = [n for p in parts for n in p.notes] + list(assets.notes)
@@ -240,7 +248,7 @@ def _assemble(
     )
     head = [*assets.head, f"<style>{RUNTIME_CSS}</style>", f"<script>{RUNTIME_JS}</script>"]
     m = GeoloftMap(
-        bounds=_bounds(parts),
+        bounds=_bounds(parts, fit),
         label=f"{text('map', lang)}: {title}",
         head=head,
         body=body,
@@ -248,15 +256,16 @@ def _assemble(
     )
     m.notes = notes
     Page(lang=lang, title=title, skip_text=text("skip_to_tables", lang)).add_child(m)
-    for layer in _basemap_layers(base, lang):
-        m.add_child(layer)
-    for script in (s for p in parts for s in p.scripts):
-        m.add_child(script)
-    for layer in (layer for p in parts for layer in p.layers):
-        m.add_child(layer)
-    m.add_child(
-        Controls(search_geo=search.geo_var if search else "", layers_title=text("layers", lang))
-    )
+    children = [
+        *_basemap_layers(base, lang),
+        *(s for p in parts for s in p.scripts),
+        *(layer for p in parts for layer in p.layers),
+        Controls(search_geo=search.geo_var if search else "", layers_title=text("layers", lang)),
+    ]
+    # names from a counter, not at random: the same input writes the same bytes
+    name_elements([m, *children])
+    for child in children:
+        m.add_child(child)
     return m
 
 

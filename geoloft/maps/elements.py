@@ -10,7 +10,7 @@ that allows pinch-zoom, a skip link and data tables after the map.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import folium
@@ -19,7 +19,7 @@ from branca.element import Element, Figure, MacroElement
 from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.legend import LEGEND_BOX_ID
 
-__all__ = ["Controls", "GeoloftMap", "JsLayer", "Page", "Raw", "Script"]
+__all__ = ["Controls", "GeoloftMap", "JsLayer", "Page", "Raw", "Script", "name_elements"]
 
 
 def _page(element: Element) -> Figure:
@@ -35,6 +35,37 @@ def _parent(element: Element) -> Element:
     """Return the element *element* was added to (it renders only after being added)."""
     assert element._parent is not None, "render an element only after adding it to a map"
     return element._parent
+
+
+class _Named(Element):
+    """An element whose page name can be set, so the same map writes the same bytes.
+
+    branca names every element ``<kind>_<16 random bytes>``; those names end up
+    in the page as element ids and script variables. :func:`name_elements`
+    gives geoloft's elements names from a counter instead, through the public
+    :meth:`get_name`, so no library internals are patched.
+    """
+
+    #: The name on the page; branca's random one while empty.
+    page_name: str = ""
+
+    def get_name(self) -> str:
+        """Return the name set by :func:`name_elements`, else branca's."""
+        return self.page_name or super().get_name()
+
+
+def name_elements(elements: Iterable[Element], *, prefix: str = "gl") -> None:
+    """Name each geoloft element ``<prefix>_<kind>_<n>``, counting in the given order.
+
+    Parameters
+    ----------
+    elements
+        The map and the elements added to it, in the order they were added.
+    prefix
+        Start of every name (a JavaScript identifier).
+    """
+    for count, element in enumerate(e for e in elements if isinstance(e, _Named)):
+        element.page_name = f"{prefix}_{type(element).__name__.lower()}_{count}"
 
 
 class Raw(Element):
@@ -92,7 +123,7 @@ class Page(Figure):
         )
 
 
-class GeoloftMap(folium.Map):
+class GeoloftMap(_Named, folium.Map):
     """A folium map whose page carries geoloft's script, controls and tables.
 
     Parameters
@@ -159,7 +190,7 @@ class GeoloftMap(folium.Map):
             child.render(**kwargs)
 
 
-class Script(MacroElement):
+class Script(_Named, MacroElement):
     """A piece of page script (such as shared geometry), rendered in order.
 
     Parameters
@@ -179,7 +210,7 @@ class Script(MacroElement):
         _page(self).script.add_child(Raw(self.code), name=self.get_name())
 
 
-class JsLayer(folium.map.Layer):
+class JsLayer(_Named, folium.map.Layer):
     """A map layer made by a JavaScript expression (tiles, polygons, markers).
 
     Parameters
@@ -214,7 +245,7 @@ class JsLayer(folium.map.Layer):
         _page(self).script.add_child(Raw(code), name=name)
 
 
-class Controls(MacroElement):
+class Controls(_Named, MacroElement):
     """Layer control, metric scale bar, full screen, search and legend switching.
 
     Add it to the map after every layer.

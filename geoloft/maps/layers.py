@@ -47,7 +47,7 @@ from geoloft.maps.style import (
 )
 from geoloft.maps.table import data_table
 
-__all__ = ["Built", "IndicatorSpec", "MapOptions", "area_layers", "grid_layer"]
+__all__ = ["Built", "IndicatorSpec", "MapOptions", "area_layers", "grid_layer", "left_out_notes"]
 
 SUPPRESSED_CODE = -2  # class code of withheld values in the page data
 
@@ -76,6 +76,10 @@ class Built:
     bounds: list[np.ndarray] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # searchable names (raw text)
     geo_var: str = ""  # script variable holding the searchable geometry
+    #: Which layers the map opens on: those of the lowest rank present (0 areas
+    #: and intervention areas, 1 grid, 2 measures), so a national grid or a far-away
+    #: measure does not decide the view.
+    fit_rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -194,15 +198,22 @@ def names_of(frame: pd.DataFrame) -> list[str]:
     return frame[NAME].astype(object).where(frame[NAME].notna(), "").astype(str).tolist()
 
 
+def left_out_notes(before: int, after: int, layer: str, lang: str) -> list[str]:
+    """Return the note that ``before - after`` features without an area were not drawn."""
+    n = before - after
+    return [text("left_out", lang, layer=layer, n=format_number(n, lang=lang))] if n else []
+
+
 def area_layers(
     areas: gpd.GeoDataFrame,
     indicators: Sequence[str] | Mapping[str, Any] | str | None,
     opts: MapOptions,
 ) -> Built:
     """Build a choropleth per indicator on shared, coverage-simplified area geometry."""
-    areas = check_layer(areas, what="areas", required=[AREA_ID, NAME])
+    given = len(areas) if isinstance(areas, pd.DataFrame) else 0
+    areas = check_layer(areas, what="areas", required=[AREA_ID, NAME], polygons=True)
     specs = indicator_specs(indicators, areas, lang=opts.lang)
-    built = Built()
+    built = Built(notes=left_out_notes(given, len(areas), text("areas", opts.lang), opts.lang))
     columns = [s.column for s in specs]
     if POP_TOT in areas:
         areas = suppress(areas, columns=columns, pop=POP_TOT, threshold=opts.threshold)
@@ -285,7 +296,9 @@ def _cell_size(grid: gpd.GeoDataFrame) -> int:
 
 def grid_layer(grid: gpd.GeoDataFrame, column: str, opts: MapOptions, *, show: bool) -> Built:
     """Build the grid layer: one square per cell, or one shape per class when large."""
-    grid = check_layer(grid, what="grid", required=list(dict.fromkeys([POP_TOT, column])))
+    given = len(grid) if isinstance(grid, pd.DataFrame) else 0
+    required = list(dict.fromkeys([POP_TOT, column]))
+    grid = check_layer(grid, what="grid", required=required, polygons=True)
     size = _cell_size(grid)
     grid = suppress(grid, columns=[column], pop=POP_TOT, threshold=opts.threshold)
     hidden = grid[SUPPRESSED].to_numpy(bool)
@@ -308,7 +321,11 @@ def grid_layer(grid: gpd.GeoDataFrame, column: str, opts: MapOptions, *, show: b
         lang=opts.lang,
     )
     codes = np.asarray(_codes(classes, hidden))
-    built = Built(bounds=[grid.to_crs(4326).total_bounds])
+    built = Built(
+        bounds=[grid.to_crs(4326).total_bounds],
+        notes=left_out_notes(given, len(grid), label, opts.lang),
+        fit_rank=1,
+    )
     class_text = {
         **dict(enumerate(classes.labels)),
         -1: text("missing", opts.lang),

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from geoloft.columns import BUDGET, CATEGORY, END_YEAR, GEOJSON_CRS, NAME, START_YEAR, STATUS
-from geoloft.labels import format_nok, format_years, text
+from geoloft.labels import format_nok, format_number, format_years, text
 from geoloft.maps.elements import JsLayer
 from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.layers import Built, MapOptions
@@ -26,30 +26,45 @@ CLUSTER_ABOVE: Final = 30
 
 
 def _column(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Return a column as it is, or all missing when the frame lacks it."""
-    return frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+    """Return a column as plain objects (missing as ``None``), all ``None`` when absent."""
+    if column not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    values = frame[column].astype(object)
+    return values.where(frame[column].notna(), None)
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> list[float]:
+    """Return a column as floats (NaN where missing or not a number)."""
+    values = pd.to_numeric(_column(frame, column), errors="coerce")
+    return values.astype(float).tolist()
 
 
 def _strings(values: pd.Series) -> list[str]:
-    return values.astype(object).where(values.notna(), "").astype(str).tolist()
+    return values.where(values.notna(), "").astype(str).tolist()
 
 
 def _fields(measures: pd.DataFrame, lang: str) -> dict[str, list[str]]:
-    """Return the formatted name, category, status, years and budget of every measure."""
-    starts = pd.to_numeric(_column(measures, START_YEAR), errors="coerce").tolist()
-    ends = pd.to_numeric(_column(measures, END_YEAR), errors="coerce").tolist()
-    budgets = pd.to_numeric(_column(measures, BUDGET), errors="coerce").tolist()
+    """Return the formatted name, category, status, years and budget of every measure.
+
+    Every field but the location is optional: a missing column or value shows as ``""``.
+    """
+    starts, ends = _numbers(measures, START_YEAR), _numbers(measures, END_YEAR)
+    years = [
+        "" if np.isnan(s) and np.isnan(e) else format_years(s, e, lang=lang)
+        for s, e in zip(starts, ends, strict=True)
+    ]
+    budgets = _numbers(measures, BUDGET)
     return {
-        NAME: _strings(measures[NAME]),
-        CATEGORY: _strings(measures[CATEGORY]),
+        NAME: _strings(_column(measures, NAME)),
+        CATEGORY: _strings(_column(measures, CATEGORY)),
         STATUS: _strings(_column(measures, STATUS)),
-        "years": [format_years(s, e, lang=lang) for s, e in zip(starts, ends, strict=True)],
-        BUDGET: [format_nok(b, lang=lang) for b in budgets],
+        "years": years,
+        BUDGET: ["" if np.isnan(b) else format_nok(b, lang=lang) for b in budgets],
     }
 
 
 def _popup(row: dict[str, str], lang: str) -> str:
-    lines = [f"<strong>{html_text(row[NAME])}</strong>"]
+    lines = [f"<strong>{html_text(row[NAME])}</strong>"] if row[NAME] else []
     for key in (CATEGORY, "years", BUDGET, STATUS):
         if row[key]:
             lines.append(f"{html_text(text(key, lang))}: {html_text(row[key])}")
@@ -62,9 +77,11 @@ def measure_layer(measures: gpd.GeoDataFrame, opts: MapOptions, *, cluster: bool
     Parameters
     ----------
     measures
-        Measures in EPSG:25833 with ``name`` and ``category``; ``status``,
-        ``start_year``, ``end_year`` and ``budget`` (NOK) are shown when present.
-        Lines and polygons are marked at a point on their surface.
+        Measures in EPSG:25833: points, lines or polygons (marked at a point on
+        their surface). Only the location is required: ``name``, ``category``,
+        ``status``, ``start_year``, ``end_year`` and ``budget`` (NOK) are shown
+        when present, and as empty when a column or value is missing
+        (``None``, NaN, ``<NA>``). Rows without a geometry are left out with a note.
     opts
         Map settings.
     cluster
@@ -75,11 +92,13 @@ def measure_layer(measures: gpd.GeoDataFrame, opts: MapOptions, *, cluster: bool
     Built
         The layer, its legend and its table.
     """
-    measures = check_layer(measures, what="measures", required=[NAME, CATEGORY])
+    given = len(measures) if isinstance(measures, pd.DataFrame) else 0
+    measures = check_layer(measures, what="measures", required=[])
     lang = opts.lang
     fields = _fields(measures, lang)
-    styles = category_styles(fields[CATEGORY])
-    order = list(styles)
+    no_category = text("no_category", lang)
+    styles = category_styles([c or no_category for c in fields[CATEGORY]])
+    position = {cat: i for i, cat in enumerate(styles)}
     points = gpd.GeoSeries(
         shapely.point_on_surface(measures.geometry.to_numpy()), crs=measures.crs
     ).to_crs(GEOJSON_CRS)
@@ -87,14 +106,17 @@ def measure_layer(measures: gpd.GeoDataFrame, opts: MapOptions, *, cluster: bool
     rows = [dict(zip(fields, values, strict=True)) for values in zip(*fields.values(), strict=True)]
     data: dict[str, Any] = {
         "ll": latlon.astype(np.int64).ravel().tolist(),
-        "k": [order.index(c) for c in fields[CATEGORY]],
+        "k": [position[c or no_category] for c in fields[CATEGORY]],
         "n": [html_text(n) for n in fields[NAME]],
         "pop": [_popup(row, lang) for row in rows],
         "cats": [{"c": s.colour, "f": s.text, "g": s.glyph} for s in styles.values()],
     }
     use_cluster = cluster and len(measures) > CLUSTER_ABOVE
     label = text("measures", lang)
-    built = Built(bounds=[points.total_bounds])
+    built = Built(bounds=[points.total_bounds], fit_rank=2)
+    if given > len(measures):
+        n = format_number(given - len(measures), lang=lang)
+        built.notes.append(text("measures_left_out", lang, n=n))
     built.layers.append(
         JsLayer(
             label,

@@ -30,6 +30,7 @@ __all__ = [
     "check_layer",
     "dissolve_classes",
     "encode_polygons",
+    "polygonal",
     "simplify_coverage",
 ]
 
@@ -39,7 +40,9 @@ QUANTUM: Final = 100_000
 DISSOLVE_ABOVE: Final = 10_000
 
 
-def check_layer(frame: object, *, what: str, required: Sequence[str]) -> gpd.GeoDataFrame:
+def check_layer(
+    frame: object, *, what: str, required: Sequence[str], polygons: bool = False
+) -> gpd.GeoDataFrame:
     """Check that a map input is a GeoDataFrame in EPSG:25833 with the columns needed.
 
     Parameters
@@ -50,11 +53,16 @@ def check_layer(frame: object, *, what: str, required: Sequence[str]) -> gpd.Geo
         Its argument name, used in messages (``"areas"``, ``"grid"``, ...).
     required
         Columns it must have.
+    polygons
+        Keep only the polygonal part of each geometry (see :func:`polygonal`):
+        for layers drawn as areas.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``frame`` without rows whose geometry is missing or empty.
+        ``frame`` without rows whose geometry is missing or empty (with
+        ``polygons``: without rows that have no polygon). Compare lengths to
+        count what was left out.
 
     Raises
     ------
@@ -90,10 +98,19 @@ def check_layer(frame: object, *, what: str, required: Sequence[str]) -> gpd.Geo
             column=missing[0],
             hint="rename the columns to geoloft's names (see geoloft.columns).",
         )
-    keep = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
+    layer: gpd.GeoDataFrame = frame
+    if polygons:
+        shapes = polygonal(layer.geometry.to_numpy())
+        keep = shapes != None  # noqa: E711 - element-wise on an object array
+        if keep.any():
+            shapes_series = gpd.GeoSeries(shapes, index=layer.index, crs=layer.crs)
+            layer = layer.assign(**{layer.geometry.name: shapes_series})
+    else:
+        keep = layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()
     if not keep.any():
-        raise GeometryError("no row has a geometry.", source=what, hint="check the input file.")
-    return frame.loc[keep]
+        kind = "a geometry with an area (a polygon)" if polygons else "a geometry"
+        raise GeometryError(f"no row has {kind}.", source=what, hint="check the input file.")
+    return layer.loc[keep]
 
 
 def simplify_coverage(geometries: gpd.GeoSeries, *, tolerance: float) -> tuple[gpd.GeoSeries, int]:
@@ -128,15 +145,72 @@ def simplify_coverage(geometries: gpd.GeoSeries, *, tolerance: float) -> tuple[g
     return gpd.GeoSeries(simplified, index=geometries.index, crs=geometries.crs), mismatched
 
 
+def polygonal(geometries: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return the polygonal part of each geometry (``None`` where it has none).
+
+    Polygons and multipolygons are kept as they are. Of a geometry collection
+    (such as a repair or dissolve leaves: a polygon plus line fragments) only
+    its polygons are kept, as one multipolygon; lines, points and empty parts
+    are dropped. Rows without any polygon (missing, empty, lines, points)
+    become ``None``.
+
+    Parameters
+    ----------
+    geometries
+        An array of shapely geometries (or ``None``).
+
+    Returns
+    -------
+    numpy.ndarray
+        An object array of the same length.
+
+    Examples
+    --------
+    >>> line = shapely.LineString([(0, 0), (2, 2)])
+    >>> mixed = shapely.GeometryCollection([shapely.box(0, 0, 1, 1), line])
+    >>> [g if g is None else g.geom_type for g in polygonal(np.array([mixed, line]))]
+    ['MultiPolygon', None]
+    """
+    values = np.asarray(geometries, dtype=object)
+    types = shapely.get_type_id(values)
+    out = np.full(len(values), None, dtype=object)
+    simple = np.isin(types, [_POLYGON, _MULTIPOLYGON]) & ~shapely.is_empty(values)
+    out[simple] = values[simple]
+    collections = np.flatnonzero(types == _COLLECTION)
+    if collections.size:
+        parts, owner = shapely.get_parts(values[collections], return_index=True)
+        while np.isin(shapely.get_type_id(parts), [_MULTIPOLYGON, _COLLECTION]).any():
+            parts, inner = shapely.get_parts(parts, return_index=True)  # nested collections
+            owner = owner[inner]
+        keep = (shapely.get_type_id(parts) == _POLYGON) & ~shapely.is_empty(parts)
+        rows, dense = np.unique(owner[keep], return_inverse=True)
+        out[collections[rows]] = shapely.multipolygons(parts[keep], indices=dense)
+    return out
+
+
+_POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7  # shapely.GeometryType values
+
+
 def _offsets(geometries: npt.NDArray[Any]) -> tuple[npt.NDArray[np.float64], list[Any]]:
-    """Coordinates and (ring, part, geometry) offsets of polygonal geometries."""
-    kind, coords, offsets = shapely.to_ragged_array(geometries)
-    if kind == shapely.GeometryType.POLYGON:
-        rings, geoms = offsets
-        return coords, [rings, np.arange(len(geoms)), geoms]
-    if kind == shapely.GeometryType.MULTIPOLYGON:
-        return coords, list(offsets)
-    raise GeometryError(f"expected polygons, got {kind.name.lower()}s.", source="map layer")
+    """Coordinates and (ring, part, geometry) offsets of polygonal geometries.
+
+    Every geometry is taken apart into its polygons (a polygon is one part, a
+    multipolygon one part per member), so holes, multipart features, missing
+    and empty rows keep their place: geometry ``i`` owns parts
+    ``g[i]:g[i + 1]`` (none when it has no polygon), part ``j`` owns rings
+    ``p[j]:p[j + 1]`` (the shell, then its holes), ring ``r`` owns points
+    ``r[k]:r[k + 1]``.
+    """
+    values = polygonal(geometries)
+    parts, owner = shapely.get_parts(values, return_index=True)
+    keep = ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    per_geometry = np.bincount(owner, minlength=len(values))
+    geoms = np.concatenate([[0], np.cumsum(per_geometry)])
+    if not len(parts):
+        return np.empty((0, 2)), [np.zeros(1, np.int64), np.zeros(1, np.int64), geoms]
+    _, coords, (rings, polys) = shapely.to_ragged_array(parts)
+    return coords, [rings, polys, geoms]
 
 
 def encode_polygons(geometries: gpd.GeoSeries) -> dict[str, list[int]]:
@@ -145,7 +219,10 @@ def encode_polygons(geometries: gpd.GeoSeries) -> dict[str, list[int]]:
     Parameters
     ----------
     geometries
-        Polygons or multipolygons (any CRS; they are reprojected to EPSG:4326).
+        Polygons or multipolygons, with or without holes (any CRS; they are
+        reprojected to EPSG:4326). Of a geometry collection its polygons are
+        encoded; a row without any (missing, empty, a line) gets no parts but
+        keeps its place.
 
     Returns
     -------
@@ -153,14 +230,15 @@ def encode_polygons(geometries: gpd.GeoSeries) -> dict[str, list[int]]:
         ``d``: flat ``[dx, dy, ...]`` differences of ``round(lon * 1e5)``,
         ``round(lat * 1e5)`` from the previous point (the first from 0);
         ``r``: ring start offsets into the points (plus the end); ``p``: part
-        offsets into the rings; ``g``: geometry offsets into the parts.
+        (polygon) offsets into the rings, the shell first, then its holes;
+        ``g``: geometry offsets into the parts (``len(geometries) + 1`` values).
 
     Examples
     --------
     >>> box = gpd.GeoSeries([shapely.box(10.0, 60.0, 10.001, 60.001)], crs=4326)
     >>> enc = encode_polygons(box)
-    >>> enc["d"][:4], enc["r"], enc["g"]
-    ([1000100, 6000000, 0, 100], [0, 4], [0, 1])
+    >>> enc["d"][:4], enc["r"], enc["p"], enc["g"]
+    ([1000100, 6000000, 0, 100], [0, 4], [0, 1], [0, 1])
     """
     wgs = geometries.to_crs(GEOJSON_CRS) if geometries.crs is not None else geometries
     coords, (rings, parts, geoms) = _offsets(shapely.force_2d(wgs.to_numpy()))

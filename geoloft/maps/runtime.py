@@ -60,6 +60,7 @@ var geoloft = (function () {
   function polygons(geo, o) {
     var group = L.featureGroup();
     for (var i = 0; i < geo.g.length; i++) {
+      if (!geo.g[i].length) { continue; }  // no polygon to draw (never sent; kept safe)
       var style = L.Util.extend({}, o.style, {pane: o.pane});
       if (o.c) { style.fillColor = fill(o, i); }
       var shape = L.polygon(geo.g[i], style);
@@ -163,7 +164,9 @@ var geoloft = (function () {
       input.removeAttribute("aria-invalid");
       status.textContent = hit.value;
       if (mark) { map.removeLayer(mark); }
-      mark = L.polygon(geo.g[+hit.getAttribute("data-i")], {pane: "gl-top", color: "#000",
+      var shape = geo.g[+hit.getAttribute("data-i")];
+      if (!shape || !shape.length) { return; }
+      mark = L.polygon(shape, {pane: "gl-top", color: "#000",
         weight: 4, fill: false, interactive: false}).addTo(map);
       map.fitBounds(mark.getBounds(), {maxZoom: 15});
     }

@@ -6,13 +6,21 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geoloft.columns import AREA_KM2, INDEX, MEMBERS, NAME, POP, ZONE_ID
 from geoloft.disclosure import suppress
 from geoloft.labels import text
 from geoloft.maps.elements import JsLayer
 from geoloft.maps.escape import html_text, safe_json
-from geoloft.maps.layers import Built, MapOptions, geometry_script, names_of, texts_of
+from geoloft.maps.layers import (
+    Built,
+    MapOptions,
+    geometry_script,
+    left_out_notes,
+    names_of,
+    texts_of,
+)
 from geoloft.maps.legend import outline_legend
 from geoloft.maps.prepare import check_layer, simplify_coverage
 from geoloft.maps.style import ZONE_COLOUR, ZONE_STYLE
@@ -31,7 +39,8 @@ def _members(value: Any) -> int:
 
 def zone_layer(zones: gpd.GeoDataFrame, opts: MapOptions) -> Built:
     """Build the intervention-area layer: outlines, labels, popups with key figures."""
-    zones = check_layer(zones, what="zones", required=[ZONE_ID, NAME])
+    given = len(zones) if isinstance(zones, pd.DataFrame) else 0
+    zones = check_layer(zones, what="zones", required=[ZONE_ID, NAME], polygons=True)
     lang = opts.lang
     figures = [c for c in (INDEX,) if c in zones]
     if POP in zones:
@@ -60,7 +69,10 @@ def zone_layer(zones: gpd.GeoDataFrame, opts: MapOptions) -> Built:
             row.append(c)
             line.append(f"{html_text(text('members', lang))}: {c}")
     geoms, _ = simplify_coverage(zones.geometry, tolerance=opts.tolerance)
-    built = Built(bounds=[zones.to_crs(4326).total_bounds])
+    built = Built(
+        bounds=[zones.to_crs(4326).total_bounds],
+        notes=left_out_notes(given, len(zones), text("zones", lang), lang),
+    )
     built.scripts.append(geometry_script("gl_geo_zones", geoms, names))
     built.geo_var, built.names = "gl_geo_zones", names
     data = safe_json(
