@@ -56,6 +56,7 @@ STATUS: Final = "status"
 START_YEAR: Final = "start_year"
 END_YEAR: Final = "end_year"
 BUDGET: Final = "budget"  # NOK
+SOURCE: Final = "source"  # the file, or its label, a measure was read from
 
 # Crosswalks and joins
 SHARE: Final = "share"  # fraction of a cell's area inside an area, 0-1

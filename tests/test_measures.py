@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pyproj
 import pytest
 import shapely
@@ -22,12 +23,13 @@ from geoloft.columns import (
     END_YEAR,
     MEASURE_ID,
     NAME,
+    SOURCE,
     START_YEAR,
     STATUS,
     WORKING_CRS,
 )
 from geoloft.errors import CRSError, InputError, SchemaError
-from geoloft.measures import read_measures
+from geoloft.measures import MissingCoordinatesWarning, read_measures
 from geoloft.report import get_report
 
 CANONICAL = [MEASURE_ID, NAME, CATEGORY, STATUS, START_YEAR, END_YEAR, BUDGET]
@@ -59,7 +61,8 @@ NORWEGIAN = (
 def test_norwegian_csv_with_bom(tmp_path):
     path = write(tmp_path, NORWEGIAN, encoding="utf-8-sig")
     m = read_measures(path)
-    assert m.columns.tolist() == [*CANONICAL, "ansvarlig", "geometry"]
+    assert m.columns.tolist() == [*CANONICAL, SOURCE, "ansvarlig", "geometry"]
+    assert m[SOURCE].tolist() == ["m.csv", "m.csv"]  # no label: the file name
     assert m.crs == WORKING_CRS
     assert m[MEASURE_ID].tolist() == ["T1", "T2"]  # not "\ufeffid" -> generated ids
     assert m[NAME].tolist() == ["Møteplass Tøyen", "Leksehjelp"]
@@ -94,7 +97,7 @@ def test_latin1_file(tmp_path):
     m = read_measures(write(tmp_path, text, encoding="latin-1"))
     assert m[NAME].tolist() == ["Skøyteis på Årvoll"]
     assert m[MEASURE_ID].tolist() == ["M001"]
-    assert get_report(m).notes["generated ids"] == ["M001"]
+    assert get_report(m).notes["generated ids"] == {"count": 1, "examples": ["M001"]}
 
 
 @pytest.mark.parametrize("crs", ["EPSG:25833", "EPSG:25832"])
@@ -111,7 +114,7 @@ def test_explicit_xy_and_id_columns(tmp_path):
     m = read_measures(write(tmp_path, text), x="E", y="N", crs="EPSG:25833", id_column="kode")
     assert m[MEASURE_ID].tolist() == ["K-1"]
     np.testing.assert_allclose(coords(m), [[262000, 6649000]])
-    with pytest.raises(SchemaError, match=r"m\.csv.*no x column 'east'.*kode, E, N"):
+    with pytest.raises(SchemaError, match=r"m\.csv.*no column 'east' \(named for 'x'\).*kode, E"):
         read_measures(write(tmp_path, text), x="east", y="N", crs="EPSG:25833")
 
 
@@ -119,7 +122,7 @@ def test_missing_file_and_missing_id_column(tmp_path):
     with pytest.raises(InputError, match=r"tiltak\.csv.*not found"):
         read_measures(tmp_path / "tiltak.csv")
     path = write(tmp_path, "navn;lon;lat\nA;10.75;59.91\n")
-    with pytest.raises(SchemaError, match=r"m\.csv.*no id_column column 'nr'.*navn, lon, lat"):
+    with pytest.raises(SchemaError, match=r"m\.csv.*no column 'nr' \(named for 'id'\).*navn, lon"):
         read_measures(path, id_column="nr")
 
 
@@ -137,12 +140,18 @@ def test_degrees_in_xy_without_crs_get_a_hint(tmp_path):
 
 def test_rows_without_coordinates_are_reported(tmp_path):
     text = "id;lat;lon\nA;59.91;10.75\nB;;\nC;59.92;10.76\nD;;10.7\nE;.;.\n"
-    with pytest.warns(UserWarning, match=r"3 measures without coordinates dropped \(ids B, D, E\)"):
+    with pytest.warns(
+        MissingCoordinatesWarning, match=r"3 measures without coordinates dropped: B \(row 2\), D"
+    ):
         m = read_measures(write(tmp_path, text))
     assert m[MEASURE_ID].tolist() == ["A", "C"]
     report = get_report(m)
     assert report.dropped == {"no coordinates": 3}
-    assert report.notes["no coordinates"] == ["B", "D", "E"]
+    assert report.notes["no coordinates"] == {
+        "count": 3,
+        "examples": ["B", "D", "E"],
+        "rows": [2, 4, 5],
+    }
     assert (report.rows_in, report.rows_out) == (5, 2)
 
 
@@ -258,7 +267,7 @@ def test_geojson_with_z_and_empty_geometry(tmp_path, shapes):
     frame.loc[2, "geometry"] = None
     path = tmp_path / "z.geojson"
     frame.to_file(path, driver="GeoJSON")
-    with pytest.warns(UserWarning, match=r"1 measure without coordinates dropped \(ids 3\)"):
+    with pytest.warns(UserWarning, match=r"1 measure without coordinates dropped: 3 \(row 3\)"):
         m = read_measures(path)
     assert not m.has_z.any()
     assert len(m) == 2
@@ -295,6 +304,7 @@ def test_invalid_polygon_is_repaired(tmp_path):
     m = read_measures(path)
     assert m.is_valid.all()
     assert get_report(m).notes["repaired geometries (rows)"] == [1]
+    assert get_report(m).notes["repaired geometries"] == 1
     expected = shapely.make_valid(bowtie)  # two triangles, area kept
     assert m.geom_type.tolist() == [expected.geom_type]
     expected_area = gpd.GeoSeries([expected], crs="EPSG:4326").to_crs(WORKING_CRS).area
@@ -307,14 +317,25 @@ def test_unknown_format(tmp_path):
         read_measures(path)
 
 
-def test_table_without_geometry(tmp_path):
+def test_workbook_with_coordinates(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
-    book.active.append(["id", "lon", "lat"])
-    book.active.append(["A", 10.75, 59.91])
+    book.active.append(["id", "Lengdegrad", "Breddegrad", "Tiltak"])
+    book.active.append(["A", 10.75, 59.91, "Park"])
     book.save(tmp_path / "m.xlsx")
-    with pytest.raises(InputError, match=r"m\.xlsx.*no geometry.*CSV with lon/lat"):
-        read_measures(tmp_path / "m.xlsx")
+    m = read_measures(tmp_path / "m.xlsx")
+    assert m[[MEASURE_ID, NAME]].values.tolist() == [["A", "Park"]]
+    np.testing.assert_allclose(coords(m), to_working([10.75], [59.91], "EPSG:4326"), atol=1e-6)
+
+
+def test_layer_without_geometry(tmp_path):
+    path = tmp_path / "tabell.gpkg"
+    gpd.GeoDataFrame({"id": ["A"]}, geometry=[Point(262000, 6649000)], crs=WORKING_CRS).to_file(
+        path, layer="punkter"
+    )
+    pyogrio.write_dataframe(pd.DataFrame({"id": ["A"]}), path, layer="tabell", append=True)
+    with pytest.raises(InputError, match=r"tabell\.gpkg.*no geometry.*CSV with lon/lat"):
+        read_measures(path, layer="tabell")
 
 
 def test_index_is_fresh_and_input_file_unchanged(tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +19,7 @@ from geoloft.columns import (
     END_YEAR,
     MEASURE_ID,
     NAME,
+    SOURCE,
     SSB_MISSING_MARKERS,
     START_YEAR,
     STATUS,
@@ -69,6 +72,67 @@ CATEGORIES = {
 _YEAR = re.compile(r"^(?:(\d{4})(?:[-./]\d{1,2}){0,2}|\d{1,2}\.\d{1,2}\.(\d{4}))$")
 
 
+#: Keys of ``columns=`` naming a canonical column ("id" is short for measure_id).
+COLUMN_KEYS: dict[str, str] = {"id": MEASURE_ID, **{c: c for c in ALIASES}}
+#: Keys of ``columns=`` naming coordinate columns (lon/lat: degrees, EPSG:4326 by default).
+COORDINATE_KEYS = ("x", "y", "lon", "lat")
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """A file's column mapping, checked: canonical column -> file column (None: absent)."""
+
+    given: dict[str, str | None] = field(default_factory=dict)
+    x: str | None = None
+    y: str | None = None
+    degrees: bool = False
+
+
+def column_map(
+    columns: Mapping[str, str | None] | None,
+    *,
+    x: str | None,
+    y: str | None,
+    id_column: str | None,
+    source: Path,
+) -> ColumnMap:
+    """Check ``columns=`` (and the older ``x``, ``y``, ``id_column``); raise naming bad keys."""
+    columns = dict(columns or {})
+    allowed = [*COLUMN_KEYS, *COORDINATE_KEYS]
+    unknown = [str(k) for k in columns if k not in allowed]
+    if unknown:
+        raise SchemaError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            "in the column mapping.",
+            source=source,
+            hint=f"map these keys to the file's columns: {', '.join(allowed)} "
+            '(e.g. columns={"name": "navn", "category": "kategori"}; None: the file has none).',
+        )
+    for key, value in columns.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"columns[{key!r}] must be a column name (str) or None, not {value!r}")
+    given = {COLUMN_KEYS[k]: v for k, v in columns.items() if k in COLUMN_KEYS}
+    if id_column is not None:
+        if given.get(MEASURE_ID, id_column) != id_column:
+            raise SchemaError(
+                f"two id columns: id_column={id_column!r} and columns['id']={given[MEASURE_ID]!r}.",
+                source=source,
+                hint="name the id column once.",
+            )
+        given[MEASURE_ID] = id_column
+    lonlat = [columns.get("lon"), columns.get("lat")]
+    xy = [columns.get("x", x), columns.get("y", y)]
+    if any(lonlat) and any(xy):
+        raise SchemaError(
+            "both lon/lat and x/y coordinate columns are named.",
+            source=source,
+            hint="name one pair: lon/lat for degrees, x/y for projected metres (with crs=).",
+        )
+    if any(lonlat):
+        return ColumnMap(given, lonlat[0], lonlat[1], degrees=True)
+    return ColumnMap(given, xy[0], xy[1])
+
+
 def _key(name: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).replace("\ufeff", "").strip().casefold())
 
@@ -82,30 +146,36 @@ def named(frame: pd.DataFrame, name: str, what: str, source: Path) -> str:
     hit = name if name in frame.columns else find(frame.columns, (_key(name),))
     if hit is None:
         raise SchemaError(
-            f"no {what} column {name!r}; the file has: "
+            f"no column {name!r} (named for {what}); the file has: "
             f"{', '.join(str(c) for c in frame.columns if c != 'geometry')}.",
             source=source,
-            hint=f"pass {what}= as one of these columns.",
+            hint=f"name one of these columns for {what}.",
         )
     return str(hit)
 
 
 def rename(
-    frame: gpd.GeoDataFrame, *, id_column: str | None, source: Path, report: StageReport
+    frame: gpd.GeoDataFrame, *, given: Mapping[str, str | None], source: Path, report: StageReport
 ) -> gpd.GeoDataFrame:
-    """Rename recognised columns to canonical names; add the absent ones as missing."""
+    """Rename recognised columns to canonical names; add the absent ones as missing.
+
+    ``given`` maps canonical columns to the file's columns (None: the file has
+    none, so no column is guessed); the others are found by their usual names.
+    """
     mapping: dict[str, str] = {}
-    if id_column is not None:
-        mapping[named(frame, id_column, "id_column", source)] = MEASURE_ID
+    for canonical, column in given.items():
+        if column is not None:
+            key = "id" if canonical == MEASURE_ID else canonical
+            mapping[named(frame, column, repr(key), source)] = canonical
     for canonical, names in ALIASES.items():
-        if canonical in mapping.values():
+        if canonical in mapping.values() or canonical in given:
             continue
         taken = [*mapping, frame.geometry.name, *report.notes.get("coordinate columns", [])]
         free = frame.columns.difference(taken)
         hit = find(free, names)
         if hit is not None:
             mapping[hit] = canonical
-    clash = [c for c in frame.columns if c in ALIASES and c not in mapping]
+    clash = [c for c in frame.columns if (c in ALIASES or c == SOURCE) and c not in mapping]
     frame = frame.rename(columns={c: f"{c}_original" for c in clash}).rename(columns=mapping)
     report.notes["columns"] = {str(k): v for k, v in mapping.items() if str(k) != v}
     absent = [c for c in ALIASES if c not in frame.columns]
@@ -132,7 +202,7 @@ def measure_ids(values: pd.Series, *, source: Path, report: StageReport) -> pd.S
         width = max(3, len(str(len(values))))
         made = [f"M{i + 1:0{width}d}" for i in np.flatnonzero(empty)]
         text = text.where(~empty, pd.Series(made, index=values.index[empty]))
-        report.notes["generated ids"] = made
+        report.notes["generated ids"] = {"count": len(made), "examples": made[:10]}
     check_unique(text, source=source, column=MEASURE_ID)
     return text.astype(str)
 
@@ -180,7 +250,7 @@ def parse_values(frame: gpd.GeoDataFrame, *, source: Path, report: StageReport) 
     known = category.str.casefold().map(CATEGORIES)
     unknown = sorted(set(category[known.isna() & category.ne("")]))
     if unknown:
-        report.notes["other categories"] = unknown
+        report.notes["other categories"] = unknown[:20]
     # pandas-stubs reject pd.NA as the replacement value for text; pandas takes it
     frame[CATEGORY] = known.fillna(category).replace("", pd.NA)  # type: ignore[call-overload]
     for col in (MEASURE_ID, NAME, STATUS):

@@ -11,25 +11,58 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geoloft._io import parse_numbers, read_text_table
+from geoloft._io import is_workbook, parse_numbers, read_text_table, read_workbook
 from geoloft._validate import Problems
+from geoloft.boundaries._geometry import polygonal_parts
 from geoloft.columns import MEASURE_ID
 from geoloft.errors import CRSError, InputError, SchemaError
 from geoloft.measures._columns import find, named
 from geoloft.report import StageReport
 
-LON_NAMES = ("lon", "lng", "long", "longitude", "lengdegrad")
-LAT_NAMES = ("lat", "latitude", "breddegrad")
-X_NAMES = ("x", "ost", "øst", "east", "easting", "utm_ost", "utm_øst")
-Y_NAMES = ("y", "nord", "north", "northing", "utm_nord")
+LON_NAMES = (
+    "lon", "lng", "long", "longitude", "lengdegrad", "lengde", "lon_wgs84", "longitude_wgs84",
+    "wgs84_lon", "x_lon", "lon_x", "geo_lon",
+)  # fmt: skip
+LAT_NAMES = (
+    "lat", "latitude", "breddegrad", "bredde", "lat_wgs84", "latitude_wgs84", "wgs84_lat",
+    "y_lat", "lat_y", "geo_lat",
+)  # fmt: skip
+X_NAMES = (
+    "x", "ost", "øst", "east", "easting", "utm_ost", "utm_øst", "utm_x", "x_utm", "x_koord",
+    "xkoord", "x_koordinat", "koord_x", "x_coord", "xcoord", "x_coordinate", "øst_koordinat",
+)  # fmt: skip
+Y_NAMES = (
+    "y", "nord", "north", "northing", "utm_nord", "utm_y", "y_utm", "y_koord", "ykoord",
+    "y_koordinat", "koord_y", "y_coord", "ycoord", "y_coordinate", "nord_koordinat",
+)  # fmt: skip
+#: Cell texts that mean "no value" in coordinate columns (besides empty cells and SSB markers).
+NA_TEXT = frozenset({"nan", "na", "n/a", "null", "none", "missing", "mangler", "ukjent"})
+#: How many ids or rows a report note lists (with the count of all of them).
+EXAMPLES = 10
 #: Plausible extent of Norway with Svalbard and Jan Mayen, lon/lat degrees.
 NORWAY_LONLAT = (-10.0, 57.0, 35.0, 82.0)
 
 
+class MissingCoordinatesWarning(UserWarning):
+    """Measures without coordinates (empty cells, NaN, empty geometry) were dropped."""
+
+
 def from_table(
-    src: Path, *, crs: str | None, x: str | None, y: str | None, report: StageReport
+    src: Path,
+    *,
+    crs: str | None,
+    x: str | None,
+    y: str | None,
+    report: StageReport,
+    sheet: str | None = None,
+    degrees: bool = False,
 ) -> gpd.GeoDataFrame:
-    table = read_text_table(src)
+    """Read a CSV table or a workbook sheet with coordinate columns as points.
+
+    ``degrees`` says that ``x``/``y`` are longitude/latitude (EPSG:4326 unless
+    ``crs`` says otherwise).
+    """
+    table = read_workbook(src, sheet=sheet) if is_workbook(src) else read_text_table(src)
     table.columns = [str(c).replace("\ufeff", "").strip() for c in table.columns]
     if len(table) == 0:
         raise InputError(
@@ -38,7 +71,8 @@ def from_table(
     xcol: str | None
     ycol: str | None
     if x is not None or y is not None:
-        xcol, ycol = named(table, x or "x", "x", src), named(table, y or "y", "y", src)
+        xcol, ycol = named(table, x or "x", "'x'", src), named(table, y or "y", "'y'", src)
+        crs = crs or ("EPSG:4326" if degrees else None)
     elif (lon := find(table.columns, LON_NAMES)) and (lat := find(table.columns, LAT_NAMES)):
         xcol, ycol, crs = lon, lat, crs or "EPSG:4326"
     else:
@@ -47,17 +81,18 @@ def from_table(
         raise SchemaError(
             f"found no coordinate columns; the file has: {', '.join(table.columns)}.",
             source=src,
-            hint="add lon/lat (or x/y with crs=) columns, or name them with x= and y=.",
+            hint="add lon/lat (or x/y with crs=) columns, or name them: "
+            'columns={"lon": …, "lat": …} (degrees) or {"x": …, "y": …} with crs=.',
         )
     xs, ys = _coordinates(table, xcol, ycol, src)
     if crs is None:
-        degrees = xs.abs().le(180).all() and ys.abs().le(90).all()
+        in_degrees = bool(xs.abs().le(180).all() and ys.abs().le(90).all())
         raise CRSError(
             f"coordinate columns '{xcol}'/'{ycol}' need a CRS.",
             source=src,
             column=xcol,
             hint="pass crs=, e.g. 'EPSG:25833' (UTM 33, SSB's grid) or 'EPSG:25832'"
-            + ("; the values look like degrees: 'EPSG:4326'." if degrees else "."),
+            + ("; the values look like degrees: 'EPSG:4326'." if in_degrees else "."),
         )
     has_xy = (xs.notna() & ys.notna()).to_numpy()
     points = np.full(len(table), None, dtype=object)
@@ -78,9 +113,16 @@ def _coordinates(
     a typing error, never quietly a measure without a place.
     """
     problems = Problems(source=src, error=SchemaError)
-    parsed = {col: parse_numbers(table[col]) for col in (xcol, ycol)}
+    parsed = {}
+    for col in (xcol, ycol):
+        values = table[col]
+        if not pd.api.types.is_numeric_dtype(values):
+            na = values.astype("string").str.strip().str.casefold().isin(NA_TEXT)
+            values = values.where(~na.fillna(False).to_numpy(), "")
+        parsed[col] = parse_numbers(values)
     for col, result in parsed.items():
-        bad = result.bad_rows
+        infinite = np.flatnonzero(np.isinf(result.values.to_numpy()))
+        bad = np.union1d(result.bad_rows, infinite).astype(int)
         if bad.size:
             shown = ", ".join(repr(v) for v in pd.unique(table[col].iloc[bad])[:5])
             problems.add(
@@ -143,8 +185,14 @@ def from_vector(
     frame = frame.set_geometry(shapely.force_2d(np.asarray(geoms)), crs=frame.crs)
     invalid = ~frame.geometry.is_valid & frame.geometry.notna() & ~frame.geometry.is_empty
     if invalid.any():
-        report.notes["repaired geometries (rows)"] = (np.flatnonzero(invalid) + 1).tolist()
-        frame.loc[invalid, frame.geometry.name] = shapely.make_valid(frame.geometry[invalid].array)
+        repaired = (np.flatnonzero(invalid) + 1).tolist()
+        report.notes["repaired geometries (rows)"] = repaired[:EXAMPLES]
+        report.notes["repaired geometries"] = len(repaired)
+        before = np.asarray(frame.geometry[invalid].array, dtype=object)
+        fixed = shapely.make_valid(before)
+        areal = np.isin(shapely.get_type_id(before), (3, 6))  # Polygon, MultiPolygon
+        fixed[areal] = polygonal_parts(fixed[areal])  # a polygon stays a polygon
+        frame.loc[invalid, frame.geometry.name] = fixed
     return frame
 
 
@@ -154,17 +202,24 @@ def drop_without_geometry(
     missing = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
     if not missing.any():
         return frame
-    ids = frame.loc[missing, MEASURE_ID].tolist()
+    ids = [str(i) for i in frame.loc[missing, MEASURE_ID]]
+    rows = (frame.index[missing] + 1).tolist()
     report.drop("no coordinates", len(ids))
-    report.notes["no coordinates"] = ids
-    shown = ", ".join(ids[:20]) + (", …" if len(ids) > 20 else "")
+    report.notes["no coordinates"] = examples(ids) | {"rows": rows[:EXAMPLES]}
+    shown = ", ".join(f"{i} (row {r})" for i, r in zip(ids[:10], rows[:10], strict=True))
     warnings.warn(
         f"{source}: {len(ids)} measure{'s' if len(ids) > 1 else ''} without coordinates "
-        f"dropped (ids {shown}); add their coordinates to map them. See attrs['report'].",
-        UserWarning,
+        f"dropped: {shown}{', …' if len(ids) > 10 else ''}; add their coordinates to map "
+        "them. See attrs['report'].",
+        MissingCoordinatesWarning,
         stacklevel=3,
     )
     return frame[~missing]
+
+
+def examples(values: list[str]) -> dict[str, object]:
+    """Return a count and the first few of ``values``, for a report that stays small."""
+    return {"count": len(values), "examples": values[:EXAMPLES]}
 
 
 def check_extent(frame: gpd.GeoDataFrame, *, source: Path) -> None:
