@@ -26,6 +26,7 @@ _PUBLIC = {
     "read_grid": "geoloft.grid",
     "read_indicators": "geoloft.indicators",
     "read_measures": "geoloft.measures",
+    "read_measures_many": "geoloft.measures",
     "join_grid": "geoloft.join",
     "crosswalk": "geoloft.join",
     "convert_areas": "geoloft.join",
