@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from geoloft.errors import InputError
 
 __all__ = [
+    "SENSITIVE_COLUMNS",
     "SENSITIVE_DOMAINS",
     "THEMES",
     "check_criteria",
@@ -35,6 +36,8 @@ __all__ = [
     "sensitive_theme",
 ]
 
+#: Key of ``DataFrame.attrs`` naming the columns that hold sensitive data (column -> theme).
+SENSITIVE_COLUMNS = "sensitive_columns"
 #: Catalogue domains that are sensitive whatever the labels say.
 SENSITIVE_DOMAINS = frozenset(
     {

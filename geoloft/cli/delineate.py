@@ -172,6 +172,11 @@ def _summary(areas: Any) -> list[str]:
         lines.append("  " + "; ".join(changes) + ".")
     total = float(areas["pop"].sum()) if len(areas) else 0.0
     lines.append(f"  {_count(len(areas), 'area')}, {total:,.0f} persons.")
+    if notes.get("sensitive criteria (allowed)"):
+        used = ", ".join(notes["sensitive criteria (allowed)"])
+        lines.append(
+            f"  note: sensitive criteria used because --allow-sensitive was given: {used}."
+        )
     return lines
 
 
@@ -228,6 +233,13 @@ def delineate_command(
     id_column: Annotated[str | None, typer.Option(help="Units: id column.")] = None,
     parent_column: Annotated[str | None, typer.Option(help="Units: parent id column.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for permutation hot spots.")] = 0,
+    allow_sensitive: Annotated[
+        bool,
+        typer.Option(
+            help="Allow a country-of-origin (or similar) column as criterion (needs a legal "
+            "basis; recorded in the report)."
+        ),
+    ] = False,
     overwrite: Overwrite = False,
 ) -> None:
     r"""Draw contiguous intervention areas from qualifying grid cells or units.
@@ -264,7 +276,7 @@ def delineate_command(
         data, select=select, pop=pop, score=score, contiguity=contiguity, min_edge=min_edge,
         islands=islands, island_distance=island_distance, min_pop=min_pop, max_pop=max_pop,
         max_areas=max_areas, lock_in=_ids(lock_in), lock_out=_ids(lock_out), within=within,
-        grid=cells, seed=seed,
+        grid=cells, seed=seed, allow_sensitive=allow_sensitive,
     )  # fmt: skip
     inputs = tuple(p.resolve() for p in (source, scores, grid) if p is not None)
     written = _write(areas, output, overwrite, inputs)

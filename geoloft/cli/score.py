@@ -100,3 +100,12 @@ def score(
     else:
         summary = f"{len(result)} areas scored ({method}); {int(flags.iloc[0])} qualify."
     out.print(f"{summary} Wrote {output}", markup=False, highlight=False)
+    report = result.attrs.get("report") if not compare else None
+    used = report.notes.get("sensitive_criteria") if report is not None else None
+    if used:
+        out.print(
+            "note: sensitive criteria used because --allow-sensitive was given: "
+            f"{', '.join(used)}.",
+            markup=False,
+            highlight=False,
+        )

@@ -165,6 +165,7 @@ def delineate(
     counts: Mapping[str, Sequence[str]] | None = None,
     replicates: npt.ArrayLike | pd.DataFrame | None = None,
     seed: int = 0,
+    allow_sensitive: bool = False,
 ) -> gpd.GeoDataFrame:
     """Draw contiguous intervention areas from qualifying grid cells or units.
 
@@ -262,6 +263,12 @@ def delineate(
         each row qualifies in each replicate. Gives ``stability``.
     seed
         Seed for permutation hot spots; nothing else is random.
+    allow_sensitive
+        Allow columns of country of origin, immigrant background, citizenship,
+        refugee status, religion or ethnicity (:mod:`geoloft.sensitive`) as
+        ``select``, hot-spot or ``score`` columns. Refused by default; when
+        allowed, the columns are recorded in the report (``sensitive criteria
+        (allowed)``).
 
     Returns
     -------
@@ -300,7 +307,8 @@ def delineate(
     CRSError
         Units or ``clip`` not in EPSG:25833.
     InputError
-        Contradictory or out-of-range options, ids both locked in and out.
+        Contradictory or out-of-range options, ids both locked in and out, a
+        sensitive criterion without ``allow_sensitive``.
 
     Examples
     --------
@@ -342,7 +350,12 @@ def delineate(
     group = boundary_codes(items, within)
     graph = _graph(items, options)
     selection = resolve(
-        items, select, score=score, hotspot_graph=None if items.cells else graph, seed=seed
+        items,
+        select,
+        score=score,
+        hotspot_graph=None if items.cells else graph,
+        seed=seed,
+        allow_sensitive=allow_sensitive,
     )
     graph = _fence(graph, group)
     labels, result = _partition(graph, items, selection, locks, options, group)
@@ -372,6 +385,8 @@ def _notes(items: Items, selection: Selection, locks: Locks) -> dict[str, object
     }
     if items.n_missing_pop:
         notes["items with missing population (counted as 0)"] = items.n_missing_pop
+    if selection.sensitive:
+        notes["sensitive criteria (allowed)"] = list(selection.sensitive)
     if selection.hot is not None:
         notes["hot spots"] = int(selection.hot[HOT].sum())
         notes["cells without neighbours (not tested)"] = int(selection.hot["gi_z"].isna().sum())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from geoloft.columns import INDEX
 from geoloft.delineation.hotspots import GI_Z, HOT, hotspots
 from geoloft.delineation.inputs import Items
 from geoloft.errors import InputError, SchemaError
+from geoloft.sensitive import SENSITIVE_COLUMNS, check_criteria
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": np.greater_equal,
@@ -46,6 +47,7 @@ class Selection:
     priority: npt.NDArray[np.float64]  # higher = more in need; NaN = unknown
     rule: str
     hot: pd.DataFrame | None = None  # Gi* results in id order, when select="hotspots"
+    sensitive: tuple[str, ...] = ()  # sensitive criteria, used because explicitly allowed
 
 
 def _bad(message: str, hint: str) -> InputError:
@@ -187,14 +189,25 @@ def resolve(
     score: str | None = None,
     hotspot_graph: sp.csr_array | None = None,
     seed: int = 0,
+    allow_sensitive: bool = False,
 ) -> Selection:
     """Return the selection mask and priority of ``items`` (in id order).
 
     ``hotspot_graph`` is the adjacency (id order) for hot spots of units;
-    cells use their ids.
+    cells use their ids. Columns of country of origin and similar (see
+    :mod:`geoloft.sensitive`) are refused as criteria unless ``allow_sensitive``.
     """
     if isinstance(select, str) and select not in items.frame.columns:
         select = parse_rule(select)
+    found = check_criteria(
+        criteria_columns(select, score),
+        allow=allow_sensitive,
+        source="select" if score is None else "select, score",
+        marked=items.frame.attrs.get(SENSITIVE_COLUMNS, ()),
+        hint="show such data as context only (a map layer); if a legal basis and an "
+        "assessment exist, pass allow_sensitive=True (CLI: --allow-sensitive; project file: "
+        "[delineate] allow_sensitive = true), which is recorded in the run report.",
+    )
     if isinstance(select, str) and select == HOTSPOTS:
         column = score or INDEX
         chosen = _hotspots(items, column, {}, hotspot_graph, seed)
@@ -213,7 +226,27 @@ def resolve(
         )
     if score is not None:
         chosen = Selection(chosen.mask, _column(items, score), chosen.rule, chosen.hot)
-    return chosen
+    return replace(chosen, sensitive=tuple(found))
+
+
+def criteria_columns(select: object, score: str | None = None) -> list[str]:
+    """Columns that decide which items qualify or which are taken first.
+
+    Examples
+    --------
+    >>> criteria_columns("innvandrere_rate >= 30"), criteria_columns("hotspots", "x")
+    (['innvandrere_rate'], ['x'])
+    """
+    if isinstance(select, str):
+        select = parse_rule(select)
+    names: list[str] = []
+    if isinstance(select, str):
+        names.append((score or INDEX) if select == HOTSPOTS else select)
+    elif isinstance(select, tuple) and select and isinstance(select[0], str):
+        names.append(select[0])
+    if score is not None:
+        names.append(score)
+    return list(dict.fromkeys(names))
 
 
 def _default_priority(items: Items) -> npt.NDArray[np.float64]:

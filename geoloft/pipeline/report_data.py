@@ -204,10 +204,33 @@ def report_data(
         zones_table=table,
         profiles=profiles,
         suppression_note=note,
-        method=_METHOD[lang],
+        method=_METHOD[lang] + _sensitive_lines(result, lang),
         sources=sources,
         about=record,
     )
+
+
+def _sensitive_lines(result: RunResult, lang: str) -> list[str]:
+    """State in the report which sensitive criteria the user explicitly allowed."""
+    used = []
+    for report in result.reports:
+        notes = report.notes
+        used += list(notes.get("sensitive_criteria", []))
+        used += list(notes.get("sensitive criteria (allowed)", []))
+    if not used:
+        return []
+    what = ", ".join(dict.fromkeys(used))
+    if lang == "nb":
+        return [
+            f"Merk: kriterier om landbakgrunn, innvandring, statsborgerskap, flyktningstatus, "
+            f"religion eller etnisitet ble brukt fordi prosjektet uttrykkelig tillot det "
+            f"(allow_sensitive): {what}."
+        ]
+    return [
+        f"Note: criteria of country of origin, immigrant background, citizenship, refugee "
+        f"status, religion or ethnicity were used because the project explicitly allowed it "
+        f"(allow_sensitive): {what}."
+    ]
 
 
 def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:

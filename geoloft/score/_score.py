@@ -18,6 +18,7 @@ from geoloft.score._prepare import CatalogueLike, Prepared, ReferenceLike
 from geoloft.score.bootstrap import BootstrapResult, bootstrap_from
 from geoloft.score.explain import GIVEN_LABEL, driver_texts
 from geoloft.score.methods import METHODS
+from geoloft.sensitive import SENSITIVE_COLUMNS
 
 STATUS_COL = "status"
 N_FLAGS = "n_flags"
@@ -163,6 +164,12 @@ def score_areas(
     frame = _frame(prep, opts, r, boot)
     frame.attrs["reference"] = _reference(prep)
     frame.attrs["method"] = opts.method
+    frame.attrs[SENSITIVE_COLUMNS] = {
+        f"{i.id}{suffix}": str(i.sensitive_theme)
+        for i in prep.catalogue
+        if i.is_sensitive
+        for suffix in ("_rate", "_std", "_flag")
+    }
     if boot is not None:
         frame.attrs["bootstrap"] = boot
     return attach_report(frame, _report(prep, opts, r, boot))
