@@ -73,6 +73,8 @@ class GridInput:
     cell_size: int | None = None
     layer: str | None = None
     crs: str | None = None
+    #: An earlier vintage of the same grid, for population change (grid indicators).
+    baseline: Path | None = None
 
 
 @dataclass(frozen=True)

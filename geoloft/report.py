@@ -55,8 +55,20 @@ class StageReport:
         return sum(self.dropped.values())
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dictionary."""
-        return asdict(self)
+        """Return a JSON-ready dictionary; long lists are cut to a count and examples.
+
+        A run record names what was dropped, not every row of a national file: a list
+        longer than :data:`MAX_EXAMPLES` becomes ``{"count": n, "examples": [...]}``.
+
+        Examples
+        --------
+        >>> r = StageReport("join_grid", notes={"cells_outside": list(range(100))})
+        >>> r.to_dict()["notes"]["cells_outside"]
+        {'count': 100, 'examples': [0, 1, 2, 3, 4]}
+        """
+        record = asdict(self)
+        record["notes"] = {k: _shorten(v) for k, v in record["notes"].items()}
+        return record
 
     def summary(self) -> str:
         """Return one line: stage, rows in and out, and what was dropped."""
@@ -65,6 +77,20 @@ class StageReport:
             reasons = "; ".join(f"{n} {why}" for why, n in self.dropped.items())
             text += f" (dropped: {reasons})"
         return text
+
+
+#: How many items of a long list a run record keeps.
+MAX_EXAMPLES = 5
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, list | tuple) and len(value) > MAX_EXAMPLES:
+        return {"count": len(value), "examples": list(value[:MAX_EXAMPLES])}
+    if isinstance(value, dict) and len(value) > 4 * MAX_EXAMPLES:
+        return {"count": len(value), "examples": dict(list(value.items())[:MAX_EXAMPLES])}
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    return value
 
 
 def get_report(frame: pd.DataFrame) -> StageReport | None:

@@ -30,7 +30,9 @@ from geoloft.sensitive import SENSITIVE_DOMAINS, sensitive_theme
 
 __all__ = [
     "DIRECTIONS",
+    "GRID_COLUMNS",
     "RATE_UNITS",
+    "SOURCES",
     "SENSITIVE_DOMAINS",
     "Catalogue",
     "Indicator",
@@ -39,6 +41,19 @@ __all__ = [
     "load_catalogue",
 ]
 
+#: Where an indicator's columns come from.
+SOURCES = ("table", "grid")
+#: Columns geoloft computes per area from the grid, for indicators with ``source = "grid"``
+#: (besides every count column of the grid itself, such as ``pop_tot``, ``pop_mal``).
+GRID_COLUMNS: dict[str, str] = {
+    "pop_tot": "residents (persons), from the grid by exact area shares",
+    "pop_ave": "mean age of residents (years), where the grid has it",
+    "settled_km2": "settled area: km² of populated grid cells within the area",
+    "density_settled": "residents per km² of settled area",
+    "pop_tot_baseline": "residents in the baseline grid ([inputs.grid] baseline)",
+    "pop_change": "residents now minus residents in the baseline grid",
+    "pop_change_pct": "population change since the baseline grid, per cent",
+}
 #: Allowed directions: which way is worse.
 DIRECTIONS = ("higher_is_worse", "higher_is_better")
 #: Units that are shares of a population, with the factor from a proportion.
@@ -87,6 +102,12 @@ class Indicator:
         religion or ethnicity. Also recognised without the flag, from a domain in
         :data:`SENSITIVE_DOMAINS` or such wordings in bokmål, nynorsk or English
         in the id, labels, domain or column names (:mod:`geoloft.sensitive`).
+    source
+        ``"table"`` (default): the columns are in the indicator table.
+        ``"grid"``: the columns are computed from the population grid for each
+        area (:data:`GRID_COLUMNS`: counts such as ``pop_tot``, ``pop_fem``, the
+        mean age ``pop_ave``, the settled area, population change against a
+        baseline grid), so a project needs no indicator table.
 
     Examples
     --------
@@ -111,6 +132,7 @@ class Indicator:
     definition: str = ""
     context_only: bool = False
     sensitive: bool = False
+    source: str = "table"
 
     def __post_init__(self) -> None:
         problems = _indicator_problems(self)
@@ -195,6 +217,8 @@ def _indicator_problems(ind: Indicator) -> list[str]:
         out.append("a numerator needs a denominator and the other way round")
     elif not counts and ind.value is None:
         out.append("give numerator + denominator columns, or a value column")
+    if ind.source not in SOURCES:
+        out.append(f"source {ind.source!r} must be one of {', '.join(SOURCES)}")
     return out
 
 

@@ -10,5 +10,6 @@ is reported, never dropped silently.
 from geoloft.join._grid_join import join_grid
 from geoloft.join.convert import convert_areas
 from geoloft.join.crosswalk import crosswalk
+from geoloft.join.grid_indicators import grid_indicators
 
-__all__ = ["convert_areas", "crosswalk", "join_grid"]
+__all__ = ["convert_areas", "crosswalk", "grid_indicators", "join_grid"]

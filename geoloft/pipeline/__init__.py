@@ -151,10 +151,23 @@ def run(
     geoloft.errors.OutputExistsError
         ``out`` holds an earlier run and ``overwrite`` is false.
     """
+    from geoloft._where import using_surface
+
+    with using_surface("project"):
+        return _run(project, out=Path(out), overwrite=overwrite, only=only, progress=progress)
+
+
+def _run(
+    project: Project,
+    *,
+    out: Path,
+    overwrite: bool,
+    only: Iterable[str] | None,
+    progress: Callable[[str], None] | None,
+) -> RunResult:
     from geoloft.pipeline import stages
     from geoloft.pipeline.preflight import preflight
 
-    out = Path(out)
     wanted = set(only or STAGES)
     unknown = wanted - set(STAGES)
     if unknown:

@@ -58,6 +58,17 @@ def stage_ingest(result: RunResult) -> None:
         )
         result.add_report(grid, "read_grid")
         result.frames["grid"] = _cut(result, grid, study, what="grid cells", id_column=C.SSBID)
+        if inp.grid.baseline is not None:
+            base = read_grid(
+                inp.grid.baseline,
+                cell_size=inp.grid.cell_size,
+                layer=inp.grid.layer,
+                crs=inp.grid.crs,
+            )
+            result.add_report(base, "read_grid")
+            result.frames["grid_baseline"] = _cut(
+                result, base, study, what="baseline grid cells", id_column=C.SSBID
+            )
     if inp.indicators.path is not None:
         from geoloft.indicators import read_indicators
 
@@ -146,6 +157,61 @@ def stage_join(result: RunResult) -> None:
     areas = result.frames["areas"].copy()
     areas[C.POP_TOT] = joined[C.POP_TOT].to_numpy()
     result.frames["areas"] = areas
+    catalogue = _catalogue(result)
+    if catalogue is not None and any(ind.source == "grid" for ind in catalogue):
+        from geoloft.join import grid_indicators
+
+        table = grid_indicators(grid, areas, baseline=result.frames.get("grid_baseline"))
+        result.add_report(table, "grid_indicators")
+        result.frames["grid_table"] = table
+
+
+def _catalogue(result: RunResult) -> Any:
+    """Return the project's indicator catalogue (None when nothing is to be scored)."""
+    if "catalogue" in result.frames:
+        return result.frames["catalogue"]
+    from geoloft.indicators import default_catalogue, load_catalogue
+
+    inp = result.project.inputs.indicators
+    if inp.catalogue is not None:
+        catalogue = load_catalogue(inp.catalogue)
+    elif inp.path is not None:
+        catalogue = default_catalogue()
+    else:
+        return None
+    result.frames["catalogue"] = catalogue
+    return catalogue
+
+
+def _scoring_table(result: RunResult, catalogue: Any) -> pd.DataFrame | None:
+    """The indicator table with the grid indicators' columns joined on (either may be absent)."""
+    from geoloft.errors import InputError
+
+    table, grid_table = result.frames.get("table"), result.frames.get("grid_table")
+    needs_table = [ind.id for ind in catalogue if ind.source == "table"]
+    needs_grid = [ind.id for ind in catalogue if ind.source == "grid"]
+    if needs_table and table is None:
+        raise InputError(
+            f"indicators {', '.join(needs_table)} read an indicator table, and the project "
+            "has none.",
+            source=str(catalogue.source or "catalogue"),
+            hint="add [inputs.indicators] path = …, or give these indicators source = \"grid\".",
+        )
+    if needs_grid and grid_table is None:
+        raise InputError(
+            f"indicators {', '.join(needs_grid)} are computed from the grid, and the project "
+            "has no grid.",
+            source=str(catalogue.source or "catalogue"),
+            hint="add [inputs.grid] path = ….",
+        )
+    if grid_table is None:
+        return table
+    if table is None:
+        return grid_table
+    own = [c for c in grid_table.columns if c != C.AREA_ID]
+    return table.drop(columns=[c for c in own if c in table.columns]).merge(
+        grid_table, on=C.AREA_ID, how="left"
+    )
 
 
 #: Run note when sensitive criteria were explicitly allowed (run.json and the report).
@@ -158,17 +224,18 @@ SENSITIVE_NOTE = (
 
 def stage_score(result: RunResult) -> None:
     """Score the areas on the catalogue's indicators."""
-    table = result.frames.get("table")
+    catalogue = _catalogue(result)
+    if catalogue is None:
+        result.notes.append("no indicator table or catalogue: areas are not scored.")
+        return
+    table = _scoring_table(result, catalogue)
     if table is None:
         result.notes.append("no indicator table: areas are not scored.")
         return
-    from geoloft.indicators import default_catalogue, load_catalogue
     from geoloft.pipeline import areas_with
     from geoloft.score import score_areas
 
     cfg = result.project
-    path = cfg.inputs.indicators.catalogue
-    catalogue = load_catalogue(path) if path is not None else default_catalogue()
     scores = score_areas(
         table,
         catalogue,
