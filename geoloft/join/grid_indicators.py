@@ -25,7 +25,7 @@ _MEANS = {"pop_ave": C.POP_TOT}
 
 
 def _count_columns(grid: gpd.GeoDataFrame) -> list[str]:
-    """The grid's count columns: numeric, not the id, the cell size or a mean."""
+    """Return the grid's count columns: numeric, not the id, the cell size or a mean."""
     skip = {C.SSBID, C.CELL_SIZE, *_MEANS}
     return [
         str(c)

@@ -184,7 +184,7 @@ def _catalogue(result: RunResult) -> Any:
 
 
 def _scoring_table(result: RunResult, catalogue: Any) -> pd.DataFrame | None:
-    """The indicator table with the grid indicators' columns joined on (either may be absent)."""
+    """Return the indicator table with the grid indicators' columns (either may be absent)."""
     from geoloft.errors import InputError
 
     table, grid_table = result.frames.get("table"), result.frames.get("grid_table")
