@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -127,21 +128,41 @@ def _cut(
 
 def _read_measures(result: RunResult) -> gpd.GeoDataFrame:
     """Read every measures file of the project into one frame (``source`` names the file)."""
-    from geoloft.measures import read_measures
+    from geoloft.measures import MeasureFile, read_measures_many
 
-    frames = []
-    for spec in result.project.inputs.measures:
-        assert spec.path is not None  # load_project checked it
-        frame = read_measures(spec.path, crs=spec.crs, layer=spec.layer)
-        result.add_report(frame, "read_measures")
-        frame = frame.assign(source=spec.label or spec.path.stem)
-        frames.append(frame)
-    measures = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if len(frames) > 1:
-        ids = measures[C.MEASURE_ID].astype(str)
-        if ids.duplicated().any():  # the same id in two files: prefix with the file's label
-            measures[C.MEASURE_ID] = measures["source"].astype(str) + ":" + ids
-    return gpd.GeoDataFrame(measures, geometry=frames[0].geometry.name, crs=frames[0].crs)
+    specs = result.project.inputs.measures
+    files = [
+        MeasureFile(path=s.path, label=s.label, columns=s.columns or None, crs=s.crs, layer=s.layer)
+        for s in specs
+        if s.path is not None
+    ]
+    measures = read_measures_many(files)
+    result.add_report(measures, "read_measures")
+    wheres = {s.label or Path(str(s.path)).name: s.where for s in specs if s.where}
+    if wheres:
+        measures = _select_measures(measures, wheres, result)
+    return measures
+
+
+def _select_measures(
+    measures: gpd.GeoDataFrame, wheres: dict[str, Any], result: RunResult
+) -> gpd.GeoDataFrame:
+    """Apply each file's ``where`` to its own rows; the other files' rows pass."""
+    from geoloft._where import describe, row_mask
+    from geoloft.report import StageReport, attach_report
+
+    keep = np.ones(len(measures), dtype=bool)
+    report = StageReport("select measures", source="[[inputs.measures]] where", rows_in=len(keep))
+    for source, where in wheres.items():
+        rows = (measures["source"] == source).to_numpy()
+        mask = row_mask(measures.loc[rows], where, source=source, section="measures")
+        idx = np.flatnonzero(rows)
+        keep[idx[~mask]] = False
+        report.drop(f"{source}: not selected by {describe(where)}", int((~mask).sum()))
+    kept = measures.loc[keep].copy()
+    report.rows_out = len(kept)
+    result.add_report(attach_report(kept, report), "select measures")
+    return kept
 
 
 def stage_join(result: RunResult) -> None:
@@ -195,7 +216,7 @@ def _scoring_table(result: RunResult, catalogue: Any) -> pd.DataFrame | None:
             f"indicators {', '.join(needs_table)} read an indicator table, and the project "
             "has none.",
             source=str(catalogue.source or "catalogue"),
-            hint="add [inputs.indicators] path = …, or give these indicators source = \"grid\".",
+            hint='add [inputs.indicators] path = …, or give these indicators source = "grid".',
         )
     if needs_grid and grid_table is None:
         raise InputError(
