@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "export",
     "score",
     "delineate",
+    "evaluate",
     "figure",
     "maps",
 )

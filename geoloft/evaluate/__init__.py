@@ -12,16 +12,26 @@ the tables, figures, change map and the "Utvikling" report section.
 """
 
 from geoloft.evaluate.core import Evaluation, evaluate
+from geoloft.evaluate.output import closing_note, render_section, write_evaluation
+from geoloft.evaluate.sources import (
+    common_areas,
+    grid_panel,
+    harmonise_small_cells,
+    read_long_table,
+    read_population_by_age,
+)
 
 
 
 __all__ = [
     "Evaluation",
+    "closing_note",
     "common_areas",
     "evaluate",
     "grid_panel",
     "harmonise_small_cells",
     "read_long_table",
+    "read_population_by_age",
     "render_section",
     "write_evaluation",
 ]

@@ -334,6 +334,7 @@ def evaluate(
     areas: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
     comparison: str | Sequence[str] = "rest",
+    exclude: Collection[str] = (),
     n_matches: int = 3,
     counts: Collection[str] = (),
     shrink: float | None = None,
@@ -379,6 +380,9 @@ def evaluate(
         standardised Euclidean distance), ``"synthetic"`` (non-negative
         weights summing to 1 that reproduce the intervention areas' mean path
         before the programme), or a list of area ids.
+    exclude
+        Area ids left out altogether (areas with few residents such as
+        Sentrum and Marka, or areas touched by the programme's spill-over).
     n_matches
         Neighbours per intervention area for ``"matched"``.
     counts
@@ -451,6 +455,8 @@ def evaluate(
     rows_in = len(table)
     if areas is not None:
         table = table[table[AREA_ID].isin(areas[AREA_ID].astype(str))]
+    n_outside = rows_in - len(table)
+    table = table[~table[AREA_ID].isin([str(e) for e in exclude])]
     prog = Programme(
         treated_ids(treated, pd.Index(table[AREA_ID].unique()), source), start, end,
         start_is_baseline,
@@ -481,9 +487,12 @@ def evaluate(
     if areas is not None and NAME in areas:
         names = areas.set_index(areas[AREA_ID].astype(str))[NAME]
         changes.insert(1, NAME, changes[AREA_ID].map(names))
-    panel = table[[INDICATOR, AREA_ID, YEAR, "y"]].rename(columns={"y": "value"})
+    panel = table[[INDICATOR, AREA_ID, YEAR, "y", NUMERATOR, DENOMINATOR, VALUE]].rename(
+        columns={"y": "value", VALUE: "raw_value"}
+    )
     report = StageReport(stage="evaluate", source=source, rows_in=rows_in, rows_out=len(changes))
-    report.drop("area not among the boundaries", rows_in - len(table))
+    report.drop("area not among the boundaries", n_outside)
+    report.drop("area excluded", rows_in - n_outside - len(table))
     return Evaluation(
         programme=prog,
         changes=changes,
