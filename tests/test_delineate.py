@@ -294,7 +294,8 @@ def test_hot_spot_selection() -> None:
     grid = grid_from(
         picture, index={(r, c): 9.0 if c >= 5 else 1.0 for r in range(7) for c in range(7)}
     )
-    areas = delineate(grid, select=("index", "hotspots", {"alpha": 0.1}))
+    # analytic p-values: this tests the selection; the inference is tested in test_hotspots
+    areas = delineate(grid, select=("index", "hotspots", {"alpha": 0.1, "permutations": 0}))
     assert members(areas) == [ids(grid, *[(r, c) for r in range(7) for c in (5, 6)])]
     notes = areas.attrs["report"].notes
     assert notes["hot spots"] == 14

@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import shapely
 from esda.getisord import G_Local
 from scipy import stats
 
+from geoloft import read_grid
 from geoloft.delineation import band_adjacency, benjamini_hochberg, cell_adjacency, hotspots
+from geoloft.delineation.hotspots import auto_permutations
 from geoloft.grid import cell_centres, cell_polygons, corners_to_ssbid
 
 SIZE = 250
 
 
 def small_grid(seed: int = 1) -> pd.DataFrame:
-    """A 9 x 9 grid with a few cells missing, a hot corner and one isolated cell."""
+    """A 12 x 12 grid with a few cells missing, a hot corner and one isolated cell."""
     rng = np.random.default_rng(seed)
-    col, row = np.meshgrid(np.arange(9), np.arange(9), indexing="ij")
+    col, row = np.meshgrid(np.arange(12), np.arange(12), indexing="ij")
     col, row = col.ravel(), row.ravel()
     keep = rng.random(col.size) > 0.15
     col, row = np.r_[col[keep], 14], np.r_[row[keep], 14]  # (14, 14): no neighbour
-    value = rng.gamma(2.0, size=col.size) + np.where((col > 4) & (row > 4), 6.0, 0.0)
-    value[-1] = 25.0  # the isolated cell has the largest value of all
+    value = rng.gamma(2.0, size=col.size) + np.where((col > 5) & (row > 5), 12.0, 0.0)
+    value[-1] = 40.0  # the isolated cell has the largest value of all
     ids = corners_to_ssbid(260_000 + col * SIZE, 6_650_000 + row * SIZE)
     return pd.DataFrame({"ssbid": ids, "cell_size": SIZE, "value": value})
 
@@ -53,7 +58,7 @@ def esda_gstar(grid: pd.DataFrame, *, queen: bool, permutations: int = 0) -> G_L
 @pytest.mark.parametrize("queen", [True, False], ids=["queen", "rook"])
 def test_z_scores_equal_esda(queen: bool) -> None:
     grid = small_grid()
-    ours = hotspots(grid, "value", contiguity="queen" if queen else "rook")
+    ours = hotspots(grid, "value", contiguity="queen" if queen else "rook", permutations=0)
     theirs = esda_gstar(grid, queen=queen)
     tested = ours["n_neighbours"].to_numpy() > 0
     np.testing.assert_allclose(ours["gi_z"].to_numpy()[tested], theirs.Zs[tested], atol=1e-9)
@@ -67,6 +72,7 @@ def test_isolated_cell_is_never_a_hot_spot() -> None:
     ours = hotspots(grid, "value")
     theirs = esda_gstar(grid, queen=True)
     assert theirs.p_norm[-1] < 1e-6  # esda calls the isolated cell the hottest of all
+    assert theirs.p_norm[-1] == theirs.p_norm.min()
     last = ours.iloc[-1]
     assert last["n_neighbours"] == 0
     assert np.isnan(last["gi_z"])
@@ -162,12 +168,68 @@ def test_missing_column_is_named() -> None:
         hotspots(small_grid(), "nope")
 
 
-def test_unit_adjacency_hot_spots() -> None:
-    squares = [shapely.box(i, j, i + 1, j + 1) for i in range(6) for j in range(6)]
+def block_units(size: int = 10, lo: int = 3, hi: int = 7) -> tuple[sp.csr_array, pd.DataFrame]:
+    """Unit squares on a size x size board; value 9 in the block [lo, hi)^2, else 1."""
     from geoloft.delineation import unit_adjacency
 
-    graph = unit_adjacency([shapely.affinity.scale(s, 100, 100, origin=(0, 0)) for s in squares])
-    frame = pd.DataFrame({"v": [9.0 if i >= 24 else 1.0 for i in range(36)]})
+    squares = [
+        shapely.box(i * 100, j * 100, i * 100 + 100, j * 100 + 100)
+        for i in range(size)
+        for j in range(size)
+    ]
+    hot = [lo <= i < hi and lo <= j < hi for i in range(size) for j in range(size)]
+    return unit_adjacency(squares), pd.DataFrame({"v": np.where(hot, 9.0, 1.0)})
+
+
+def test_unit_adjacency_hot_spots() -> None:
+    graph, frame = block_units()
     spots = hotspots(frame, "v", adjacency=graph, alpha=0.1)
-    assert spots["hot_spot"].iloc[24:].sum() >= 6
-    assert not spots["hot_spot"].iloc[:12].any()
+    inner = [i * 10 + j for i in (4, 5) for j in (4, 5)]  # 4 rook neighbours, all hot
+    assert spots["hot_spot"].iloc[inner].all()
+    assert not spots["hot_spot"].to_numpy()[frame["v"].to_numpy() == 1.0].any()
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["per-cell draws", "shared draws"])
+def test_permutation_p_matches_the_hypergeometric_tail(
+    shared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an inner cell of the block: its 4 neighbours must all be 9 to reach its sum;
+    # among the 99 other values 15 are 9, so P = C(15,4) / C(99,4) (hypergeometric)
+    if shared:
+        monkeypatch.setattr(sys.modules["geoloft.delineation.hotspots"], "EXACT_WORK", 0)
+    graph, frame = block_units()
+    draws = 40_000 if shared else 20_000
+    spots = hotspots(frame, "v", adjacency=graph, permutations=draws, seed=2)
+    inner = [i * 10 + j for i in (4, 5) for j in (4, 5)]
+    tail = stats.hypergeom(99, 15, 4).sf(3)
+    # shared draws leave out the smallest value instead of the cell's own: 16 nines, not 15
+    expected = stats.hypergeom(99, 16, 4).sf(3) if shared else tail
+    p = spots["gi_p"].to_numpy()[inner] / 2 * (draws + 1) - 1  # null sums >= observed
+    sd = np.sqrt(draws * expected * (1 - expected))
+    assert np.all(np.abs(p - draws * expected) < 4.5 * sd)
+    assert np.all(p >= draws * tail - 4.5 * sd)  # never anti-conservative
+
+
+def test_default_draws_enough_permutations_for_fdr() -> None:
+    # 400 tests: 99 permutations give p >= 0.02 > 0.05 / 400 * R for any R < 160
+    graph, frame = block_units(20, 8, 12)
+    spots = hotspots(frame, "v", adjacency=graph)
+    few = hotspots(frame, "v", adjacency=graph, permutations=99)
+    assert spots["hot_spot"].sum() >= 4
+    assert few["hot_spot"].sum() == 0
+    assert auto_permutations(400, 0.05) + 1 >= 2 * 400 / 0.05
+
+
+def test_default_keeps_false_hot_spots_rare_on_shuffled_demo(repo: Path) -> None:
+    # the demo's own skewed counts shuffled over its own cells: every spot is false
+    grid = read_grid(repo / "data/grid/demoby_ru250m_syntetisk.csv", cell_size=250)
+    rng = np.random.default_rng(11)
+    any_default, any_analytic = 0, 0
+    for i in range(12):
+        shuffled = grid.assign(pop_tot=rng.permutation(grid["pop_tot"].to_numpy()))
+        default = hotspots(shuffled, "pop_tot", seed=i)
+        analytic = hotspots(shuffled, "pop_tot", permutations=0)
+        any_default += bool(default["hot_spot"].any() or default["cold_spot"].any())
+        any_analytic += bool(analytic["hot_spot"].any())
+    assert any_default <= 2  # P(>= 3 of 12) < 2 % at the nominal 5 %
+    assert any_analytic >= 10  # the normal approximation invents them
