@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,13 @@ import pandas as pd
 from geoloft.labels import format_number
 from geoloft.maps.escape import html_text as esc
 
-__all__ = ["IndicatorBar", "ReportData", "ZoneProfile", "render_report"]
+__all__ = ["IndicatorBar", "ReportData", "ZoneProfile", "local_names", "render_report"]
+
+#: An absolute local path (``/home/ola/x.gpkg``, ``~/x/y.csv``, ``C:\\Users\\ola\\x.csv``,
+#: ``file:///home/ola/x.csv``); group 1 is its file name. Web URLs are not matched.
+_ABSOLUTE = re.compile(
+    r"""(?<![\w.~/:])(?:file://|~|[A-Za-z]:)?[\\/](?:[^\s\\/'"<>]+[\\/])+([^\s\\/'"<>]+)"""
+)
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -304,15 +311,45 @@ def _profile(p: ZoneProfile, lang: str, base: Path | None = None) -> str:
     return "\n".join(x for x in parts if x)
 
 
+def local_names(text: str) -> str:
+    """Replace every absolute local path in ``text`` by its file name.
+
+    The report travels: it never shows user names or home folders. Relative
+    paths and URLs are kept.
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    str
+        ``text`` with ``/home/ola/data/grid.csv`` written as ``grid.csv``.
+
+    Examples
+    --------
+    >>> local_names("3 outside /home/ola/data/grid.csv; see https://ssb.no/a/b")
+    '3 outside grid.csv; see https://ssb.no/a/b'
+    >>> local_names("file:///home/ola/x.csv")
+    'x.csv'
+    >>> local_names("../data/grid.csv")
+    '../data/grid.csv'
+    """
+    return _ABSOLUTE.sub(r"\1", text)
+
+
 def _about(about: Mapping[str, Any], lang: str) -> str:
     t = _TEXT[lang]
     stages = pd.DataFrame(
         [
             {
-                t["stage"]: s.get("stage", ""),
+                t["stage"]: local_names(str(s.get("stage", ""))),
                 t["in"]: s.get("rows_in", 0),
                 t["out"]: s.get("rows_out", 0),
-                t["dropped"]: "; ".join(f"{n} {why}" for why, n in s.get("dropped", {}).items()),
+                t["dropped"]: local_names(
+                    "; ".join(f"{n} {why}" for why, n in s.get("dropped", {}).items())
+                ),
             }
             for s in about.get("stages", [])
         ]
@@ -330,7 +367,8 @@ def _about(about: Mapping[str, Any], lang: str) -> str:
     inputs = about.get("inputs", {})
     if inputs:
         items = "".join(
-            f"<li><code>{esc(k)}</code> {esc(v['sha256'][:16])}…</li>" for k, v in inputs.items()
+            f"<li><code>{esc(local_names(str(k)))}</code> {esc(v['sha256'][:16])}…</li>"
+            for k, v in inputs.items()
         )
         parts.append(f"<p><strong>{esc(t['inputs'])}:</strong></p><ul>{items}</ul>")
     return "\n".join(parts)

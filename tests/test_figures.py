@@ -29,6 +29,7 @@ from geoloft.cli import main
 from geoloft.disclosure import suppress
 from geoloft.errors import CRSError, InputError, OutputExistsError, SchemaError
 from geoloft.figures import BasemapUnavailableWarning, draw_figure, make_figure
+from geoloft.grid import cell_polygons, corners_to_ssbid
 from geoloft.maps.basemaps import BASEMAPS
 
 X0, Y0 = 262_000.0, 6_648_000.0  # Oslo, EPSG:25833
@@ -206,11 +207,23 @@ def _texts(fig) -> list[str]:
     return [t.get_text() for t in fig.axes[0].texts]
 
 
-def test_attribution_and_language(quad):
-    assert "Data: SSB, Kartverket." in _texts(draw_figure(quad, column="v"))
-    en = draw_figure(quad, column="v", lang="en")
-    assert "Data: Statistics Norway (SSB), Kartverket." in _texts(en)
+def test_credits_name_the_sources_given(quad):
+    texts = _texts(draw_figure(quad, column="v", credits=["Oslo kommune", "grid.csv", "grid.csv"]))
+    assert "Data: Oslo kommune; grid.csv." in texts  # each source once
+    assert "Oslo kommune" in _texts(draw_figure(quad, credits="Oslo kommune"))
     assert "Oslo kommune" in _texts(draw_figure(quad, attribution="Oslo kommune"))
+
+
+def test_default_credit_claims_no_source_it_does_not_know(quad):
+    assert not any("Data" in t or "Kartverket" in t for t in _texts(draw_figure(quad, column="v")))
+    ssbid = corners_to_ssbid(np.array([X0, X0 + 250]), np.array([Y0, Y0]))
+    grid = gpd.GeoDataFrame(
+        {"ssbid": ssbid, "cell_size": 250, "pop_tot": [10.0, 20.0]},
+        geometry=cell_polygons(ssbid, 250),
+        crs=25833,
+    )
+    assert "Data: SSB (rutenett)." in _texts(draw_figure(grid))
+    assert "Data: Statistics Norway (SSB, grid)." in _texts(draw_figure(grid, lang="en"))
 
 
 def test_zones_are_outlined_labelled_and_in_the_legend(quad):
@@ -319,15 +332,14 @@ def test_basemap_drawn_gets_its_credit(quad, monkeypatch):
         calls.append(kwargs)
 
     monkeypatch.setitem(sys.modules, "contextily", types.SimpleNamespace(add_basemap=add_basemap))
-    fig = draw_figure(quad, column="v", basemap=True)
+    fig = draw_figure(quad, column="v", basemap=True, credits=["Oslo kommune"])
     assert calls[0]["source"] == BASEMAPS["topograatone"].url
     assert calls[0]["crs"] == "EPSG:25833"
-    assert "Data: SSB, Kartverket. Bakgrunnskart: © Kartverket." in [
-        t.get_text() for t in fig.axes[0].texts
-    ]
+    assert "Data: Oslo kommune. Bakgrunnskart: © Kartverket." in _texts(fig)
+    assert "Bakgrunnskart: © Kartverket." in _texts(draw_figure(quad, basemap=True))
     assert _artist(fig, "classes").get_alpha() == pytest.approx(0.75)
     fig = draw_figure(quad, column="v", basemap="osm")
-    assert calls[1]["source"] == BASEMAPS["osm"].url
+    assert calls[-1]["source"] == BASEMAPS["osm"].url
     assert "Data: SSB, Kartverket. Bakgrunnskart: © OpenStreetMap." in [
         t.get_text() for t in fig.axes[0].texts
     ]

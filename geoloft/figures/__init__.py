@@ -54,6 +54,7 @@ def draw_figure(
     zones: gpd.GeoDataFrame | None = None,
     title: str | None = None,
     label: str | None = None,
+    credits: str | Sequence[str] | None = None,
     attribution: str | None = None,
     lang: str = "nb",
     scheme: str = "quantiles",
@@ -89,7 +90,7 @@ def draw_figure(
         zones=zones,
         title=title,
         label=label,
-        attribution=attribution,
+        credits=attribution if credits is None and attribution is not None else credits,
         lang=lang,
         spec=ClassSpec(scheme, k, None if breaks is None else tuple(breaks), palette, reverse),
         basemap=basemap,
@@ -103,7 +104,7 @@ def _draw(
     zones: gpd.GeoDataFrame | None,
     title: str | None,
     label: str | None,
-    attribution: str | None,
+    credits: str | Sequence[str] | None,
     lang: str,
     spec: ClassSpec,
     basemap: bool | str,
@@ -148,7 +149,8 @@ def _draw(
         )
     if title:
         ax.set_title(title, fontsize=11, loc="left")
-    _furniture.credits(ax, attribution, credit, lang)
+    line = _furniture.credit_line(credits, grid=_layers.is_grid(frame), lang=lang)
+    _furniture.credits(ax, line, credit, lang)
     return fig
 
 
@@ -160,6 +162,7 @@ def make_figure(
     zones: gpd.GeoDataFrame | None = None,
     title: str | None = None,
     label: str | None = None,
+    credits: str | Sequence[str] | None = None,
     attribution: str | None = None,
     lang: str = "nb",
     scheme: str = "quantiles",
@@ -199,9 +202,14 @@ def make_figure(
         Legend title. None: the column's label in ``lang`` for known columns
         (``index``, ``pop_tot``, …; for a grid with the cell size), else the
         column name.
+    credits
+        Data credit printed under the map: the sources (such as the project's
+        ``[project] source`` and its input files), printed as ``"Data: a; b."``,
+        or one text printed as it is. None: SSB for a grid, nothing for areas
+        (only the caller knows where they come from). The basemap's credit is
+        added when a basemap was drawn.
     attribution
-        Data credit printed under the map. None: SSB and Kartverket. The
-        basemap's credit is added when a basemap was drawn.
+        The older name of ``credits`` (one text); ``credits`` wins when both are given.
     lang
         ``"nb"`` (bokmål) or ``"en"``: legend words and numbers (``1 234`` or
         ``1,234``).
@@ -274,7 +282,7 @@ def make_figure(
             zones=zones,
             title=title,
             label=label,
-            attribution=attribution,
+            credits=attribution if credits is None and attribution is not None else credits,
             lang=lang,
             spec=ClassSpec(scheme, k, None if breaks is None else tuple(breaks), palette, reverse),
             basemap=basemap,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
 
 #: Words only figures use, (bokmål, English); shared words come from geoloft.labels.
 WORDS = {
-    "attribution": ("Data: SSB, Kartverket.", "Data: Statistics Norway (SSB), Kartverket."),
+    "data": ("Data: {sources}.", "Data: {sources}."),
+    "grid_source": ("SSB (rutenett)", "Statistics Norway (SSB, grid)"),
     "basemap": ("Bakgrunnskart: {credit}.", "Basemap: {credit}."),
     "north": ("N", "N"),
 }
@@ -185,11 +187,28 @@ def basemap(ax: Axes, crs: Any, choice: bool | str) -> str | None:
     return tiles.attribution
 
 
-def credits(ax: Axes, attribution: str | None, basemap_credit: str | None, lang: str) -> None:
-    """Print the data credit (and the basemap's) under the map."""
-    line = attribution or word("attribution", lang)
+def credit_line(credits: str | Sequence[str] | None, *, grid: bool, lang: str) -> str:
+    """Return the data credit: ``credits`` as given, or what the figure knows.
+
+    A text is printed as it is; a list of sources becomes ``"Data: a; b."``;
+    ``None`` credits SSB for a grid and nothing for areas, whose source only
+    the caller knows.
+    """
+    if isinstance(credits, str):
+        return credits.strip()
+    sources = [s.strip() for s in credits or () if s and s.strip()]
+    if credits is None and grid:
+        sources = [word("grid_source", lang)]
+    sources = list(dict.fromkeys(sources))
+    return word("data", lang, sources="; ".join(s.rstrip(".") for s in sources)) if sources else ""
+
+
+def credits(ax: Axes, line: str, basemap_credit: str | None, lang: str) -> None:
+    """Print the data credit (and the basemap's) under the map; nothing when both are empty."""
     if basemap_credit:
-        line += " " + word("basemap", lang, credit=basemap_credit)
+        line = f"{line} {word('basemap', lang, credit=basemap_credit)}".strip()
+    if not line:
+        return
     ax.annotate(
         line,
         xy=(0, 0),

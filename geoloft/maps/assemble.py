@@ -125,6 +125,7 @@ def make_map(
     breaks: Mapping[str, Sequence[float]] | None = None,
     tolerance: float = 2.0,
     fit: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    method: str | None = None,
 ) -> GeoloftMap:
     """Make an interactive map of areas, grid cells, intervention areas and measures.
 
@@ -174,6 +175,13 @@ def make_map(
         Geometries the map opens on, such as the study area (any CRS). ``None``:
         the areas and intervention areas; without them the grid; else the
         measures. Layers beyond the view are drawn all the same.
+    method
+        The scoring method that made ``index`` (see
+        :func:`geoloft.score.score_areas`), so the index is named by what it is
+        (``"Andel indikatorer verre enn snittet"``, ``"Sammensatt z-skår"``, ...);
+        ``None`` calls it "Indeks". An intervention area's index is called a
+        composite z-score when the zones have ``n_criteria`` (recomputed from
+        counts), else the members' index averaged.
 
     Returns
     -------
@@ -207,7 +215,13 @@ def make_map(
         )
     base = get_basemap(basemap)
     opts = MapOptions(
-        lang=lang, threshold=threshold, scheme=scheme, k=k, breaks=breaks, tolerance=tolerance
+        lang=lang,
+        threshold=threshold,
+        scheme=scheme,
+        k=k,
+        breaks=breaks,
+        tolerance=tolerance,
+        method=method,
     )
     parts: list[Built] = []
     if zones is not None:

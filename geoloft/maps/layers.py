@@ -28,7 +28,7 @@ from geoloft.columns import (
 )
 from geoloft.disclosure import suppress
 from geoloft.errors import SchemaError
-from geoloft.labels import TEXT, format_number, text
+from geoloft.labels import TEXT, format_number, index_label, text
 from geoloft.maps.elements import JsLayer, Script
 from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.legend import class_legend, outline_legend
@@ -62,6 +62,7 @@ class MapOptions:
     k: int = 5
     breaks: Mapping[str, Sequence[float]] | None = None
     tolerance: float = 2.0
+    method: str | None = None
 
 
 @dataclass
@@ -105,6 +106,7 @@ def indicator_specs(
     areas: pd.DataFrame,
     *,
     lang: str,
+    method: str | None = None,
 ) -> list[IndicatorSpec]:
     """Resolve the ``indicators`` argument of ``make_map`` against the areas' columns."""
     if indicators is None:
@@ -127,7 +129,9 @@ def indicator_specs(
         )
     specs = []
     for column, value in items.items():
-        if value is None:
+        if value is None and column == INDEX:
+            specs.append(IndicatorSpec(column, index_label(method, lang)))
+        elif value is None:
             label = text(column, lang) if column in TEXT else column
             specs.append(IndicatorSpec(column, label))
         else:
@@ -212,7 +216,7 @@ def area_layers(
     """Build a choropleth per indicator on shared, coverage-simplified area geometry."""
     given = len(areas) if isinstance(areas, pd.DataFrame) else 0
     areas = check_layer(areas, what="areas", required=[AREA_ID, NAME], polygons=True)
-    specs = indicator_specs(indicators, areas, lang=opts.lang)
+    specs = indicator_specs(indicators, areas, lang=opts.lang, method=opts.method)
     built = Built(notes=left_out_notes(given, len(areas), text("areas", opts.lang), opts.lang))
     columns = [s.column for s in specs]
     if POP_TOT in areas:

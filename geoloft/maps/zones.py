@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoloft.columns import AREA_KM2, INDEX, MEMBERS, NAME, POP, ZONE_ID
+from geoloft.columns import AREA_KM2, INDEX, MEMBERS, N_CRITERIA, NAME, POP, ZONE_ID
 from geoloft.disclosure import suppress
-from geoloft.labels import text
+from geoloft.labels import text, zone_index_label
 from geoloft.maps.elements import JsLayer
 from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.layers import (
@@ -46,6 +46,10 @@ def zone_layer(zones: gpd.GeoDataFrame, opts: MapOptions) -> Built:
     if POP in zones:
         zones = suppress(zones, columns=figures, pop=POP, threshold=opts.threshold)
     names = names_of(zones)
+    # delineate recomputes a zone's index from counts (a composite z-score; then it
+    # has n_criteria), else it is the members' index averaged: label it as what it is
+    from_counts = N_CRITERIA in zones and bool(zones[N_CRITERIA].notna().any())
+    index_name = zone_index_label(opts.method, from_counts=from_counts, lang=lang)
     cols: list[tuple[str, bool]] = [(text("name", lang), False)]
     table = [[n] for n in names]
     lines = [[f"<strong>{html_text(n)}</strong>"] for n in names]
@@ -55,9 +59,7 @@ def zone_layer(zones: gpd.GeoDataFrame, opts: MapOptions) -> Built:
         decimals = 0 if column == POP else 2 if column == INDEX else 1
         texts = texts_of(zones[column], decimals, lang)
         fallback = text("suppressed_short", lang) if column != AREA_KM2 else text("no_value", lang)
-        # A zone's index is the composite z-score of its pooled rates (delineate), not
-        # the score stage's index of its members: label it as such.
-        label = text("zone_index" if column == INDEX else column, lang)
+        label = index_name if column == INDEX else text(column, lang)
         cols.append((label, True))
         for row, line, t in zip(table, lines, texts, strict=True):
             row.append(t or fallback)

@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
+from geoloft.labels import format_year, zone_index_label
 from geoloft.pipeline.publish import measures_in, zone_members
 from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number
 
 if TYPE_CHECKING:
+    from geoloft.config import Project
     from geoloft.pipeline import RunResult
 
 _ZONE_COLUMNS = {
@@ -22,7 +24,7 @@ _ZONE_COLUMNS = {
         C.NAME: "Navn",
         C.POP: "Befolkning",
         C.AREA_KM2: "Areal (km²)",
-        C.INDEX: "Sammensatt z-skår",
+        C.INDEX: "Indeks",
         C.CRITERIA_MET: "Indikatorer verre enn byen",
         C.COMPACTNESS: "Kompakthet",
         C.STABILITY: "Stabilitet",
@@ -32,7 +34,7 @@ _ZONE_COLUMNS = {
         C.NAME: "Name",
         C.POP: "Population",
         C.AREA_KM2: "Area (km²)",
-        C.INDEX: "Composite z-score",
+        C.INDEX: "Index",
         C.CRITERIA_MET: "Indicators worse than the city",
         C.COMPACTNESS: "Compactness",
         C.STABILITY: "Stability",
@@ -91,11 +93,14 @@ def _measures_table(
     }[lang]
     cols = [C.NAME, C.CATEGORY, C.STATUS, C.START_YEAR, C.END_YEAR]
     present = [c for c in cols if c in hit.columns]
-    table = pd.DataFrame(hit[present]).rename(columns=dict(zip(cols, names, strict=True)))
-    for col in table.columns:
-        if pd.api.types.is_float_dtype(table[col]):
-            table[col] = table[col].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    return table
+    table = pd.DataFrame(hit[present]).astype(object)
+    for col in (C.START_YEAR, C.END_YEAR):
+        if col in table:  # years as years ("2015", never "2 015"), whatever the dtype
+            table[col] = table[col].map(format_year)
+    for col in (C.NAME, C.CATEGORY, C.STATUS):
+        if col in table:
+            table[col] = table[col].where(table[col].notna(), "")
+    return table.rename(columns=dict(zip(cols, names, strict=True)))
 
 
 _MEMBER_COLUMNS = {
@@ -162,17 +167,17 @@ def report_data(
     figures = result.out / "figures"
     table = None
     profiles = []
+    method = cfg.score.method
     if zones is not None and len(zones):
-        keep = [c for c in _ZONE_COLUMNS[lang] if c in zones.columns]
-        table = pd.DataFrame(zones[keep]).round(_ZONE_DECIMALS)
-        table = table.rename(columns=_ZONE_COLUMNS[lang])
+        table = _zones_table(zones, method, lang)
+        from_counts = _from_counts(zones)
         for _, zone in zones.iterrows():
             zid = str(zone[C.ZONE_ID])
             profiles.append(
                 ZoneProfile(
                     zone_id=zid,
                     name=str(zone[C.NAME]),
-                    figures=zone_figures(zone, lang),
+                    figures=zone_figures(zone, lang, method=method, from_counts=from_counts),
                     bars=_bars(result, zone, lang),
                     members=zone_members(zone),
                     member_table=_member_table(layers["areas"], zone, lang),
@@ -191,7 +196,7 @@ def report_data(
         else f"Disclosure control: no figures are shown for cells or areas with fewer than "
         f"{threshold} residents."
     )
-    sources = [s for s in (cfg.project.source, cfg.project.licence) if s]
+    sources = [*project_sources(cfg), *([cfg.project.licence] if cfg.project.licence else [])]
     overview = result.out / "maps" / "overview.html"
     synthetic = "syntet" in (cfg.project.source + cfg.project.title).lower()
     return ReportData(
@@ -233,25 +238,72 @@ def _sensitive_lines(result: RunResult, lang: str) -> list[str]:
     ]
 
 
-def zone_figures(zone: Mapping[str, Any], lang: str) -> dict[str, str]:
+def project_sources(project: Project) -> list[str]:
+    """Return the sources to credit: ``[project] source``, then every input by file name.
+
+    Inputs are named by file name only (never by a local path), each once.
+    """
+    from geoloft.pipeline import _input_paths
+
+    names = [p.name for p in _input_paths(project)]
+    return list(dict.fromkeys(s for s in (project.project.source.strip(), *names) if s))
+
+
+def _from_counts(zones: pd.DataFrame) -> bool:
+    """Whether delineate recomputed the zones' index from counts (it then has ``n_criteria``)."""
+    return C.N_CRITERIA in zones and bool(zones[C.N_CRITERIA].notna().any())
+
+
+def _criteria(met: object, total: object, lang: str) -> str:
+    """``"2 / 3"`` indicators worse than the city; ``""`` when the count is unknown."""
+    try:
+        k, n = float(met), float(total)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if not (np.isfinite(k) and np.isfinite(n) and n > 0):
+        return ""
+    return f"{fmt_number(k, 0, lang)} / {fmt_number(n, 0, lang)}"
+
+
+def _zones_table(zones: pd.DataFrame, method: str | None, lang: str) -> pd.DataFrame:
+    """Return the zones' key figures: the index named by what it is, criteria as "k / n"."""
+    names = dict(_ZONE_COLUMNS[lang])
+    names[C.INDEX] = zone_index_label(method, from_counts=_from_counts(zones), lang=lang)
+    table = pd.DataFrame(zones[[c for c in names if c in zones.columns]]).round(_ZONE_DECIMALS)
+    if C.CRITERIA_MET in table:
+        totals = zones[C.N_CRITERIA] if C.N_CRITERIA in zones else pd.Series(np.nan, zones.index)
+        shown = [_criteria(k, n, lang) for k, n in zip(table[C.CRITERIA_MET], totals, strict=True)]
+        if any(shown):
+            table[C.CRITERIA_MET] = [s or "–" for s in shown]
+        else:  # nothing is known: no column of "– / –"
+            table = table.drop(columns=C.CRITERIA_MET)
+    return table.rename(columns=names)
+
+
+def zone_figures(
+    zone: Mapping[str, Any], lang: str, *, method: str | None = None, from_counts: bool = True
+) -> dict[str, str]:
     """Key figures of one intervention area as label -> formatted text.
 
-    The area's index is the composite z-score of its rates, recomputed from its
-    counts (see :func:`geoloft.delineation`), so it is labelled as such.
+    The area's index is named by what it is (see
+    :func:`geoloft.labels.zone_index_label`): the composite z-score of its rates
+    when recomputed from counts, else the members' ``method`` index averaged.
+    The count of indicators worse than the city is left out when unknown.
     """
+    index = zone_index_label(method, from_counts=from_counts, lang=lang)
     labels = {
-        "nb": ("Befolkning", "Areal (km²)", "Sammensatt z-skår", "Kompakthet"),
-        "en": ("Population", "Area (km²)", "Composite z-score", "Compactness"),
+        "nb": ("Befolkning", "Areal (km²)", index, "Kompakthet"),
+        "en": ("Population", "Area (km²)", index, "Compactness"),
     }[lang]
-    keys = (C.POP, C.AREA_KM2, C.INDEX, "compactness")
+    keys = (C.POP, C.AREA_KM2, C.INDEX, C.COMPACTNESS)
     digits = (0, 2, 2, 2)
     figures = {
         label: fmt_number(zone.get(key), d, lang)
         for label, key, d in zip(labels, keys, digits, strict=True)
         if key in zone
     }
-    if "criteria_met" in zone and "n_criteria" in zone and zone.get("n_criteria"):
+    criteria = _criteria(zone.get(C.CRITERIA_MET), zone.get(C.N_CRITERIA), lang)
+    if criteria:
         label = "Indikatorer verre enn byen" if lang == "nb" else "Indicators worse than the city"
-        met, total = zone["criteria_met"], zone["n_criteria"]
-        figures[label] = f"{fmt_number(met, 0, lang)} / {fmt_number(total, 0, lang)}"
+        figures[label] = criteria
     return figures
