@@ -340,9 +340,7 @@ def test_basemap_drawn_gets_its_credit(quad, monkeypatch):
     assert _artist(fig, "classes").get_alpha() == pytest.approx(0.75)
     fig = draw_figure(quad, column="v", basemap="osm")
     assert calls[-1]["source"] == BASEMAPS["osm"].url
-    assert "Data: SSB, Kartverket. Bakgrunnskart: © OpenStreetMap." in [
-        t.get_text() for t in fig.axes[0].texts
-    ]
+    assert "Bakgrunnskart: © OpenStreetMap." in _texts(fig)
 
 
 def test_unknown_basemap_is_an_input_error(quad):
