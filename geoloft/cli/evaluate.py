@@ -91,6 +91,9 @@ def evaluate_command(
     lang = check_lang(lang)
     start, end = _period(period)
     table = pd.concat([read_long_table(p) for p in indicators], ignore_index=True)
+    labels = None
+    if "label" in table:
+        labels = dict(zip(table["indicator"], table["label"].astype(str), strict=True))
     pop = None
     if population is not None:
         pop = pd.read_csv(population, dtype={"area_id": str})
@@ -108,8 +111,9 @@ def evaluate_command(
         n_boot=n_boot,
         n_perm=n_perm,
         seed=seed,
+        labels=labels,
     )
     written = write_evaluation(result, folder, lang=lang, overwrite=overwrite)
     for line in closing_note(result, lang=lang):
-        out.print(line, highlight=False, markup=False)
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
     out.print(f"Wrote {len(written)} files and figures to {folder}.", highlight=False)

@@ -48,7 +48,8 @@ def read_long_table(
         workbook.
     columns
         Map from the file's column names to ``area_id``, ``year``,
-        ``indicator``, ``numerator``, ``denominator`` or ``value``; columns
+        ``indicator``, ``label`` (the indicator's display name), ``numerator``,
+        ``denominator`` or ``value``; columns
         already named so need no entry.
     indicator
         Indicator id for every row, when the file has no ``indicator`` column.
@@ -95,7 +96,8 @@ def read_long_table(
             hint="name them with columns={'file column': 'area_id', ...}.",
         )
     report = StageReport(stage="read_long_table", source=str(src), rows_in=len(frame))
-    keep = [c for c in (AREA_ID, YEAR, INDICATOR, NUMERATOR, DENOMINATOR, VALUE) if c in frame]
+    keep = [c for c in (AREA_ID, YEAR, INDICATOR, "label", NUMERATOR, DENOMINATOR, VALUE)
+            if c in frame]
     out = frame[keep].copy()
     out[AREA_ID] = out[AREA_ID].astype(str).str.strip()
     for col in [c for c in (YEAR, NUMERATOR, DENOMINATOR, VALUE) if c in out]:
@@ -171,7 +173,7 @@ def harmonise_small_cells(
             f"unknown rule {rule!r}.", source="rule", hint="use 'floor5', 'drop5' or 'none'."
         )
     out = grid.copy()
-    v = out[column].to_numpy(np.float64)
+    v = out[column].to_numpy(np.float64, copy=True)
     report = StageReport(stage="harmonise_small_cells", source=column, rows_in=len(grid))
     if rule == "floor5":
         small = (v > 0) & (v < 5)
