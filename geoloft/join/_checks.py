@@ -6,6 +6,7 @@ column and the offending rows or ids, and says what to do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +17,16 @@ import pyproj
 import shapely
 
 from geoloft._validate import Problems, check_unique, require_columns
-from geoloft.columns import AREA_ID, CELL_SIZE, INTENSIVE_WEIGHTS, SSBID, WORKING_CRS
+from geoloft.columns import (
+    AREA_ID,
+    CELL_SIZE,
+    INTENSIVE_WEIGHTS,
+    POP_FEM,
+    POP_MAL,
+    POP_TOT,
+    SSBID,
+    WORKING_CRS,
+)
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError
 from geoloft.grid.codec import check_cell_size, check_ssbids
 from geoloft.report import source_of
@@ -136,14 +146,53 @@ def check_areas(areas: gpd.GeoDataFrame, *, name: str = "areas") -> np.ndarray:
     return geoms
 
 
+#: Grid columns that are counts by their SSB name (persons; summed by area).
+KNOWN_COUNTS: tuple[str, ...] = (POP_TOT, POP_MAL, POP_FEM)
+#: Words in a column name that mark a share, a rate or a mean: never summed as a count.
+NOT_COUNT_WORDS = frozenset(
+    {
+        "andel",
+        "andeler",
+        "ave",
+        "avg",
+        "average",
+        "gjennomsnitt",
+        "mean",
+        "median",
+        "pct",
+        "percent",
+        "prosent",
+        "rate",
+        "ratio",
+        "share",
+        "snitt",
+    }
+)
+
+
+def looks_like_share_or_mean(column: str) -> bool:
+    """Return True if a word of the column name marks a share, rate or mean.
+
+    Examples
+    --------
+    >>> looks_like_share_or_mean("andel_lavinntekt"), looks_like_share_or_mean("pop_tot")
+    (True, False)
+    >>> looks_like_share_or_mean("unemployment_rate"), looks_like_share_or_mean("popAve")
+    (True, True)
+    """
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(column)).lower()
+    return any(word in NOT_COUNT_WORDS for word in re.split(r"[^a-z0-9æøå]+", spaced))
+
+
 @dataclass
 class ValueSpec:
-    """Which grid columns the join sums, averages and divides."""
+    """Which grid columns the join sums, averages and divides, and how that was decided."""
 
     extensive: list[str]
     intensive: dict[str, str]
     rates: dict[str, tuple[str, str]]
     output: list[str] = field(default_factory=list)
+    inferred: dict[str, str] = field(default_factory=dict)
 
     @property
     def summed(self) -> list[str]:
@@ -151,6 +200,15 @@ class ValueSpec:
         cols = list(self.extensive)
         extra = [*self.intensive.values(), *(c for pair in self.rates.values() for c in pair)]
         return cols + [c for c in dict.fromkeys(extra) if c not in cols]
+
+    def kinds(self) -> dict[str, object]:
+        """Return the report note: counts, means (with weight), rates, and what was inferred."""
+        return {
+            "counts": list(self.extensive),
+            "means": dict(self.intensive),
+            "rates": {name: list(pair) for name, pair in self.rates.items()},
+            "inferred": dict(self.inferred),
+        }
 
 
 def _numeric_columns(grid: pd.DataFrame) -> list[str]:
@@ -164,16 +222,93 @@ def _numeric_columns(grid: pd.DataFrame) -> list[str]:
     ]
 
 
+def _infer_kinds(numeric: list[str], source: str) -> dict[str, str]:
+    """Return how each undeclared numeric column was inferred when no values are named.
+
+    Only columns with a known SSB name are inferred (counts such as ``pop_tot``,
+    means such as ``pop_ave``); any other numeric column is an error, since a
+    share or a mean summed over cells gives nonsense (a per-cent share summed
+    into thousands of per cent).
+    """
+    unknown = [c for c in numeric if c not in KNOWN_COUNTS and c not in INTENSIVE_WEIGHTS]
+    if unknown:
+        raise SchemaError(
+            f"cannot tell whether grid column(s) {', '.join(map(str, unknown))} are counts "
+            "(summed into areas) or shares and means (which must never be summed).",
+            source=source,
+            column=str(unknown[0]),
+            hint="name what to join: values=[...] lists counts (persons, households), "
+            "weights={'mean_column': 'count_column'} declares means averaged with a "
+            "count as weight, rates={'name': ('numerator', 'denominator')} divides "
+            "summed counts; on the command line, --values.",
+        )
+    inferred = {c: "count (known SSB name)" for c in numeric if c in KNOWN_COUNTS}
+    inferred.update(
+        {
+            c: f"mean weighted by {INTENSIVE_WEIGHTS[c]} (known SSB name)"
+            for c in numeric
+            if c in INTENSIVE_WEIGHTS
+        }
+    )
+    return inferred
+
+
+def _check_declared(
+    chosen: list[str], weights: Mapping[str, str], explicit_weights: bool, source: str
+) -> None:
+    """Raise if a named value would be summed although it is a known mean or looks like one."""
+    summed = [c for c in chosen if c not in weights]
+    known_means = [c for c in summed if c in INTENSIVE_WEIGHTS]
+    if known_means and explicit_weights:
+        pairs = ", ".join(f"'{c}': '{INTENSIVE_WEIGHTS[c]}'" for c in known_means)
+        raise SchemaError(
+            f"{', '.join(known_means)} is a mean, but weights= does not name it, so it "
+            "would be summed.",
+            source=source,
+            column=known_means[0],
+            hint=f"add it to weights= ({{{pairs}}}) or leave it out of values=.",
+        )
+    shares = [c for c in summed if c not in KNOWN_COUNTS and looks_like_share_or_mean(c)]
+    if shares:
+        raise SchemaError(
+            f"value column(s) {', '.join(map(str, shares))} look like shares, rates or "
+            "means (by name), and values= are summed as counts.",
+            source=source,
+            column=str(shares[0]),
+            hint="declare a mean with its weight, weights={'"
+            f"{shares[0]}': 'pop_tot'}}; for a share, join its numerator and "
+            "denominator as counts and divide with rates={'name': ('numerator', "
+            "'denominator')}; a column that really holds counts needs a name without "
+            f"{', '.join(sorted(NOT_COUNT_WORDS))}.",
+        )
+
+
 def resolve_values(
     grid: gpd.GeoDataFrame,
     values: Sequence[str] | None,
     weights: Mapping[str, str] | None,
     rates: Mapping[str, tuple[str, str]] | None,
 ) -> ValueSpec:
-    """Sort the value columns into extensive, intensive (with weight) and rates."""
+    """Sort the value columns into counts (extensive), means (intensive, with weight) and rates.
+
+    Named ``values`` are counts unless ``weights`` names them as means. With
+    ``values=None`` every numeric column is joined, which is allowed only when
+    each has a known SSB name (``pop_tot`` counts, ``pop_ave`` means); the
+    spec records what was inferred. Raises :class:`SchemaError` for unknown
+    columns, for a known mean that would be summed, and for named values whose
+    name marks a share, rate or mean.
+    """
     source = source_of(grid, "grid")
     numeric = _numeric_columns(grid)
-    chosen = list(numeric if values is None else values)
+    inferred: dict[str, str] = {}
+    if values is None:
+        declared = {*(weights or {}), *(weights or {}).values()}
+        declared.update(c for pair in (rates or {}).values() for c in pair)
+        inferred = _infer_kinds([c for c in numeric if c not in declared], source)
+        chosen = numeric
+    else:
+        chosen = list(values)
+    explicit_weights = weights is not None
     weights = dict(
         weights
         if weights is not None
@@ -204,6 +339,8 @@ def resolve_values(
             hint="values must be numbers (float, NaN for missing); read the grid "
             "with geoloft.read_grid, which parses them.",
         )
+    if values is not None:
+        _check_declared(chosen, weights, explicit_weights, source)
     intensive = {c: weights[c] for c in chosen if c in weights}
     extensive = [c for c in chosen if c not in intensive]
     clash = [n for n in rates if n in chosen]
@@ -213,7 +350,7 @@ def resolve_values(
             source="rates",
             hint="give the rates names of their own.",
         )
-    return ValueSpec(extensive, intensive, rates, [*chosen, *rates])
+    return ValueSpec(extensive, intensive, rates, [*chosen, *rates], inferred)
 
 
 def check_no_clash(areas: pd.DataFrame, new: Sequence[str], *, name: str = "areas") -> None:

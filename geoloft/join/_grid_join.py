@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geoloft.columns import AREA_ID, N_CELLS, SSBID
+from geoloft.errors import InputError
 from geoloft.join._checks import (
     ValueSpec,
     check_areas,
@@ -20,6 +21,7 @@ from geoloft.join._checks import (
     check_no_clash,
     resolve_values,
 )
+from geoloft.join._dasymetric import refined_pairs
 from geoloft.join.crosswalk import Pairs, compute_pairs, pairs_from_table
 from geoloft.report import StageReport, attach_report, source_of
 
@@ -101,6 +103,7 @@ def _report(
     report.notes.update(
         {
             "method": method,
+            "values": spec.kinds(),
             "total_in": totals_in,
             "total_assigned": assigned,
             "total_outside": outside,
@@ -122,6 +125,7 @@ def join_grid(
     weights: Mapping[str, str] | None = None,
     rates: Mapping[str, tuple[str, str]] | None = None,
     crosswalk: pd.DataFrame | None = None,
+    refine: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Sum, average and divide grid cell statistics into areas.
 
@@ -139,8 +143,14 @@ def join_grid(
     areas
         Areas with a unique ``area_id`` and valid (multi)polygons, EPSG:25833.
     values
-        Value columns to carry over. ``None`` means every numeric column except
-        ``ssbid`` and ``cell_size``.
+        Count columns to sum (and means named in ``weights``). ``None`` means
+        every numeric column except ``ssbid`` and ``cell_size``, which is
+        allowed only when each is declared (in ``weights`` or ``rates``) or
+        has a known SSB name: counts ``pop_tot``, ``pop_mal``, ``pop_fem``,
+        means ``pop_ave``; the report says what was inferred. Any other
+        column raises, naming it, so that a share or a mean is never summed by
+        accident; so does a named value whose name marks a share, rate or mean
+        (``andel``, ``pct``, ``rate``, ``mean``, ...) unless ``weights`` names it.
     method
         ``"area"``: each cell's counts go to the areas in proportion to the exact
         share of the cell's area inside each (uniform density within a cell);
@@ -151,13 +161,24 @@ def join_grid(
         Intensive columns and the count column that weights each
         (``{"pop_ave": "pop_tot"}``). ``None`` means the means geoloft knows
         (:data:`geoloft.columns.INTENSIVE_WEIGHTS`) among ``values``; every
-        other value is a count.
+        other value is a count. Given, it must name every known mean among
+        ``values`` (else an error: ``pop_ave`` would be summed).
     rates
         Rates to compute after aggregation: ``{name: (numerator, denominator)}``
         of count columns; NaN where the denominator is 0.
     crosswalk
         A table from :func:`crosswalk` (``ssbid``, ``area_id``, ``share``) to
         use instead of computing the shares; ``method`` is then ignored.
+    refine
+        Dasymetric refinement of ``method="area"``: a layer that says where in
+        each cell people live, so a cell's counts go to the areas in proportion
+        to the people (or settled land) in each part rather than its area. A
+        finer population grid (``ssbid``, cell size, ``pop_tot``, such as SSB's
+        100 m grid of Oslo under 250 m cells; fine cells need not nest), or
+        polygons of settled land (a mask). Cells the layer has no people or
+        land in keep the area share; the report's ``refine`` note counts both.
+        ``scripts/dasymetric_register.py`` measures the gain against the
+        population register.
 
     Returns
     -------
@@ -167,7 +188,8 @@ def join_grid(
         value and rate. Missing cell values are skipped, not taken as 0; an
         area whose cells all lack a value gets NaN for it. An area that
         received no cells gets 0 for counts and NaN for means and rates. The
-        :class:`~geoloft.report.StageReport` in ``attrs['report']`` has the
+        :class:`~geoloft.report.StageReport` in ``attrs['report']`` has how
+        each column was treated (``values``: counts, means, rates, inferred), the
         totals in, assigned and outside every area (with those cells' ids),
         cells split between areas, and missing values per column.
 
@@ -176,7 +198,8 @@ def join_grid(
     CRSError
         If either frame lacks a CRS or is not in EPSG:25833 (never just a warning).
     SchemaError
-        If a value, weight or rate column is missing (all are listed), the
+        If a value, weight or rate column is missing (all are listed), a
+        column's kind is unknown or would sum a share or mean (see ``values``), the
         cell size or an id is missing, or a result column would overwrite an
         area column.
     GeometryError
@@ -208,17 +231,31 @@ def join_grid(
     ids, size = check_grid(grid)
     geoms = check_areas(areas)
     check_no_clash(areas, [N_CELLS, *spec.output])
+    refined: dict[str, object] | None = None
     if crosswalk is None:
         check_method(method)
-        pairs = compute_pairs(ids, size, geoms, method)
+        if refine is not None and method != "area":
+            raise InputError(
+                f"refine= places people within cells for method='area', not {method!r}.",
+                source="refine",
+                hint="use method='area' with refine=, or leave refine out.",
+            )
+        if refine is not None:
+            pairs, refined = refined_pairs(ids, size, geoms, refine, grid)
+            method = "area, refined"
+        else:
+            pairs = compute_pairs(ids, size, geoms, method)
     else:
         pairs = pairs_from_table(crosswalk, ids, areas[AREA_ID])
         method = "crosswalk"
     result = _aggregate(grid, pairs, spec, len(areas))
+    report = _report(grid, areas, pairs, spec, result, method)
+    if refined is not None:
+        report.notes["refine"] = refined
     new = pd.DataFrame(
         {N_CELLS: np.bincount(pairs.area, minlength=len(areas)), **result}, index=areas.index
     )
     geometry = areas.geometry.name
     frame = pd.concat([areas.drop(columns=geometry), new, areas[[geometry]]], axis=1)
     out = gpd.GeoDataFrame(frame, geometry=geometry, crs=areas.crs)
-    return attach_report(out, _report(grid, areas, pairs, spec, result, method))
+    return attach_report(out, report)
