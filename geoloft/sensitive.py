@@ -219,10 +219,12 @@ _BREAKS = re.compile(r"[\W_]+")
 def normalise(text: str) -> str:
     """Return ``text`` as matched: lower case, æøå folded, accents off, word breaks as spaces.
 
+    A space is added at each end, so patterns can anchor on whole words.
+
     Examples
     --------
     >>> normalise("Ikke-vestlig_bakgrunn"), normalise("fødtIUtlandet")
-    ('ikke vestlig bakgrunn', 'fodt i utlandet')
+    (' ikke vestlig bakgrunn ', ' fodt i utlandet ')
     """
     text = _CAMEL.sub(" ", str(text)).lower().translate(_FOLD)
     text = unicodedata.normalize("NFKD", text)

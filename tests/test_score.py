@@ -13,11 +13,20 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.integrate import quad
+from scipy.special import betaln
 from scipy.stats import norm
 
 from geoloft.errors import InputError, SchemaError
 from geoloft.indicators import Indicator
-from geoloft.score import compare_methods, eb_shrink, explain, format_number, score_areas
+from geoloft.score import (
+    bayes_shrink,
+    compare_methods,
+    eb_shrink,
+    explain,
+    format_number,
+    score_areas,
+)
 from geoloft.score._standardise import imd_transform
 
 METHODS = ["below-average", "ssb-decile", "percentile", "imd", "rules", "zscore"]
@@ -76,8 +85,8 @@ def expected_index(method):
             ratio = r / ref
             flags = ((ratio >= 1.25) & (sign > 0)) | ((ratio <= 0.8) & (sign < 0))
         return flags.mean(axis=1), flags.sum(axis=1)
-    if method == "ssb-decile":
-        dec = np.ceil(10 * rank / 10)
+    if method == "ssb-decile":  # 10 - floor(10 x areas strictly higher / n)
+        dec = 10 - np.floor(10 * (oriented.rank(ascending=False, method="min") - 1) / 10)
         return dec.mean(axis=1), (dec == 10).sum(axis=1)
     if method == "percentile":
         pct = (rank - 1) / 9
@@ -98,11 +107,13 @@ def test_known_answer(table, method):
     index, n_flags = expected_index(method)
     np.testing.assert_allclose(got["index"], index.loc[got.index], rtol=1e-12)
     assert got["n_flags"].tolist() == n_flags.loc[got.index].tolist()
-    assert got["rank"].tolist() == (-index).rank(method="min").astype(int).tolist()
-    dec = np.ceil(10 * index.rank(method="average") / 10 - 1e-9).astype(int)
+    rank = (-index.round(12)).rank(method="min")
+    assert got["rank"].tolist() == rank.astype(int).tolist()
+    # tie rule: decile from the number of areas strictly more exposed (rank - 1)
+    dec = (10 - np.floor(10 * (rank - 1) / 10 + 1e-9)).astype(int)
     assert got["decile"].tolist() == dec.tolist()
-    if method == "below-average":  # worse on at least 2 of 4
-        assert got["qualifies"].tolist() == (n_flags >= 2).tolist()
+    if method == "below-average":  # worse on at least 3 of 4 (two thirds, rounded up)
+        assert got["qualifies"].tolist() == (n_flags >= 3).tolist()
     elif method == "rules":  # 2 of 4 criteria and at least 1,000 residents
         assert got["qualifies"].tolist() == ((n_flags >= 2) & (np.array(POP) >= 1000)).tolist()
     else:  # the most exposed tenth: one of ten areas
@@ -238,12 +249,89 @@ def test_empirical_bayes_against_hand_computation():
     np.testing.assert_allclose(eb_shrink(y, n), expected, rtol=1e-12)
     # shrinks small areas most, and never past the prior mean
     assert np.all(np.abs(eb_shrink(y, n) - b) <= np.abs(r - b))
-    # in score_areas: only denominators under `shrink` are shrunk, toward the pooled rate
-    t = pd.DataFrame({"area_id": list("wxyz"), "p_n": y, "p_d": n})
+
+
+def _posterior_mean_by_quadrature(y, n):
+    """Posterior means of beta-binomial rates, the SD integrated by scipy.integrate.quad."""
+    b = y.sum() / n.sum()
+    top = math.sqrt(b * (1 - b)) * 0.9999
+
+    def loglik(sd):
+        s = b * (1 - b) / sd**2 - 1
+        return np.sum(betaln(y + b * s, n - y + (1 - b) * s) - betaln(b * s, (1 - b) * s))
+
+    peak = max(loglik(sd) for sd in np.geomspace(1e-6 * top, top, 400))
+
+    def post(sd):
+        return math.exp(loglik(sd) - peak)
+
+    def mean(sd, i):
+        s = b * (1 - b) / sd**2 - 1
+        return post(sd) * (b * s + y[i]) / (s + n[i])
+
+    breaks = [top * 1e-3, top * 1e-2, top * 0.1]
+    z = quad(post, 0, top, limit=400, points=breaks)[0]
+    return np.array([quad(mean, 0, top, args=(i,), limit=400, points=breaks)[0] / z
+                     for i in range(len(y))])  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+@pytest.mark.parametrize("spread", ["unequal", "homogeneous"])
+def test_bayes_shrinkage_is_the_posterior_mean_by_quadrature(spread):
+    rng = np.random.default_rng(5)
+    n = rng.integers(20, 3000, 25).astype(float)
+    p = rng.beta(8, 40, 25) if spread == "unequal" else np.full(25, 0.1)
+    y = rng.binomial(n.astype(int), p).astype(float)
+    np.testing.assert_allclose(bayes_shrink(y, n), _posterior_mean_by_quadrature(y, n),
+                               rtol=1e-4)  # fmt: skip
+
+
+def test_shrinkage_is_smooth_in_the_denominator_and_never_past_the_mean():
+    rng = np.random.default_rng(2)
+    n = np.concatenate([rng.integers(200, 5000, 30), [999, 1001]]).astype(float)
+    y = rng.binomial(n.astype(int), rng.beta(10, 40, 32)).astype(float)
+    y[-2:] = [0.3 * 999, 0.3 * 1001]  # two areas at 30 %, denominators 999 and 1,001
+    b = y.sum() / n.sum()
+    got = bayes_shrink(y, n)
+    pull = (y / n - got) / (y / n - b)  # share of the way to the mean
+    assert 0 < pull[-1] < pull[-2] < 1
+    assert pull[-2] - pull[-1] < 0.01 * pull[-2]  # no step at 1,000 persons
+    assert np.all(np.abs(got - b) <= np.abs(y / n - b) + 1e-15)
+
+
+def test_no_collapse_when_the_moment_estimate_of_the_spread_is_zero():
+    # 40 areas, rates 9-11 % on 150-400 persons: differences inside binomial noise
+    rng = np.random.default_rng(8)
+    n = rng.integers(150, 400, 40).astype(float)
+    y = np.round(n * rng.uniform(0.09, 0.11, 40))
+    b = y.sum() / n.sum()
+    from geoloft.score.shrinkage import eb_variance
+
+    assert eb_variance(y[:, None], n[:, None], np.array([b]))[0] == 0.0
+    np.testing.assert_allclose(eb_shrink(y, n), b)  # the plug-in estimator collapses
+    got = bayes_shrink(y, n)
+    assert np.unique(np.round(got, 12)).size > 30
+    assert np.all(np.sign(np.round(got - b, 12)) == np.sign(np.round(y / n - b, 12)))
+    # below-average flags against the pooled rate are kept, not erased
+    t = pd.DataFrame({"area_id": [f"{i:02d}" for i in range(40)], "p_n": y, "p_d": n})
     cat = [Indicator("p", "P", "P", numerator="p_n", denominator="p_d", domain="d")]
-    got = score_areas(t, cat, shrink=50, min_pop=0, min_indicators=1)
-    np.testing.assert_allclose(got["p_rate"], 100 * np.where(n < 50, expected, r))
-    assert got.attrs["report"].notes["shrunk_rates"] == {"p": 2}
+    shrunk = score_areas(t, cat, min_pop=0)
+    raw = score_areas(t, cat, min_pop=0, shrink=False)
+    assert shrunk["p_flag"].tolist() == raw["p_flag"].tolist()
+    assert shrunk["qualifies"].sum() == raw["qualifies"].sum() > 10
+    assert shrunk.attrs["report"].notes["shrunk_rates"] == {"p": 40}
+
+
+def test_a_supplied_reference_is_not_the_prior_of_the_shrinkage():
+    t = pd.DataFrame({"area_id": list("abcdefgh"), "p_n": [3, 40, 12, 90, 5, 60, 20, 33],
+                      "p_d": [20, 300, 100, 400, 30, 500, 90, 200]})  # fmt: skip
+    cat = [Indicator("p", "P", "P", numerator="p_n", denominator="p_d", domain="d")]
+    own = score_areas(t, cat, min_pop=0)
+    national = score_areas(t, cat, min_pop=0, reference={"p": 5.0})
+    np.testing.assert_allclose(national["p_rate"], own["p_rate"], rtol=1e-12)
+    np.testing.assert_allclose(own["p_rate"] / 100, bayes_shrink(t.p_n.to_numpy(float),
+                               t.p_d.to_numpy(float)))  # fmt: skip
+    assert national.attrs["reference"]["p"] == 5.0
 
 
 def test_poisson_eb_matches_esda():

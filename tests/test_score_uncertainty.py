@@ -11,6 +11,7 @@ from scipy import stats
 
 from geoloft.indicators import Indicator
 from geoloft.score import (
+    bayes_shrink,
     bootstrap_scores,
     resample_rates,
     score_areas,
@@ -55,13 +56,26 @@ def test_tarone_statistic_by_hand_and_family_choice():
     s = np.sum((y - n * p) ** 2) / (p * (1 - p))
     expected = (s - n.sum()) / math.sqrt(2 * np.sum(n * (n - 1)))
     assert float(tarone_z(y, n)) == pytest.approx(expected)
-    homogeneous = pd.DataFrame({"area_id": list("abcd"), "p_n": [20, 40, 60, 80],
-                                "p_d": [200, 400, 600, 800]})  # fmt: skip
-    b = bootstrap_scores(homogeneous, [one()], n_boot=10, method="zscore")
-    assert b.families == {"p": "binomial"}
-    heterogeneous = homogeneous.assign(p_n=[10, 100, 60, 400])
-    b = bootstrap_scores(heterogeneous, [one()], n_boot=10, method="zscore")
-    assert b.families == {"p": "beta-binomial"}
+    b = bootstrap_scores(table_of([20, 40, 60, 80], [200, 400, 600, 800]), [one()], n_boot=10)
+    assert b.families == {"p": "posterior"}
+    levels = pd.DataFrame({"area_id": list("abcd"), "x": [1.0, 2, 3, 4]})
+    level = Indicator("x", "x", "x", value="x", unit="NOK", domain="d")
+    assert bootstrap_scores(levels, [level], n_boot=5, min_pop=0).families == {"x": "fixed"}
+
+
+def table_of(y, n):
+    return pd.DataFrame({"area_id": [f"{i:02d}" for i in range(len(y))], "p_n": y, "p_d": n})
+
+
+def test_posterior_draws_centre_on_the_shrunk_rates():
+    rng = np.random.default_rng(4)
+    n = rng.integers(50, 3000, 30).astype(float)
+    y = rng.binomial(n.astype(int), rng.beta(6, 30, 30)).astype(float)
+    draws = resample_rates(y, n, n_boot=20_000, seed=1, family="posterior")
+    # the draws' mean is the posterior mean; the prior mean's own uncertainty adds noise only
+    np.testing.assert_allclose(draws.mean(axis=0), bayes_shrink(y, n), atol=0.002)
+    sd = draws.std(axis=0)
+    assert sd[np.argmin(n)] > sd[np.argmax(n)]  # small areas are less certain
 
 
 @pytest.fixture

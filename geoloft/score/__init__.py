@@ -21,7 +21,7 @@ from geoloft.score.bootstrap import (
 )
 from geoloft.score.explain import explain, format_number
 from geoloft.score.methods import METHODS
-from geoloft.score.shrinkage import eb_shrink, tarone_z
+from geoloft.score.shrinkage import bayes_shrink, eb_shrink, tarone_z
 
 #: Names of the scoring methods.
 METHOD_NAMES = tuple(METHODS)
@@ -30,6 +30,7 @@ __all__ = [
     "METHOD_NAMES",
     "BootstrapResult",
     "Comparison",
+    "bayes_shrink",
     "bootstrap_scores",
     "compare_methods",
     "eb_shrink",

@@ -42,15 +42,28 @@ def start(
     threshold: float | Mapping[str, float] | None = None,
     min_pop: float = 50.0,
     qualify_min_pop: float | None = None,
-    shrink: float | None = 1000.0,
+    shrink: bool | None = True,
     min_indicators: int | None = None,
     weights: Mapping[str, float] | None = None,
+    domain_weights: Mapping[str, float] | None = None,
+    missing: str = "available",
     pop: str | None = None,
     allow_sensitive: bool = False,
     lang: str = "nb",
 ) -> tuple[Prepared, Options]:
     """Validate the options and the table; the keywords are those of ``score_areas``."""
-    opts = Options(method, k, threshold, min_pop, qualify_min_pop, shrink, min_indicators, lang)
+    opts = Options(
+        method=method,
+        k=k,
+        threshold=threshold,
+        min_pop=min_pop,
+        qualify_min_pop=qualify_min_pop,
+        shrink=shrink,
+        min_indicators=min_indicators,
+        lang=lang,
+        domain_weights=domain_weights,
+        missing=missing,
+    )
     source = source_of(table, "table") if isinstance(table, pd.DataFrame) else "table"
     prep = prepare(
         table,
@@ -66,7 +79,7 @@ def start(
 
 def run(prep: Prepared, opts: Options) -> Run:
     """Shrink, standardise, score, rank and qualify."""
-    rates, shrunk = smooth(prep.raw, prep.den, prep.ref, prep.is_rate, opts.shrink)
+    rates, shrunk = smooth(prep.raw, prep.den, prep.is_rate, opts.shrink)
     active, status = status_codes(prep, opts)
     setup = make_setup(prep, opts, active)
     sc = prep.scored

@@ -27,6 +27,13 @@ STATUS = {
 }
 
 
+#: Ways to treat a missing indicator value (``missing=``).
+MISSING = {
+    "available": "means over the indicators an area has",
+    "exclude": "an area with any missing indicator is not scored (CDC SVI rule)",
+}
+
+
 @dataclass(frozen=True)
 class Options:
     """Validated keyword options of :func:`geoloft.score.score_areas`."""
@@ -36,9 +43,11 @@ class Options:
     threshold: float | Mapping[str, float] | None = None
     min_pop: float = 50.0
     qualify_min_pop: float | None = None
-    shrink: float | None = 1000.0
+    shrink: bool | None = True
     min_indicators: int | None = None
     lang: str = "nb"
+    domain_weights: Mapping[str, float] | None = None
+    missing: str = "available"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -53,12 +62,31 @@ class Options:
             raise InputError(
                 f"unknown language {self.lang!r}.", source="lang", hint="use 'nb' (bokmål) or 'en'."
             )
-        for name in ("min_pop", "shrink", "qualify_min_pop"):
+        for name in ("min_pop", "qualify_min_pop"):
             value = getattr(self, name)
             if value is not None and (math.isnan(value) or value < 0):
                 raise InputError(
                     f"{name} is {value!r}.", source=name, hint="give a number of persons >= 0."
                 )
+        if self.shrink is not None and not isinstance(self.shrink, bool):
+            raise InputError(
+                f"shrink is {self.shrink!r}; it is on (True) or off (False).",
+                source="shrink",
+                hint="shrinkage has no cut-off: how far a rate moves follows from its "
+                "denominator and the spread between areas.",
+            )
+        if self.missing not in MISSING:
+            raise InputError(
+                f"missing is {self.missing!r}.",
+                source="missing",
+                hint="use " + "; ".join(f"'{k}' ({v})" for k, v in MISSING.items()) + ".",
+            )
+        if self.domain_weights is not None and self.method != "imd":
+            raise InputError(
+                f"domain_weights has no meaning for method '{self.method}'.",
+                source="domain_weights",
+                hint="use it with method='imd', or set indicator weights (weights=).",
+            )
         if self.threshold is not None and self.method == "below-average":
             raise InputError(
                 "threshold has no meaning for method 'below-average'.",
@@ -69,7 +97,7 @@ class Options:
     def counts(self, m: int) -> tuple[int, int]:
         """Return ``k`` and the minimum number of indicators for ``m`` scored ones."""
         half = math.ceil(m / 2)
-        k = half if self.k is None else int(self.k)
+        k = default_k(m, self.method) if self.k is None else int(self.k)
         if not 1 <= k <= m:
             raise InputError(
                 f"k = {k} is outside 1..{m} (the number of scored indicators).",
@@ -77,6 +105,8 @@ class Options:
                 hint=f"give k between 1 and {m}.",
             )
         need = half if self.min_indicators is None else int(self.min_indicators)
+        if self.missing == "exclude":
+            need = m
         if not 1 <= need <= m:
             raise InputError(
                 f"min_indicators = {need} is outside 1..{m}.",
@@ -138,16 +168,51 @@ def status_codes(prep: Prepared, opts: Options) -> tuple[np.ndarray, np.ndarray]
     return ~small & ~few, status.astype(object)
 
 
+def default_k(m: int, method: str) -> int:
+    """Default k of n = ``m`` indicators (see docs/methods.md).
+
+    ``rules``: half of n rounded up, the Danish list's "2 of 4 criteria"
+    (almenboligloven § 61 a). ``below-average``: two thirds of n rounded up;
+    no published programme rule fixes k, and half of n made 44–59 % of areas
+    qualify in an audit of real city data.
+    """
+    if method == "rules":
+        return math.ceil(m / 2)
+    return math.ceil(2 * m / 3)
+
+
+def _domain_weights(opts: Options, domains: list[str], weight: np.ndarray) -> np.ndarray | None:
+    """Domain weights of the IMD, in domain order; ``None``: sums of indicator weights."""
+    if opts.domain_weights is None:
+        return None
+    given = dict(opts.domain_weights)
+    unknown = sorted(set(given) - set(domains))
+    missing = [d for d in domains if d not in given]
+    values = [given.get(d, np.nan) for d in domains]
+    if unknown or missing or not all(np.isfinite(values)) or min(values, default=1) <= 0:
+        raise InputError(
+            "domain_weights must give a weight > 0 to every domain scored"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + ".",
+            source="domain_weights",
+            hint=f"name each of {', '.join(domains)}, e.g. the IMD 2019 shares "
+            "(income 0.225, employment 0.225, education 0.135, …).",
+        )
+    return np.array(values, dtype=float) * float(weight.sum()) / float(np.sum(values))
+
+
 def make_setup(prep: Prepared, opts: Options, active: np.ndarray) -> Setup:
     """Constant arrays of a run for the scored indicators."""
     cat = prep.scored_catalogue
     domains = sorted({i.domain for i in cat})
     onehot = np.array([[float(i.domain == d) for d in domains] for i in cat])
     k, _ = opts.counts(len(cat))
+    weight = np.array([float(i.weight) for i in cat])
     return Setup(
         method=opts.method,
         sign=np.array([float(i.sign) for i in cat]),
-        weight=np.array([float(i.weight) for i in cat]),
+        weight=weight,
         onehot=onehot,
         active=active,
         pop=prep.pop,
@@ -155,6 +220,8 @@ def make_setup(prep: Prepared, opts: Options, active: np.ndarray) -> Setup:
         k=k,
         top=opts.top(),
         qualify_min_pop=opts.floor(),
+        ref_weight=prep.weight[:, prep.scored],
+        domain_weight=_domain_weights(opts, domains, weight),
     )
 
 

@@ -21,7 +21,7 @@ from geoloft._validate import Problems, check_unique
 from geoloft.columns import AREA_ID, NAME, POP_TOT
 from geoloft.errors import InputError, SchemaError
 from geoloft.indicators.catalogue import Catalogue, Indicator, default_catalogue, load_catalogue
-from geoloft.score.shrinkage import eb_shrink
+from geoloft.score.shrinkage import bayes_shrink
 from geoloft.sensitive import check_criteria
 
 CatalogueLike = Catalogue | Sequence[Indicator] | str | os.PathLike[str] | None
@@ -43,6 +43,8 @@ class Prepared:
     ref: np.ndarray  # (m,) reference, internal units
     ref_given: np.ndarray  # (m,) bool
     pop: np.ndarray  # (n,) area population (NaN unknown)
+    weight: np.ndarray  # (n, m) weights of the reference: persons behind a value, else residents
+    pop_source: str  # where pop comes from: a column name, or "largest denominator"
     source: str
     skipped: tuple[str, ...]  # default-catalogue indicators without columns
 
@@ -113,7 +115,9 @@ def prepare(
     cat, skipped = _present(cat, table, lenient, source)
     values = _numbers(table, cat, ids, source)
     raw, den = _arrays(cat, values)
-    ref, ref_given = _reference(cat, raw, den, reference)
+    area_pop, pop_source = _population(table, pop, den, source)
+    weight = reference_weights(den, area_pop)
+    ref, ref_given = _reference(cat, raw, weight, reference)
     return Prepared(
         index=table.index,
         area_id=ids.to_numpy(dtype=object),
@@ -125,7 +129,9 @@ def prepare(
         is_rate=np.array([i.is_rate for i in cat]),
         ref=ref,
         ref_given=ref_given,
-        pop=_population(table, pop, den, source),
+        pop=area_pop,
+        weight=weight,
+        pop_source=pop_source,
         source=source,
         skipped=skipped,
     )
@@ -257,6 +263,19 @@ def _arrays(cat: Catalogue, values: dict[str, np.ndarray]) -> tuple[np.ndarray, 
     return np.column_stack(raw), np.column_stack(den)
 
 
+def reference_weights(den: np.ndarray, pop: np.ndarray) -> np.ndarray:
+    """Weights of each area in an indicator's reference: population-weighted wherever known.
+
+    The persons behind the value (denominator, or the indicator's population
+    column); for a value without its own population, the area's residents;
+    equal weights only when neither is known for any area.
+    """
+    no_den = np.all(np.isnan(den), axis=0)
+    residents = np.where(pop > 0, pop, np.nan)
+    w = np.where(no_den, residents[:, None], den)
+    return np.where(np.all(np.isnan(w), axis=0), 1.0, w)
+
+
 def pooled(raw: np.ndarray, den: np.ndarray) -> np.ndarray:
     """Population-weighted mean over axis -2 (``Σ num / Σ den``); equal weights without den."""
     no_pop = np.all(np.isnan(den), axis=-2, keepdims=True)
@@ -267,9 +286,9 @@ def pooled(raw: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _reference(
-    cat: Catalogue, raw: np.ndarray, den: np.ndarray, reference: ReferenceLike
+    cat: Catalogue, raw: np.ndarray, weight: np.ndarray, reference: ReferenceLike
 ) -> tuple[np.ndarray, np.ndarray]:
-    ref = pooled(raw, den)
+    ref = pooled(raw, weight)
     given = np.zeros(len(cat), dtype=bool)
     if reference is None:
         return ref, given
@@ -297,10 +316,14 @@ def _reference(
     return ref, given
 
 
-def _population(table: pd.DataFrame, pop: str | None, den: np.ndarray, source: str) -> np.ndarray:
+def _population(
+    table: pd.DataFrame, pop: str | None, den: np.ndarray, source: str
+) -> tuple[np.ndarray, str]:
+    """Residents per area and where they come from (a column, else the largest denominator)."""
     column = pop if pop is not None else (POP_TOT if POP_TOT in table.columns else None)
     if column is None:
-        return np.fmax.reduce(den, axis=1) if den.shape[1] else np.full(len(den), np.nan)
+        largest = np.fmax.reduce(den, axis=1) if den.shape[1] else np.full(len(den), np.nan)
+        return largest, LARGEST_DENOMINATOR
     if column not in table.columns:
         raise SchemaError(
             f"population column '{column}' is not in the table.",
@@ -317,19 +340,29 @@ def _population(table: pd.DataFrame, pop: str | None, den: np.ndarray, source: s
             rows=list(table[AREA_ID].astype(str).iloc[parsed.bad_rows]),
             hint="fix or blank them.",
         )
-    return parsed.values.to_numpy(dtype=float)
+    return parsed.values.to_numpy(dtype=float), column
+
+
+#: ``Prepared.pop_source`` when the table has no residents column.
+LARGEST_DENOMINATOR = "largest denominator"
 
 
 def smooth(
-    raw: np.ndarray, den: np.ndarray, ref: np.ndarray, is_rate: np.ndarray, shrink: float | None
+    raw: np.ndarray, den: np.ndarray, is_rate: np.ndarray, shrink: bool | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shrink rates with a denominator under ``shrink`` toward ``ref`` (EB).
+    """Shrink every rate with a known denominator toward its table's pooled rate.
 
-    Works on ``(…, n, m)`` arrays with ``ref`` of shape ``(…, m)``. Returns the
-    rates and a boolean array of the values that were shrunk.
+    Uses :func:`~geoloft.score.shrinkage.bayes_shrink`: smooth in the
+    denominator (no cut-off), the between-area spread integrated over its
+    posterior. The prior mean is the pooled rate of the table's areas, never
+    a reference supplied for comparison. Returns the rates and a boolean
+    array of the values that were shrunk.
     """
-    if shrink is None or not is_rate.any():
+    cols = is_rate & ~np.all(np.isnan(den), axis=0)
+    if not shrink or not cols.any():
         return raw, np.zeros(raw.shape, dtype=bool)
-    eb = eb_shrink(raw * den, den, prior=ref)
-    mask = is_rate & (den < shrink) & ~np.isnan(raw)
-    return np.where(mask, eb, raw), mask
+    out = raw.copy()
+    out[:, cols] = bayes_shrink(raw[:, cols] * den[:, cols], den[:, cols])
+    mask = np.zeros(raw.shape, dtype=bool)
+    mask[:, cols] = ~np.isnan(raw[:, cols]) & ~np.isnan(den[:, cols])
+    return out, mask

@@ -35,9 +35,11 @@ def score_areas(
     threshold: float | Mapping[str, float] | None = None,
     min_pop: float = 50.0,
     qualify_min_pop: float | None = None,
-    shrink: float | None = 1000.0,
+    shrink: bool | None = True,
     min_indicators: int | None = None,
     weights: Mapping[str, float] | None = None,
+    domain_weights: Mapping[str, float] | None = None,
+    missing: str = "available",
     pop: str | None = None,
     n_boot: int = 0,
     seed: int = 0,
@@ -67,38 +69,53 @@ def score_areas(
         ``"rules"`` or ``"zscore"`` (see :mod:`geoloft.score.methods`).
     reference
         Reference rates (indicator id -> rate in the indicator's unit), such
-        as the city's, the region's or the country's. ``None``, and indicators
-        not named, use the table's pooled rate ``Σ numerator / Σ denominator``
-        (population-weighted mean for values).
+        as the city's, the region's or the country's: what "worse than the
+        reference" and ratios compare against. ``None``, and indicators not
+        named, use the table's population-weighted rate (``Σ numerator / Σ
+        denominator``; for values, weighted by their population column, else
+        by the areas' residents). A given reference never becomes the prior of
+        the shrinkage. See docs/methods.md.
     k
         Worse on at least k of the n scored indicators (``below-average`` and
-        ``rules`` only); ``None`` is half of n rounded up. With missing values the
-        share k/n applies to the indicators present.
+        ``rules`` only); ``None`` is two thirds of n rounded up for
+        ``below-average`` and half of n rounded up for ``rules`` (the Danish
+        list's 2 of 4). With missing values the share k/n applies to the
+        indicators present.
     threshold
         ``rules``: ratio to the reference that meets a criterion (``None``:
         1.25, that is ≥ 1.25× or, when higher is better, ≤ 0.8×), or a mapping
         id -> ratio. ``ssb-decile``, ``percentile``, ``imd``, ``zscore``: the
         most exposed share of areas that qualifies (``None``: 0.1, the worst
-        decile). Not used by ``below-average``.
+        decile); tied areas share a rank and qualify together. Not used by
+        ``below-average``.
     min_pop
-        Areas with fewer persons get no score and the status ``"for få
-        personer"`` (``"too few people"``).
+        Areas with fewer residents get no score and the status ``"for få
+        personer"`` (``"too few people"``). Residents come from ``pop``.
     qualify_min_pop
-        Persons an area needs to qualify; ``None`` is 1,000 for ``rules``
+        Residents an area needs to qualify; ``None`` is 1,000 for ``rules``
         (the Danish list) and 0 otherwise. Areas of unknown population are
         not held back.
     shrink
-        Rates whose denominator is under this many persons are shrunk toward
-        the reference (:func:`~geoloft.score.shrinkage.eb_shrink`); ``None``
-        turns shrinkage off, ``math.inf`` shrinks every rate.
+        Shrink rates toward the table's pooled rate
+        (:func:`~geoloft.score.shrinkage.bayes_shrink`; smooth in the
+        denominator, no cut-off); ``False`` or ``None`` turns it off.
     min_indicators
         Indicators an area needs to be scored (status ``"for få
         indikatorer"``); ``None`` is half of n rounded up.
     weights
         Indicator id -> weight, replacing the catalogue's. Only ratios matter.
+    domain_weights
+        ``imd`` only: domain -> weight of each domain in the index (every
+        scored domain named; only ratios matter), such as the IMD 2019 shares.
+        ``None``: the sum of the domain's indicator weights.
+    missing
+        ``"available"``: an area's means run over the indicators it has.
+        ``"exclude"``: an area missing any scored indicator is not scored and
+        not ranked (the CDC SVI rule).
     pop
-        Column with each area's population; ``None`` uses ``pop_tot`` when
-        present, else the largest denominator (or population) of the area.
+        Column with each area's residents; ``None`` uses ``pop_tot`` when
+        present, else the largest denominator of the area (reported as
+        ``population_source``).
     n_boot
         Bootstrap replicates (0: none). Adds ``rank_lo``, ``rank_hi`` (90 %
         rank interval), ``p_worst_decile`` and ``p_qualifies``, and puts the
@@ -155,6 +172,8 @@ def score_areas(
         shrink=shrink,
         min_indicators=min_indicators,
         weights=weights,
+        domain_weights=domain_weights,
+        missing=missing,
         pop=pop,
         allow_sensitive=allow_sensitive,
         lang=lang,
@@ -247,6 +266,9 @@ def _report(prep: Prepared, opts: Options, r: Run, boot: BootstrapResult | None)
         "too_few_indicators": int((r.status == words["ind"]).sum()),
         "qualifying": int(r.ev.qualifies[0].sum()),
         "k": r.setup.k,
+        "missing": opts.missing,
+        "population_source": prep.pop_source,
+        "shrinkage": "bayes_shrink" if opts.shrink else "off",
     }
     if boot is not None:
         notes.update(n_boot=boot.n_boot, seed=boot.seed, bootstrap_families=boot.families)

@@ -35,10 +35,27 @@ def position(x: np.ndarray, *, axis: int = -2) -> np.ndarray:
         return r / n
 
 
+def decile_of_rank(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Decile 1–10 from a rank (1 = highest, ties share the best rank): 10 for the top tenth.
+
+    ``10 - floor(10 (rank - 1) / n)``: an area is in decile 10 when fewer
+    than a tenth of the areas are strictly higher.
+
+    Examples
+    --------
+    >>> decile_of_rank(np.array([1.0, 1, 3, 4, 5, 6, 7, 8, 9, 10]), np.array(10)).tolist()
+    [10.0, 10.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.clip(10.0 - np.floor(10.0 * (rank - 1.0) / n + EPS), 1.0, 10.0)
+
+
 def deciles(x: np.ndarray, *, axis: int = -2) -> np.ndarray:
-    """Decile 1–10 of each value, 10 for the highest tenth (ties share the average rank)."""
-    p = position(x, axis=axis)
-    return np.clip(np.ceil(10.0 * p - EPS), 1.0, 10.0)
+    """Decile 1–10 of each value, 10 for the highest tenth (ties share the best decile)."""
+    last = np.ascontiguousarray(np.moveaxis(-np.round(x, DECIMALS), axis, -1))
+    r = np.moveaxis(rankdata(last, axis=-1, method="min", nan_policy="omit"), -1, axis)
+    n = np.sum(~np.isnan(x), axis=axis, keepdims=True)
+    return decile_of_rank(r, n)
 
 
 def percent_rank(x: np.ndarray, *, axis: int = -2) -> np.ndarray:

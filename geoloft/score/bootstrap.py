@@ -1,19 +1,22 @@
-"""Uncertainty of scores: parametric bootstrap of the rates, and weight sensitivity.
+"""Uncertainty of scores: posterior draws of the true rates, and weight sensitivity.
 
-The bootstrap redraws every rate from its counts, all areas and indicators
-at once as arrays (a loop runs only over chunks of replicates), and scores
-each replicate exactly as the observed data: reference, shrinkage, method,
-ranks and the qualification rule. Per indicator Tarone's test decides the
-model (one-sided, 5 %):
+Each replicate draws every area's *true* rate from its posterior under the
+beta-binomial model of :mod:`geoloft.score.shrinkage` (all areas and
+indicators at once as arrays; a loop runs only over chunks of replicates),
+then scores the draw exactly as the observed data: reference, method, ranks
+and the qualification rule. The rank interval is then an interval for the
+area's true rank, and ``p_qualifies`` the probability that the area
+qualifies on its true rates. Per indicator:
 
-* **binomial** when the areas' counts are consistent with binomial noise:
-  ``y* ~ Binomial(n, y / n)``, then the run's shrinkage as usual;
-* **beta-binomial** when they are over-dispersed (the areas truly differ):
-  the beta prior of the empirical-Bayes model (mean = reference rate,
-  variance from :func:`~geoloft.score.shrinkage.eb_variance`) is updated with
-  each area's counts and rates are drawn from the posterior
-  ``Beta(α + y, β + n - y)``, which already holds the shrinkage;
+* **posterior** for shares of a population: the uncertainty of the prior is
+  kept — each replicate first draws the between-area standard deviation from
+  its posterior (:func:`~geoloft.score.shrinkage.sd_posterior`) and the prior
+  mean from its sampling distribution, then the area's rate from
+  ``Beta(b s + y, (1 - b) s + n - y)``;
 * **fixed** for levels without a population (mean income): not resampled.
+
+``scripts/calibrate_uncertainty.py`` checks the coverage of the intervals and
+the calibration of the probabilities by simulation with known true rates.
 """
 
 from __future__ import annotations
@@ -24,19 +27,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from geoloft.columns import AREA_ID, QUALIFIES, RANK
 from geoloft.score._core import Run, run, start
 from geoloft.score._options import Options
-from geoloft.score._prepare import CatalogueLike, Prepared, pooled, smooth
+from geoloft.score._prepare import CatalogueLike, Prepared, pooled
 from geoloft.score.methods import evaluate
-from geoloft.score.shrinkage import eb_variance, tarone_z
+from geoloft.score.shrinkage import eb_variance, sd_posterior
 
 __all__ = ["BootstrapResult", "bootstrap_scores", "resample_rates", "weight_sensitivity"]
 
-#: Tarone Z above which an indicator counts as over-dispersed (one-sided 5 %).
-OVERDISPERSION_Z = float(norm.ppf(0.95))
 _CELLS_PER_CHUNK = 4_000_000
 
 
@@ -58,7 +58,8 @@ class BootstrapResult:
         Per area (aligned to the table): ``rank_lo`` and ``rank_hi`` (the
         ``level`` rank interval), ``p_worst_decile`` and ``p_qualifies``.
     families
-        Indicator id -> ``"binomial"``, ``"beta-binomial"`` or ``"fixed"``.
+        Indicator id -> ``"posterior"`` (true rates drawn from their posterior)
+        or ``"fixed"`` (levels without a population, not resampled).
     seed, level
         The seed of :func:`numpy.random.default_rng` and the interval level.
     """
@@ -104,10 +105,12 @@ def resample_rates(
     seed
         Seed of :func:`numpy.random.default_rng`.
     family
-        ``"binomial"`` (``y* ~ Bin(n, y/n)``) or ``"beta-binomial"`` (posterior
-        ``Beta(α + y, β + n - y)`` of the method-of-moments beta prior).
+        ``"binomial"`` (``y* ~ Bin(n, y/n)``: new data given the estimates),
+        ``"beta-binomial"`` (posterior ``Beta(α + y, β + n - y)`` of the
+        method-of-moments beta prior) or ``"posterior"`` (true rates drawn as
+        the score bootstrap does: prior spread and mean uncertain).
     prior
-        Prior mean of the beta-binomial model; ``None`` is the pooled rate.
+        Prior mean of the beta-binomial models; ``None`` is the pooled rate.
 
     Returns
     -------
@@ -125,8 +128,11 @@ def resample_rates(
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = np.where(den > 0, num / den, np.nan)
     ref = pooled(raw, den) if prior is None else np.array([float(prior)])
+    rng = np.random.default_rng(seed)
+    if family == "posterior":
+        return posterior_draws(rng, raw, den, ref, n_boot)[..., 0]
     beta = np.array([family == "beta-binomial"])
-    out = _draw(np.random.default_rng(seed), raw, den, ref, beta, n_boot)
+    out = _draw(rng, raw, den, ref, beta, n_boot)
     return out[..., 0]
 
 
@@ -163,43 +169,68 @@ def _draw(
     return np.where(missing, np.nan, out)
 
 
+def posterior_draws(
+    rng: np.random.Generator, raw: np.ndarray, den: np.ndarray, prior: np.ndarray, size: int
+) -> np.ndarray:
+    """``(size, n, m)`` draws of the true rates, the prior's spread and mean uncertain too.
+
+    Per replicate and indicator: the between-area SD from its grid posterior,
+    the prior mean from ``N(b, se²)`` with ``se² = (σ² Σn² + b(1-b) Σn) /
+    (Σn)²`` (the sampling variance of the pooled rate), then every area's
+    rate from its beta posterior.
+    """
+    missing = np.isnan(raw) | np.isnan(den) | ~(den > 0)
+    n = np.where(missing, 0.0, den)
+    y = np.where(missing, 0.0, raw) * n
+    sd_grid, w = sd_posterior(np.where(missing, np.nan, y), np.where(missing, np.nan, n), prior)
+    m = raw.shape[1]
+    pick = np.stack([rng.choice(w.shape[0], size=size, p=w[:, j]) for j in range(m)], axis=1)
+    sd = sd_grid[pick, np.arange(m)]  # (size, m)
+    total, squares = n.sum(axis=0), (n**2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt((sd**2 * squares + prior * (1 - prior) * total) / total**2)
+    b = np.clip(prior + np.nan_to_num(se) * rng.standard_normal((size, m)), 1e-9, 1 - 1e-9)
+    var = np.minimum(sd**2, 0.999 * b * (1 - b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        strength = np.where(var > 0, b * (1 - b) / var - 1.0, 1e12)
+    alpha = b[:, None, :] * strength[:, None, :] + y[None]
+    beta = (1 - b)[:, None, :] * strength[:, None, :] + (n - y)[None]
+    out = rng.beta(np.maximum(alpha, 1e-12), np.maximum(beta, 1e-12))
+    return np.where(missing, np.nan, out)
+
+
 def _families(prep: Prepared) -> dict[str, str]:
-    z = tarone_z(prep.raw * prep.den, prep.den)
     has_den = ~np.all(np.isnan(prep.den), axis=0)
-    out = {}
-    for j, ind in enumerate(prep.catalogue):
-        if not (prep.is_rate[j] and has_den[j]):
-            out[ind.id] = "fixed"
-        else:
-            out[ind.id] = "beta-binomial" if z[j] > OVERDISPERSION_Z else "binomial"
-    return out
+    return {
+        ind.id: "posterior" if prep.is_rate[j] and has_den[j] else "fixed"
+        for j, ind in enumerate(prep.catalogue)
+    }
 
 
 def replicate(
     prep: Prepared, opts: Options, r: Run, n_boot: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
     """Ranks, deciles and qualification ``(B, n)`` of ``n_boot`` replicates."""
+    del opts  # the replicates are draws of the true rates: no shrinkage, same setup
     fam = _families(prep)
     sc = prep.scored
-    rate_cols = np.array([fam[i.id] != "fixed" for i in prep.catalogue]) & sc
-    beta = np.array([fam[i.id] == "beta-binomial" for i in prep.catalogue])[rate_cols]
-    raw, den = prep.raw[:, rate_cols], prep.den[:, rate_cols]
+    cols = np.array([fam[i.id] == "posterior" for i in prep.catalogue]) & sc
+    raw, den = prep.raw[:, cols], prep.den[:, cols]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = ~np.isnan(raw) & ~np.isnan(den)
+        prior = np.sum(np.where(ok, raw * den, 0), axis=0) / np.sum(np.where(ok, den, 0), axis=0)
     rng = np.random.default_rng(seed)
     n, ms = prep.raw.shape[0], int(sc.sum())
     chunk = max(1, min(n_boot, _CELLS_PER_CHUNK // max(1, n * ms)))
+    redo = ~prep.ref_given & cols
     ranks, deciles, quals = [], [], []
     for start_at in range(0, n_boot, chunk):
         size = min(chunk, n_boot - start_at)
         rates = np.broadcast_to(r.rates, (size, *r.rates.shape)).copy()
-        rates[..., rate_cols] = _draw(rng, raw, den, prep.ref[rate_cols], beta, size)
+        if cols.any():
+            rates[..., cols] = posterior_draws(rng, raw, den, prior, size)
         ref = np.broadcast_to(prep.ref, (size, prep.ref.size)).copy()
-        redo = ~prep.ref_given & rate_cols
-        ref[:, redo] = pooled(rates[..., redo], prep.den[:, redo])
-        binom = prep.is_rate & rate_cols
-        binom[rate_cols] &= ~beta
-        drawn = np.where(binom, rates, np.nan)
-        shrunk, _ = smooth(drawn, prep.den, ref, binom, opts.shrink)
-        rates = np.where(binom, shrunk, rates)
+        ref[:, redo] = pooled(rates[..., redo], prep.weight[:, redo])
         ev = evaluate(rates[..., sc], ref[:, sc], r.setup)
         ranks.append(ev.rank)
         deciles.append(ev.decile)

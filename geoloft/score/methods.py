@@ -58,6 +58,8 @@ class Setup:
     k: int
     top: float
     qualify_min_pop: float
+    ref_weight: np.ndarray | None = None  # (n, m) weights of the reference and the z-score SD
+    domain_weight: np.ndarray | None = None  # (D,) IMD domain weights; None: sums of weights
     z_flag: float = 1.0
 
     @property
@@ -139,13 +141,27 @@ def imd(rates: np.ndarray, ref: np.ndarray, s: Setup) -> Core:
     std = st.normal_scores(_oriented(rates, s))
     flag = _flag(st.position(std) > 0.9 + st.EPS, std)
     domain = st.imd_transform(st.position(st.domain_means(std, s.w, s.onehot)))
-    dw = np.broadcast_to(s.w, (*std.shape[:1], 1, *std.shape[2:])) @ s.onehot
+    if s.domain_weight is not None:
+        dw = s.domain_weight
+    else:
+        dw = np.broadcast_to(s.w, (*std.shape[:1], 1, *std.shape[2:])) @ s.onehot
     return std, flag, domain, st.weighted_mean(domain, dw)
 
 
 def zscore(rates: np.ndarray, ref: np.ndarray, s: Setup) -> Core:
-    """Signed z-scores about the reference (SD over areas); index = weighted mean."""
-    sd = np.nanstd(rates, axis=1, keepdims=True)
+    """Signed z-scores about the reference; index = weighted mean.
+
+    The SD is the population-weighted SD of the areas' rates about their
+    population-weighted mean (the weights of the reference), so with the
+    table's own pooled reference the population-weighted mean of each
+    indicator's z-scores is 0 and their weighted SD 1.
+    """
+    w = np.ones(rates.shape[1:]) if s.ref_weight is None else s.ref_weight
+    w = np.where(np.isnan(rates) | np.isnan(w), 0.0, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.sum(w, axis=1, keepdims=True)
+        mean = np.sum(w * np.nan_to_num(rates), axis=1, keepdims=True) / total
+        sd = np.sqrt(np.sum(w * np.nan_to_num(rates - mean) ** 2, axis=1, keepdims=True) / total)
     with np.errstate(invalid="ignore", divide="ignore"):
         std = np.where(sd > 0, (rates - ref[:, None, :]) / sd, 0.0) * s.sign
     std = np.where(np.isnan(rates), np.nan, std)
@@ -181,20 +197,29 @@ def evaluate(rates: np.ndarray, ref: np.ndarray, s: Setup) -> Evaluation:
     Returns
     -------
     Evaluation
+
+    Notes
+    -----
+    Tie rule: an area's rank is 1 + the number of areas strictly more
+    exposed, so tied areas share the best rank of their group, and its
+    decile (``10 - floor(10 (rank - 1) / n)``) and its top-share status
+    (``rank - 1 < share · n``) follow from that rank: ties always get the
+    same decile and the same status, and a tied group at the boundary is
+    taken whole (more areas than the share may qualify).
     """
     rates = np.where(s.active[None, :, None], rates, np.nan)
     std, flag, domain, index = METHODS[s.method](rates, ref, s)
     index = np.where(s.active, index, np.nan)
     rank = rankdata(-np.round(index, st.DECIMALS), axis=-1, method="min", nan_policy="omit")
-    pos = st.position(index, axis=-1)
-    decile = np.clip(np.ceil(10.0 * pos - st.EPS), 1.0, 10.0)
+    n_scored = np.sum(~np.isnan(index), axis=-1, keepdims=True)
+    decile = st.decile_of_rank(rank, n_scored)
     n_avail = np.sum(~np.isnan(flag), axis=-1)
     n_flags = np.where(np.isnan(index), np.nan, np.nansum(flag, axis=-1))
     if s.method in COUNT_METHODS:
         m = rates.shape[-1]
         with np.errstate(invalid="ignore", divide="ignore"):
             qualifies = n_flags / n_avail >= s.k / m - st.EPS
-    else:
-        qualifies = pos > 1.0 - s.top + st.EPS
+    else:  # ties share a rank, so they share the status
+        qualifies = rank - 1.0 < s.top * n_scored - st.EPS
     qualifies &= ~np.isnan(index) & ~(s.pop < s.qualify_min_pop)
     return Evaluation(std, flag, domain, index, rank, decile, qualifies, n_flags)

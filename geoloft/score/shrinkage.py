@@ -1,10 +1,21 @@
-"""Small numbers: empirical-Bayes shrinkage of rates and a test for over-dispersion.
+"""Small numbers: shrinkage of rates toward the mean, and a test for over-dispersion.
 
 A rate from 12 persons says little: by chance alone it swings far from the
-truth. Empirical-Bayes (EB) shrinkage pulls each area's rate toward the
-reference rate, the more the smaller its denominator, by the amount the
-spread between areas justifies (Marshall 1991). Arrays may carry leading axes
-(bootstrap replicates); the area axis is always ``-2`` internally.
+truth. Shrinkage pulls each area's rate toward the mean of all areas, the
+more the smaller its denominator, by the amount the spread between areas
+justifies.
+
+* :func:`bayes_shrink` (used by the score stage) is the posterior mean of each
+  area's true rate under a beta-binomial model whose mean is the pooled rate
+  and whose between-area spread is *integrated over its posterior* (uniform
+  prior on the standard deviation, Gelman 2006) instead of plugged in at a
+  point estimate. It is smooth in the denominator and never sets every small
+  area to the mean when the spread looks like zero.
+* :func:`eb_shrink` is Marshall's (1991) classical empirical-Bayes estimator
+  (method of moments, the same as ``esda.smoothing.Empirical_Bayes``); it
+  sets every rate to the mean when the moment estimate of the spread is 0.
+
+Arrays may carry leading axes; the area axis is always ``-2`` internally.
 """
 
 from __future__ import annotations
@@ -12,8 +23,14 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from scipy.special import betaln
 
-__all__ = ["eb_shrink", "eb_variance", "tarone_z"]
+__all__ = ["bayes_shrink", "eb_shrink", "eb_variance", "sd_posterior", "tarone_z"]
+
+#: Points of each pass of the grid over the between-area standard deviation.
+GRID_POINTS = 48
+#: Smallest standard deviation on the grid, as a share of its largest possible value.
+_SD_FLOOR = 1e-5
 
 Family = Literal["binomial", "poisson"]
 
@@ -152,3 +169,135 @@ def tarone_z(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         s = np.sum((y - n * pe) ** 2, axis=-2) / (p * (1.0 - p))
         z = (s - n.sum(axis=-2)) / np.sqrt(2.0 * np.sum(n * (n - 1.0), axis=-2))
     return np.where(np.isfinite(z), z, 0.0)
+
+
+def _loglik(y: np.ndarray, n: np.ndarray, b: float, sd: np.ndarray) -> np.ndarray:
+    """Beta-binomial log-likelihood (up to a constant) of one indicator, per grid SD."""
+    strength = b * (1.0 - b) / sd**2 - 1.0  # alpha + beta of the beta distribution
+    alpha, beta = (b * strength)[:, None], ((1.0 - b) * strength)[:, None]
+    ll = betaln(y[None] + alpha, n[None] - y[None] + beta) - betaln(alpha, beta)
+    return np.asarray(ll.sum(axis=1))
+
+
+def _grid_pass(y: np.ndarray, n: np.ndarray, b: float, sd: np.ndarray) -> np.ndarray:
+    """Normalised posterior weights of a log-spaced SD grid (uniform prior on the SD)."""
+    log_post = _loglik(y, n, b, sd) + np.log(sd)  # log spacing: dSD = SD dlog(SD)
+    w = np.exp(log_post - log_post.max())
+    return np.asarray(w / w.sum())
+
+
+def sd_posterior(
+    numerator: np.ndarray, denominator: np.ndarray, prior: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Posterior of the between-area standard deviation of the true rates, on a grid.
+
+    The true rates of the areas are modelled as draws from a beta
+    distribution with mean ``prior`` (:math:`b`) and standard deviation
+    :math:`\sigma`; given its rate, an area's count is binomial. The
+    marginal (beta-binomial) likelihood of :math:`\sigma` is evaluated on a
+    log-spaced grid from :math:`10^{-5}` to nearly
+    :math:`\sqrt{b(1-b)}` (its largest possible value), then on a finer grid
+    where the posterior lives; the prior is uniform on :math:`\sigma`
+    (Gelman 2006), so the posterior never sits at exactly 0.
+
+    Parameters
+    ----------
+    numerator, denominator
+        ``(n, m)`` counts (areas × indicators); NaN where missing.
+    prior
+        ``(m,)`` mean rate (proportion) of each indicator.
+
+    Returns
+    -------
+    sd, weight
+        ``(G, m)`` grid of standard deviations (proportions) and their
+        posterior probabilities (columns sum to 1). Indicators whose mean is 0
+        or 1 get ``sd`` 0 with weight 1.
+
+    References
+    ----------
+    Gelman, A. (2006). Prior distributions for variance parameters in
+    hierarchical models. *Bayesian Analysis* 1(3), 515–534.
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    m = num.shape[1]
+    sd_out = np.zeros((GRID_POINTS, m))
+    w_out = np.full((GRID_POINTS, m), 1.0 / GRID_POINTS)
+    for j in range(m):  # a loop over indicators only; each pass is vectorised over areas
+        ok = ~np.isnan(num[:, j]) & ~np.isnan(den[:, j]) & (den[:, j] > 0)
+        b = float(prior[j])
+        if not ok.any() or not 0.0 < b < 1.0:
+            continue
+        y, n = num[ok, j], den[ok, j]
+        top = np.sqrt(b * (1.0 - b)) * 0.999
+        sd = top * np.geomspace(_SD_FLOOR, 1.0, GRID_POINTS)
+        w = _grid_pass(y, n, b, sd)
+        live = np.flatnonzero(w > 1e-9 * w.max())
+        lo, hi = sd[max(live[0] - 1, 0)], sd[min(live[-1] + 1, GRID_POINTS - 1)]
+        sd = np.geomspace(lo, hi, GRID_POINTS)
+        sd_out[:, j], w_out[:, j] = sd, _grid_pass(y, n, b, sd)
+    return sd_out, w_out
+
+
+def bayes_shrink(
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    *,
+    prior: float | np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Posterior means of the areas' true rates (beta-binomial, spread integrated out).
+
+    .. math:: \hat\theta_i = \sum_k w_k \, \frac{b s_k + y_i}{s_k + n_i},
+              \quad s_k = \frac{b(1-b)}{\sigma_k^2} - 1
+
+    with :math:`(\sigma_k, w_k)` the posterior grid of the between-area
+    standard deviation (:func:`sd_posterior`) and :math:`b` the prior mean.
+    The pull toward :math:`b` falls smoothly as the denominator grows; there
+    is no cut-off. Unlike the plug-in estimator (:func:`eb_shrink`), rates
+    are never all set to the mean when the data alone cannot rule out equal
+    rates: the spread is uncertain, and that uncertainty is kept.
+
+    Parameters
+    ----------
+    numerator, denominator
+        Counts per area (persons with the condition, population at risk);
+        1-D, or ``(n, m)`` for several indicators. NaN or zero denominators
+        give NaN.
+    prior
+        Prior mean per indicator (a proportion). ``None`` uses the pooled
+        rate ``Σ y / Σ n``. A reference rate chosen for comparison (the
+        country's, say) should not be used here: the prior describes the
+        areas being shrunk.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shrunk rates (proportions), same shape as ``numerator``.
+
+    Examples
+    --------
+    >>> y, n = np.array([1.0, 30.0, 10.0, 20.0]), np.array([10.0, 100.0, 100.0, 100.0])
+    >>> bayes_shrink(y, n).round(3)  # the area of 10 persons moves most
+    array([0.163, 0.277, 0.122, 0.199])
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    flat = num.ndim == 1
+    if flat:
+        num, den = num[:, None], den[:, None]
+    r = _rates(num, den)
+    ok = ~np.isnan(r)
+    if prior is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b = np.sum(np.where(ok, num, 0.0), axis=0) / np.sum(np.where(ok, den, 0.0), axis=0)
+    else:
+        b = np.broadcast_to(np.asarray(prior, dtype=float), (num.shape[1],)).copy()
+    sd, w = sd_posterior(np.where(ok, num, np.nan), np.where(ok, den, np.nan), b)
+    inner = (b > 0) & (b < 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        strength = np.where(inner, b * (1.0 - b) / np.where(sd > 0, sd, 1.0) ** 2 - 1.0, 0.0)
+        post = (b * strength[:, None, :] + num[None]) / (strength[:, None, :] + den[None])
+    out = np.sum(w[:, None, :] * post, axis=0)
+    out = np.where(ok & inner, out, r)
+    return out[:, 0] if flat else out
