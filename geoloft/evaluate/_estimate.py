@@ -23,6 +23,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ValueWarning
+from threadpoolctl import threadpool_limits
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -181,7 +182,8 @@ def wild_bootstrap(
     m_star = r.m @ star
     delta = r.a_inv @ (r.xt.T @ m_star)  # columns x boot
     resid_star = m_star - r.xt @ delta
-    scores = np.einsum("ng,nc,nb->gcb", r.onehot, r.xt, resid_star, optimize=True)
+    scores = np.stack([r.onehot.T @ (r.xt[:, [c]] * resid_star) for c in range(r.xt.shape[1])],
+                      axis=1)  # clusters x columns x boot
     meat = np.einsum("gcb,gdb->bcd", scores, scores, optimize=True)
     cov = np.einsum("ce,bef,fd->bcd", r.a_inv, meat, r.a_inv, optimize=True)
     corr = _correction(len(r.yt), r.n_params, r.n_clusters)
@@ -229,7 +231,9 @@ def permutation(
     xty = np.einsum("pnc,n->pc", xt, r.yt, optimize=True)
     beta = np.linalg.solve(xtx + 1e-12 * np.eye(xt.shape[2]), xty[:, :, None])[:, :, 0]
     resid = r.yt[None, :] - np.einsum("pnc,pc->pn", xt, beta)
-    scores = np.einsum("ng,pnc->pgc", r.onehot, xt * resid[:, :, None], optimize=True)
+    n_p, n_rows, n_c = xt.shape
+    flat = (xt * resid[:, :, None]).transpose(1, 0, 2).reshape(n_rows, n_p * n_c)
+    scores = (r.onehot.T @ flat).reshape(r.n_clusters, n_p, n_c).transpose(1, 0, 2)
     inv = np.linalg.pinv(xtx)
     meat = np.einsum("pgc,pgd->pcd", scores, scores)
     cov = np.einsum("pce,pef,pfd->pcd", inv, meat, inv)
@@ -248,7 +252,16 @@ def permutation(
 def infer(
     d: Design, *, n_boot: int, n_perm: int, level: float, seed: int
 ) -> Inference:
-    """Estimate with statsmodels; intervals by wild cluster bootstrap; permutation tests."""
+    """Estimate with statsmodels; intervals by wild cluster bootstrap; permutation tests.
+
+    BLAS runs on one thread here: the matrices are small (area-years), and
+    threads fighting over a busy machine made the bootstrap 20 times slower.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _infer(d, n_boot=n_boot, n_perm=n_perm, level=level, seed=seed)
+
+
+def _infer(d: Design, *, n_boot: int, n_perm: int, level: float, seed: int) -> Inference:
     rng = np.random.default_rng(seed)
     fit = fit_statsmodels(d)
     r = residualise(d)
