@@ -170,6 +170,11 @@ def test_html_text_is_escaped_exactly_once(text: str) -> None:
     assert not any(c in escaped for c in "<>\"'`${}")
 
 
+def test_html_text_of_none_is_empty_and_json_keeps_letters() -> None:
+    assert html_text(None) == ""
+    assert safe_json({"navn": "Tøyen Ål"}) == '{"navn":"Tøyen Ål"}'  # short, not \u00f8
+
+
 @given(st.text(max_size=40))
 def test_html_text_round_trips(text: str) -> None:
     assert html.unescape(html_text(text)) == text

@@ -1,0 +1,366 @@
+"""Mutation testing of geoloft's core: do the tests notice small planted bugs.
+
+For each core module the script lists every place where a small bug can be
+planted (with :mod:`ast`, so only code, never docstrings, changes):
+
+* ``op``: an arithmetic operator swapped (``+``/``-``, ``*``/``/``, ``//``/``*``,
+  ``%``/``//``, ``**``/``*``, ``&``/``|``, ``and``/``or``);
+* ``cmp``: a comparison swapped (``<``/``<=``, ``>``/``>=``, ``==``/``!=``,
+  ``in``/``not in``, ``is``/``is not``);
+* ``const``: an integer or float constant moved by one (``n`` -> ``n + 1``),
+  ``True``/``False`` flipped;
+* ``neg``: a ``not`` or unary minus removed;
+* ``del``: a statement in a function body replaced by ``pass`` (assignments,
+  augmented assignments, calls, returns of a value become ``return None``).
+
+It samples up to ``--per-module`` of them per module (seeded), and for each
+one writes the mutated module into a scratch COPY of the repository (never the
+working tree: ``git archive HEAD`` by default, or the working tree's files
+with ``--worktree``) and runs the module's own doctests and its test files
+with the project's default pytest options (``-x``, stopping at the first
+failure). A mutant is *killed* when pytest fails or times out (3 x the
+unmutated run, at least 60 s), and *survives* when every test passes. The
+scratch copy sees ``../shared/realdata`` through a symbolic link, so the
+real-data tests run as in the default command.
+
+Prints the kill rate per module and every survivor (file, line, mutation),
+which is the list of tests to write.
+
+Run: python scripts/mutation_test.py [--per-module 25] [--seed 1] [--only codec]
+     [--worktree] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: module name -> (source files, test files); paths relative to the repository.
+MODULES: dict[str, tuple[list[str], list[str]]] = {
+    "join coverage": (
+        ["geoloft/join/_coverage.py"],
+        ["tests/test_join.py", "tests/test_join_values.py", "tests/test_bite.py"],
+    ),
+    "score flags": (["geoloft/score/methods.py"], ["tests/test_score.py"]),
+    "hot spots": (
+        ["geoloft/delineation/hotspots.py"],
+        ["tests/test_hotspots.py", "tests/test_delineate.py"],
+    ),
+    "disclosure": (
+        ["geoloft/disclosure.py", "geoloft/disclosure/rules.py", "geoloft/disclosure/secondary.py"],
+        ["tests/test_disclosure.py"],
+    ),
+    "escaping": (
+        ["geoloft/maps/escape.py"],
+        ["tests/test_bite.py", "tests/test_maps.py", "tests/test_report_html.py"],
+    ),
+    "codec": (
+        ["geoloft/grid/codec.py"],
+        ["tests/test_grid_codec.py", "tests/test_grid.py", "tests/test_bite.py"],
+    ),
+    "delineation growth": (
+        ["geoloft/delineation/regions.py"],
+        ["tests/test_delineate.py", "tests/test_delineate_props.py", "tests/test_bite.py"],
+    ),
+}
+
+SWAP_OPS: dict[type, type] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+    ast.Pow: ast.Mult,
+    ast.BitAnd: ast.BitOr,
+    ast.BitOr: ast.BitAnd,
+}
+SWAP_CMP: dict[type, type] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One planted bug: the file, the site number of its kind, and what it does."""
+
+    path: str
+    kind: str
+    index: int
+    line: int
+    text: str
+
+
+def _docstring_ids(tree: ast.AST) -> set[int]:
+    """Return the ids of docstring nodes (never mutated)."""
+    out = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out.add(id(body[0]))
+    return out
+
+
+def _annotation_ids(tree: ast.AST) -> set[int]:
+    """Return the ids of nodes inside type annotations (never mutated)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        parts: list[ast.AST | None] = []
+        if isinstance(node, ast.AnnAssign | ast.arg):
+            parts.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            parts.append(node.returns)
+        for part in parts:
+            if part is not None:
+                out.update(id(n) for n in ast.walk(part))
+    return out
+
+
+def _expression_sites(node: ast.AST) -> Iterator[tuple[str, str]]:
+    """Yield (kind, description) for the operator, comparison and constant mutations."""
+    if isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in SWAP_OPS:
+        yield "op", f"{type(node.op).__name__} -> {SWAP_OPS[type(node.op)].__name__}"
+    elif isinstance(node, ast.BoolOp):
+        other = "Or" if isinstance(node.op, ast.And) else "And"
+        yield "op", f"{type(node.op).__name__} -> {other}"
+    elif isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            if type(op) in SWAP_CMP:
+                yield "cmp", f"{i}:{type(op).__name__} -> {SWAP_CMP[type(op)].__name__}"
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+        yield "const", f"{node.value!r} -> {_moved(node.value)!r}"
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
+        yield "neg", f"drop {type(node.op).__name__}"
+
+
+def _function_statements(tree: ast.Module) -> set[int]:
+    """Return the ids of statements inside function bodies (and their blocks)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                for block in ("body", "orelse", "finalbody"):
+                    statements = getattr(inner, block, None)
+                    if isinstance(statements, list):
+                        out.update(id(n) for n in statements)
+    return out
+
+
+def sites(tree: ast.Module) -> Iterator[tuple[str, ast.AST, str]]:
+    """Yield (kind, node, description) for every mutable place in ``tree``."""
+    skip = _docstring_ids(tree) | _annotation_ids(tree)
+    in_function = _function_statements(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        for kind, text in _expression_sites(node):
+            yield kind, node, text
+        deletable = isinstance(node, ast.Assign | ast.AugAssign | ast.Expr | ast.Return)
+        if deletable and id(node) in in_function and getattr(node, "value", 1) is not None:
+            yield "del", node, f"delete {type(node).__name__.lower()}"
+
+
+def _moved(value: float | bool) -> float | bool:
+    if isinstance(value, bool):
+        return not value
+    return value + 1
+
+
+class _Apply(ast.NodeTransformer):
+    """Apply one mutation: the ``target``-th site in :func:`sites` order."""
+
+    def __init__(self, target: ast.AST, kind: str, description: str) -> None:
+        self.target, self.kind, self.description = target, kind, description
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        if node is not self.target:
+            return node
+        if self.kind == "del":
+            if isinstance(node, ast.Return):
+                return ast.copy_location(ast.Return(value=ast.Constant(None)), node)
+            return ast.copy_location(ast.Pass(), node)
+        if self.kind == "op" and isinstance(node, ast.BoolOp):
+            node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        elif self.kind == "op" and isinstance(node, ast.BinOp | ast.AugAssign):
+            node.op = SWAP_OPS[type(node.op)]()
+        elif self.kind == "cmp" and isinstance(node, ast.Compare):
+            i = int(self.description.split(":")[0])
+            node.ops[i] = SWAP_CMP[type(node.ops[i])]()
+        elif self.kind == "const" and isinstance(node, ast.Constant):
+            node.value = _moved(node.value)
+        elif self.kind == "neg" and isinstance(node, ast.UnaryOp):
+            return node.operand
+        return node
+
+
+def enumerate_mutants(root: Path, path: str) -> list[Mutant]:
+    """Return every mutant of one source file."""
+    tree = ast.parse((root / path).read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    out = []
+    for kind, node, text in sites(tree):
+        index = counts.get(kind, 0)
+        counts[kind] = index + 1
+        out.append(Mutant(path, kind, index, getattr(node, "lineno", 0), text))
+    return out
+
+
+def mutated_source(root: Path, mutant: Mutant) -> str:
+    """Return the file's source with ``mutant`` applied (unparsed from the AST)."""
+    tree = ast.parse((root / mutant.path).read_text(encoding="utf-8"))
+    found = [(node, text) for kind, node, text in sites(tree) if kind == mutant.kind]
+    target, description = found[mutant.index]
+    new = _Apply(target, mutant.kind, description).visit(tree)
+    return ast.unparse(ast.fix_missing_locations(new))
+
+
+def make_copy(worktree: bool) -> tuple[Path, Path]:
+    """Return (scratch folder, repository copy inside it) with ../shared linked."""
+    scratch = Path(tempfile.mkdtemp(prefix="geoloft-mutation-"))
+    copy_root = scratch / "main"
+    if worktree:
+        shutil.copytree(
+            REPO,
+            copy_root,
+            ignore=shutil.ignore_patterns(".git", ".venv", "maps", "__pycache__", "*.egg-info"),
+        )
+    else:
+        copy_root.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "HEAD"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(copy_root)], input=archive, check=True)
+    shared = REPO.parent / "shared"
+    if shared.exists():
+        (scratch / "shared").symlink_to(shared)
+    return scratch, copy_root
+
+
+def run_tests(root: Path, targets: list[str], timeout: float) -> tuple[str, float]:
+    """Run pytest on ``targets`` in ``root``; return ('pass'|'fail'|'timeout', seconds)."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *targets],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout", time.perf_counter() - start
+    status = "pass" if done.returncode == 0 else "fail"
+    if done.returncode not in (0, 1):  # 2+: collection error, usage error: the mutant broke it
+        status = "fail"
+    return status, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-module", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", nargs="*", help="module names (substring match)")
+    parser.add_argument("--worktree", action="store_true", help="copy the working tree, not HEAD")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    args = parser.parse_args()
+    scratch, root = make_copy(args.worktree)
+    rng = random.Random(args.seed)
+    summary = []
+    try:
+        check = subprocess.run(
+            [sys.executable, "-c", "import geoloft; print(geoloft.__file__)"],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if not check.startswith(str(root)):
+            raise SystemExit(f"the copy's geoloft is not the one imported ({check}); stopping")
+        print(f"scratch copy: {root} ({'working tree' if args.worktree else 'git HEAD'})")
+        for name, (sources, tests) in MODULES.items():
+            if args.only and not any(o in name for o in args.only):
+                continue
+            files = [s for s in sources if (root / s).exists()]
+            tests = [t for t in tests if (root / t).exists()]
+            if not files or not tests:
+                print(f"\n{name}: no source or tests in the copy, skipped")
+                continue
+            targets = [*files, *tests]
+            status, base = run_tests(root, targets, timeout=3600)
+            if status != "pass":
+                print(f"\n{name}: the unmutated tests do not pass ({status}); skipped")
+                continue
+            timeout = max(60.0, 3.0 * base)
+            everything = [m for f in files for m in enumerate_mutants(root, f)]
+            chosen = sorted(
+                rng.sample(everything, min(args.per_module, len(everything))),
+                key=lambda m: (m.path, m.line),
+            )
+            print(
+                f"\n{name}: {len(everything)} mutants in {', '.join(files)}; running "
+                f"{len(chosen)} against {', '.join(tests)} (unmutated {base:.0f} s)"
+            )
+            killed, survivors = 0, []
+            for mutant in chosen:
+                original = (root / mutant.path).read_text(encoding="utf-8")
+                try:
+                    (root / mutant.path).write_text(mutated_source(root, mutant), encoding="utf-8")
+                    status, spent = run_tests(root, targets, timeout)
+                finally:
+                    (root / mutant.path).write_text(original, encoding="utf-8")
+                if status == "pass":
+                    survivors.append(mutant)
+                else:
+                    killed += 1
+                mark = "SURVIVED" if status == "pass" else status
+                print(
+                    f"  {mutant.path}:{mutant.line} {mutant.kind} {mutant.text}: {mark} "
+                    f"({spent:.0f} s)",
+                    flush=True,
+                )
+            summary.append((name, killed, len(chosen), survivors))
+    finally:
+        if args.keep:
+            print(f"scratch copy kept at {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print("\nmodule                  killed / run   kill rate")
+    total_k, total_n = 0, 0
+    for name, killed, n, survivors in summary:
+        total_k += killed
+        total_n += n
+        print(f"{name:<22} {killed:>6} / {n:<4}   {killed / n:6.1%}")
+        for m in survivors:
+            print(f"    survived: {m.path}:{m.line} {m.kind} {m.text}")
+    if total_n:
+        print(f"{'all':<22} {total_k:>6} / {total_n:<4}   {total_k / total_n:6.1%}")
+
+
+if __name__ == "__main__":
+    main()
