@@ -35,36 +35,47 @@ EXCLUDE = ("030116", "030117")  # Sentrum and Marka: few residents
 GROUPS_OF_BYDELER = ("09", "10", "11", "12")
 #: Old delbydel codes (2008–2016) as unions of the 2017 delbydeler that replaced them.
 #: Lodalen (0101) and Helsfyr (0107) are merged: which new units each became is not stated.
-OLD_DELBYDELER = {"0101": ("0108", "0109", "0110", "0111"), "0207": ("0208", "0209"),
-                  "0903": ("0905", "0906")}
+OLD_DELBYDELER = {
+    "0101": ("0108", "0109", "0110", "0111"),
+    "0207": ("0208", "0209"),
+    "0903": ("0905", "0906"),
+}
 MERGED = {"0107": "0101"}
 
 
 def bydeler(realdata: Path) -> gpd.GeoDataFrame:
     """Oslo's bydeler with names from the register."""
-    areas = read_boundaries(realdata / "oslo-bydeler-gpkg" / "oslo_bydeler.gpkg",
-                            id_column="bydelsnr")
-    pop = read_population_by_age(realdata / "ssb-population-bydel-2001-2020" /
-                                 "Personerward2001-2020.csv")
+    areas = read_boundaries(
+        realdata / "oslo-bydeler-gpkg" / "oslo_bydeler.gpkg", id_column="bydelsnr"
+    )
+    pop = read_population_by_age(
+        realdata / "ssb-population-bydel-2001-2020" / "Personerward2001-2020.csv"
+    )
     names = pop[pop["valid"] == ""].drop_duplicates("area_id").set_index("area_id")["name"]
     return areas.assign(name=areas["area_id"].map(names).fillna(areas["area_id"]))
 
 
 def register_tables(realdata: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Population (count) and the shares of children and 67+ per bydel, 2004–2020."""
-    pop = read_population_by_age(realdata / "ssb-population-bydel-2001-2020" /
-                                 "Personerward2001-2020.csv")
+    """Return population (count) and the shares of children and 67+ per bydel, 2004–2020."""
+    pop = read_population_by_age(
+        realdata / "ssb-population-bydel-2001-2020" / "Personerward2001-2020.csv"
+    )
     # codes in use since 2004 only: the 1988–2003 bydeler have no boundaries here
     pop = pop[(pop["valid"] == "") & pop["area_id"].str.match(r"^0301(0[1-9]|1[0-7])$")]
     keep = ["area_id", "year"]
-    nb = {"population": "Folketall (register)", "children": "Andel barn 0–17 år",
-          "elderly": "Andel 67 år og over"}
+    nb = {
+        "population": "Folketall (register)",
+        "children": "Andel barn 0–17 år",
+        "elderly": "Andel 67 år og over",
+    }
     tables = [
         pop[keep].assign(indicator="population", value=pop["pop_tot"]),
-        pop[keep].assign(indicator="children", numerator=pop["pop_0_17"],
-                         denominator=pop["pop_tot"]),
-        pop[keep].assign(indicator="elderly", numerator=pop["pop_67_plus"],
-                         denominator=pop["pop_tot"]),
+        pop[keep].assign(
+            indicator="children", numerator=pop["pop_0_17"], denominator=pop["pop_tot"]
+        ),
+        pop[keep].assign(
+            indicator="elderly", numerator=pop["pop_67_plus"], denominator=pop["pop_tot"]
+        ),
     ]
     population = pop[[*keep, "pop_tot", "pop_0_17", "pop_67_plus"]]
     table = pd.concat(tables, ignore_index=True)
@@ -76,8 +87,11 @@ def grid_table(realdata: Path, areas: gpd.GeoDataFrame, years: tuple[int, ...]) 
     x0, y0, x1, y1 = areas.total_bounds
     grids = {}
     for year in years:
-        grid = read_grid(realdata / "ssb-grid-norway-250m-series" / f"NOR0250M_POP_{year}.csv",
-                         cell_size=250, geometry=False)
+        grid = read_grid(
+            realdata / "ssb-grid-norway-250m-series" / f"NOR0250M_POP_{year}.csv",
+            cell_size=250,
+            geometry=False,
+        )
         x, y = ssbid_to_corners(grid["ssbid"].to_numpy())
         near = (x >= x0 - 250) & (x <= x1) & (y >= y0 - 250) & (y <= y1)
         grids[year] = grid_cells(grid[near])
@@ -86,35 +100,55 @@ def grid_table(realdata: Path, areas: gpd.GeoDataFrame, years: tuple[int, ...]) 
 
 def grid_cells(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Cell squares for a grid table read without geometry."""
-    cells = gpd.GeoDataFrame(frame, geometry=cell_polygons(frame["ssbid"].to_numpy(), 250),
-                             crs="EPSG:25833")
+    cells = gpd.GeoDataFrame(
+        frame, geometry=cell_polygons(frame["ssbid"].to_numpy(), 250), crs="EPSG:25833"
+    )
     cells.attrs["cell_size"] = 250
     return cells
 
 
 def households(realdata: Path, grid: gpd.GeoDataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Share of households with children per 2017 delbydel, 2008–2018."""
-    raw = pd.read_csv(realdata / "oslo-indicators" /
-                      "husholdninger_med_barn_delbydel_2008-2018.csv", sep=";",
-                      dtype={"delbydelid": str})
+    raw = pd.read_csv(
+        realdata / "oslo-indicators" / "husholdninger_med_barn_delbydel_2008-2018.csv",
+        sep=";",
+        dtype={"delbydelid": str},
+    )
     raw = raw[raw["delbydelid"].notna()]
     raw["area_id"] = raw["delbydelid"].str[-4:].replace(MERGED)
     raw["with_children"] = raw["Barn i husholdningen"].ne("Ingen barn i HH")
-    counts = raw.groupby(["area_id", "År"]).apply(
-        lambda g: pd.Series({"numerator": g.loc[g["with_children"], "Antall husholdninger"].sum(),
-                             "denominator": g["Antall husholdninger"].sum()}),
-        include_groups=False,
-    ).reset_index().rename(columns={"År": "year"})
-    target = read_boundaries(realdata / "oslo-delbydeler" / "oslo_delbydeler.geojson",
-                             id_column="DELBYDEL", name_column="DELBYDELSN")
+    counts = (
+        raw.groupby(["area_id", "År"])
+        .apply(
+            lambda g: pd.Series(
+                {
+                    "numerator": g.loc[g["with_children"], "Antall husholdninger"].sum(),
+                    "denominator": g["Antall husholdninger"].sum(),
+                }
+            ),
+            include_groups=False,
+        )
+        .reset_index()
+        .rename(columns={"År": "year"})
+    )
+    target = read_boundaries(
+        realdata / "oslo-delbydeler" / "oslo_delbydeler.geojson",
+        id_column="DELBYDEL",
+        name_column="DELBYDELSN",
+    )
     old = [
         {"area_id": code, "geometry": target[target["area_id"].isin(new)].union_all()}
         for code, new in OLD_DELBYDELER.items()
     ]
-    source = pd.concat([target[["area_id", "geometry"]], gpd.GeoDataFrame(old, crs=target.crs)],
-                       ignore_index=True)
-    moved = common_areas(counts, source_areas=gpd.GeoDataFrame(source, crs=target.crs),
-                         target_areas=target, grid=grid)
+    source = pd.concat(
+        [target[["area_id", "geometry"]], gpd.GeoDataFrame(old, crs=target.crs)], ignore_index=True
+    )
+    moved = common_areas(
+        counts,
+        source_areas=gpd.GeoDataFrame(source, crs=target.crs),
+        target_areas=target,
+        grid=grid,
+    )
     moved["indicator"] = "households_with_children"
     moved["label"] = "Andel husholdninger med barn"
     return moved, target
@@ -134,36 +168,83 @@ def main() -> int:
     register, population = register_tables(args.realdata)
     grid = grid_table(args.realdata, areas, (2007, 2016, 2019, 2022))
     for year, info in grid.attrs["vintages"].items():
-        print(f"grid {year}: published rule {info['published_rule']}, "
-              f"rule applied {grid.attrs['rule']}: {info}")
-    pd.concat([register, grid], ignore_index=True).to_csv(inputs / "bydel_indicators.csv",
-                                                          index=False)
+        print(
+            f"grid {year}: published rule {info['published_rule']}, "
+            f"rule applied {grid.attrs['rule']}: {info}"
+        )
+    pd.concat([register, grid], ignore_index=True).to_csv(
+        inputs / "bydel_indicators.csv", index=False
+    )
     population.to_csv(inputs / "population.csv", index=False)
     common = ["--lang", args.lang, "--overwrite", "--n-boot", str(args.n_boot)]
-    run = [sys.executable, "-c", "import sys; from geoloft.cli import main; sys.exit(main())",
-           "evaluate"]
-    subprocess.run([*run, str(inputs / "bydel_indicators.csv"), "--areas",
-                    str(inputs / "bydeler.gpkg"), "--treated", ",".join(TREATED),
-                    "--period", "2007-2016", "--exclude", ",".join(EXCLUDE),
-                    "--counts", "population,grid_pop", "--population",
-                    str(inputs / "population.csv"), "-o", str(args.out / "bydeler"), *common],
-                   check=True)
-    cells_2016 = grid_cells(read_grid(args.realdata / "ssb-grid-norway-250m-series" /
-                                      "NOR0250M_POP_2016.csv", cell_size=250, geometry=False))
-    hh, delbydeler = households(args.realdata, cells_2016.cx[areas.total_bounds[0]:
-                                                             areas.total_bounds[2],
-                                                             areas.total_bounds[1]:
-                                                             areas.total_bounds[3]])
+    run = [
+        sys.executable,
+        "-c",
+        "import sys; from geoloft.cli import main; sys.exit(main())",
+        "evaluate",
+    ]
+    subprocess.run(
+        [
+            *run,
+            str(inputs / "bydel_indicators.csv"),
+            "--areas",
+            str(inputs / "bydeler.gpkg"),
+            "--treated",
+            ",".join(TREATED),
+            "--period",
+            "2007-2016",
+            "--exclude",
+            ",".join(EXCLUDE),
+            "--counts",
+            "population,grid_pop",
+            "--population",
+            str(inputs / "population.csv"),
+            "-o",
+            str(args.out / "bydeler"),
+            *common,
+        ],
+        check=True,
+    )
+    cells_2016 = grid_cells(
+        read_grid(
+            args.realdata / "ssb-grid-norway-250m-series" / "NOR0250M_POP_2016.csv",
+            cell_size=250,
+            geometry=False,
+        )
+    )
+    hh, delbydeler = households(
+        args.realdata,
+        cells_2016.cx[
+            areas.total_bounds[0] : areas.total_bounds[2],
+            areas.total_bounds[1] : areas.total_bounds[3],
+        ],
+    )
     for year, notes in hh.attrs["conversions"].items():
-        print(f"households {year}: in {notes['total_in']}, out {notes['total_out']}, "
-              f"unplaced {notes['unplaced']}, conserved {notes['conserved']}")
+        print(
+            f"households {year}: in {notes['total_in']}, out {notes['total_out']}, "
+            f"unplaced {notes['unplaced']}, conserved {notes['conserved']}"
+        )
     hh.to_csv(inputs / "households_delbydel.csv", index=False)
     delbydeler.to_file(inputs / "delbydeler.gpkg", driver="GPKG")
     treated = [a for a in delbydeler["area_id"] if a[:2] in GROUPS_OF_BYDELER]
-    subprocess.run([*run, str(inputs / "households_delbydel.csv"), "--areas",
-                    str(inputs / "delbydeler.gpkg"), "--treated", ",".join(treated),
-                    "--period", "2007-2016", "--exclude", "1601",
-                    "-o", str(args.out / "delbydeler"), *common], check=True)
+    subprocess.run(
+        [
+            *run,
+            str(inputs / "households_delbydel.csv"),
+            "--areas",
+            str(inputs / "delbydeler.gpkg"),
+            "--treated",
+            ",".join(treated),
+            "--period",
+            "2007-2016",
+            "--exclude",
+            "1601",
+            "-o",
+            str(args.out / "delbydeler"),
+            *common,
+        ],
+        check=True,
+    )
     return 0
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from geoloft.evaluate import evaluate, read_population_by_age
 from geoloft.evaluate import _estimate as est  # the hand-written bootstrap has no public path
+from geoloft.evaluate import evaluate, read_population_by_age
 
 TREATED = ["030109", "030110", "030111", "030112"]
 
@@ -64,8 +64,9 @@ def test_two_by_two_equals_the_difference_of_mean_changes():
     rng = np.random.default_rng(3)
     areas = [f"a{i}" for i in range(8)]
     values = rng.normal(20, 5, size=(8, 2))
-    rows = [(a, y, "x", values[i, j]) for i, a in enumerate(areas) for j, y in
-            enumerate((2010, 2014))]
+    rows = [
+        (a, y, "x", values[i, j]) for i, a in enumerate(areas) for j, y in enumerate((2010, 2014))
+    ]
     table = pd.DataFrame(rows, columns=["area_id", "year", "indicator", "value"])
     result = evaluate(table, treated=areas[:3], start=2010, end=2016, n_boot=99, n_perm=99)
     change = values[:, 1] - values[:, 0]
@@ -86,11 +87,14 @@ def _simulate(rng, effect, n_area=30, n_treated=10, years=6, start=3):
     treated[rng.choice(n_area, n_treated, replace=False)] = True
     post = np.arange(years) >= start
     y = y + effect * treated[:, None] * post[None, :]
-    frame = pd.DataFrame({
-        "area_id": np.repeat([f"a{i:02d}" for i in range(n_area)], years),
-        "year": np.tile(np.arange(years), n_area),
-        "y": y.ravel(), "w": 1.0,
-    })
+    frame = pd.DataFrame(
+        {
+            "area_id": np.repeat([f"a{i:02d}" for i in range(n_area)], years),
+            "year": np.tile(np.arange(years), n_area),
+            "y": y.ravel(),
+            "w": 1.0,
+        }
+    )
     frame["phase"] = np.where(frame["year"] >= start, "during", "before")
     ids = pd.Series(True, index=[f"a{i:02d}" for i in np.flatnonzero(treated)])
     return est.make_design(frame, ids, "phase", ["during"])
@@ -126,8 +130,7 @@ def test_simulation_placebo_rejects_at_about_the_nominal_level():
 def test_simulation_detects_a_large_effect():
     rng = np.random.default_rng(11)
     rejected = [
-        est.infer(_simulate(rng, 2.0), n_boot=199, n_perm=199, level=0.95, seed=k).p_boot[0]
-        < 0.05
+        est.infer(_simulate(rng, 2.0), n_boot=199, n_perm=199, level=0.95, seed=k).p_boot[0] < 0.05
         for k in range(20)
     ]
     assert np.mean(rejected) >= 0.9
@@ -140,11 +143,13 @@ def test_event_study_recovers_a_known_path_and_pretrend_passes():
     for i in range(24):
         fe = rng.normal(0, 3)
         for y, eff in path.items():
-            rows.append((f"a{i:02d}", y, "x", fe + 0.2 * y + (eff if i < 8 else 0)
-                         + rng.normal(0, 0.05)))
+            rows.append(
+                (f"a{i:02d}", y, "x", fe + 0.2 * y + (eff if i < 8 else 0) + rng.normal(0, 0.05))
+            )
     table = pd.DataFrame(rows, columns=["area_id", "year", "indicator", "value"])
-    result = evaluate(table, treated=[f"a{i:02d}" for i in range(8)], start=2007, end=2010,
-                      n_boot=199, n_perm=199)
+    result = evaluate(
+        table, treated=[f"a{i:02d}" for i in range(8)], start=2007, end=2010, n_boot=199, n_perm=199
+    )
     es = result.event_study.set_index("year")["estimate"]
     for y, eff in path.items():
         assert es[y] == pytest.approx(eff, abs=0.1)

@@ -1,4 +1,4 @@
-"""``geoloft evaluate``: did the intervention areas change differently over the years?"""
+"""``geoloft evaluate``: did the intervention areas change differently over the years."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ def _period(value: str) -> tuple[int, int]:
     try:
         first, last = (int(v) for v in value.replace("–", "-").split("-"))
     except ValueError:
-        raise typer.BadParameter("write the period as FIRST-LAST, e.g. 2007-2016.",
-                                 param_hint="--period") from None
+        raise typer.BadParameter(
+            "write the period as FIRST-LAST, e.g. 2007-2016.", param_hint="--period"
+        ) from None
     return first, last
 
 
@@ -38,10 +39,15 @@ def _areas(path: Path | None, id_column: str | None, name_column: str | None) ->
 @app.command("evaluate")
 def evaluate_command(
     indicators: Annotated[
-        list[Path], typer.Argument(help="Long tables: area_id, year, indicator, numerator + "
-                                        "denominator or value (CSV, XLSX).")
+        list[Path],
+        typer.Argument(
+            help="Long tables: area_id, year, indicator, numerator + "
+            "denominator or value (CSV, XLSX)."
+        ),
     ],
-    treated: Annotated[str, typer.Option("--treated", help="Intervention area ids, comma-separated.")],
+    treated: Annotated[
+        str, typer.Option("--treated", help="Intervention area ids, comma-separated.")
+    ],
     period: Annotated[str, typer.Option("--period", help="Programme years, FIRST-LAST.")],
     folder: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     areas: Annotated[

@@ -1,4 +1,4 @@
-"""Evaluation over time: did the intervention areas change differently?
+"""Evaluation over time: did the intervention areas change differently.
 
 :func:`evaluate` takes indicators by area and year (long tables) and the
 programme (intervention areas, first and last year) and returns each area's
@@ -20,8 +20,6 @@ from geoloft.evaluate.sources import (
     read_long_table,
     read_population_by_age,
 )
-
-
 
 __all__ = [
     "Evaluation",

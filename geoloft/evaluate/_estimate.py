@@ -49,9 +49,7 @@ class Design:
     codes: npt.NDArray[np.int64]  # per row: the column a treated row switches on (-1: none)
 
 
-def make_design(
-    panel: pd.DataFrame, treated: pd.Series, key: str, levels: list[object]
-) -> Design:
+def make_design(panel: pd.DataFrame, treated: pd.Series, key: str, levels: list[object]) -> Design:
     """Build a :class:`Design` from a panel (``area_id``, ``year``, ``y``, ``w``, ``key``).
 
     ``key`` is the panel column whose value picks the regressor a treated row
@@ -74,7 +72,7 @@ def make_design(
         year=year_codes.astype(np.int64),
         weight=panel["w"].to_numpy(np.float64),
         treated=is_treated,
-        codes=codes,
+        codes=codes.astype(np.int64),
     )
 
 
@@ -119,7 +117,7 @@ def residualise(d: Design) -> Residualised:
     m = np.eye(len(d.y)) - z @ np.linalg.pinv(z)
     xt = m @ (d.x * sw[:, None])
     yt = m @ (d.y * sw)
-    a_inv = np.linalg.pinv(xt.T @ xt)
+    a_inv = np.asarray(np.linalg.pinv(xt.T @ xt), dtype=np.float64)
     beta = a_inv @ xt.T @ yt
     resid = yt - xt @ beta
     n_params = int(np.linalg.matrix_rank(np.column_stack([d.x * sw[:, None], z])))
@@ -182,8 +180,9 @@ def wild_bootstrap(
     m_star = r.m @ star
     delta = r.a_inv @ (r.xt.T @ m_star)  # columns x boot
     resid_star = m_star - r.xt @ delta
-    scores = np.stack([r.onehot.T @ (r.xt[:, [c]] * resid_star) for c in range(r.xt.shape[1])],
-                      axis=1)  # clusters x columns x boot
+    scores = np.stack(
+        [r.onehot.T @ (r.xt[:, [c]] * resid_star) for c in range(r.xt.shape[1])], axis=1
+    )  # clusters x columns x boot
     meat = np.einsum("gcb,gdb->bcd", scores, scores, optimize=True)
     cov = np.einsum("ce,bef,fd->bcd", r.a_inv, meat, r.a_inv, optimize=True)
     corr = _correction(len(r.yt), r.n_params, r.n_clusters)
@@ -196,9 +195,7 @@ def wild_bootstrap(
     return r.beta - crit * se, r.beta + crit * se, p
 
 
-def _assignments(
-    n_area: int, n_treated: int, n_perm: int, rng: np.random.Generator
-) -> FloatArray:
+def _assignments(n_area: int, n_treated: int, n_perm: int, rng: np.random.Generator) -> FloatArray:
     """Treated sets of the same size: all of them when few enough, else a sample."""
     total = math.comb(n_area, n_treated)
     if total <= n_perm:
@@ -213,7 +210,11 @@ def _assignments(
 
 
 def permutation(
-    r: Residualised, treated: npt.NDArray[np.bool_], *, n_perm: int, level: float,
+    r: Residualised,
+    treated: npt.NDArray[np.bool_],
+    *,
+    n_perm: int,
+    level: float,
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, int]:
     """Re-estimate with the treatment moved to placebo areas.
@@ -249,9 +250,7 @@ def permutation(
     return p, low, high, size, n
 
 
-def infer(
-    d: Design, *, n_boot: int, n_perm: int, level: float, seed: int
-) -> Inference:
+def infer(d: Design, *, n_boot: int, n_perm: int, level: float, seed: int) -> Inference:
     """Estimate with statsmodels; intervals by wild cluster bootstrap; permutation tests.
 
     BLAS runs on one thread here: the matrices are small (area-years), and
@@ -267,7 +266,8 @@ def _infer(d: Design, *, n_boot: int, n_perm: int, level: float, seed: int) -> I
     r = residualise(d)
     k = d.x.shape[1]
     est = np.asarray(fit.params[:k], dtype=np.float64)
-    se = np.asarray(fit.bse[:k], dtype=np.float64)
+    # the fixed effects' own variances can round below 0; only the effects' are needed
+    se = np.sqrt(np.maximum(np.diag(np.asarray(fit.cov_params()))[:k], 0.0))
     g = r.n_clusters
     t = np.abs(est / np.where(se > 0, se, np.nan))
     p_cluster = 2 * stats.t.sf(t, g - 1)

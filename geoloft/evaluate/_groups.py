@@ -54,8 +54,7 @@ def _matched(features: pd.DataFrame, treated: Sequence[str], k: int) -> Group:
     pool = features.drop(index=list(treated)).dropna()
     if len(pool) < k:
         raise InputError(
-            f"only {len(pool)} comparison areas with pre-period values; {k} matches "
-            "asked for.",
+            f"only {len(pool)} comparison areas with pre-period values; {k} matches asked for.",
             source="comparison",
             hint="lower n_matches or use comparison='rest'.",
         )
@@ -97,8 +96,12 @@ def _synthetic(wide: pd.DataFrame, treated: Sequence[str]) -> Group:
     weights = weights[weights > 1e-4]
     weights /= weights.sum()
     matches = pd.DataFrame(
-        {"treated": "all", AREA_ID: weights.index, "rank": np.arange(1, len(weights) + 1),
-         "weight": weights.to_numpy()}
+        {
+            "treated": "all",
+            AREA_ID: weights.index,
+            "rank": np.arange(1, len(weights) + 1),
+            "weight": weights.to_numpy(),
+        }
     ).sort_values("weight", ascending=False)
     matches["rank"] = np.arange(1, len(matches) + 1)
     return Group("synthetic", weights, matches.reset_index(drop=True))
@@ -168,8 +171,14 @@ def balance(wide: pd.DataFrame, treated: Sequence[str], group: Group) -> pd.Data
         for name in feats.columns
     ]
     rmse = float(np.sqrt(np.mean((path_t - path_c) ** 2)))
-    rows.append({"measure": "path_rmse", "intervention": np.nan, "comparison": np.nan,
-                 "std_difference": rmse / float(sd["level"]) if sd["level"] > 0 else np.nan})
+    rows.append(
+        {
+            "measure": "path_rmse",
+            "intervention": np.nan,
+            "comparison": np.nan,
+            "std_difference": rmse / float(sd["level"]) if sd["level"] > 0 else np.nan,
+        }
+    )
     out = pd.DataFrame(rows)
     out["n_years"] = wide.shape[1]
     out[YEAR + "s"] = f"{wide.columns.min()}–{wide.columns.max()}"

@@ -26,9 +26,11 @@ def _count(panel: pd.DataFrame, scales: dict[str, str]) -> pd.Series:
     """Per area-year: the count that decides disclosure (inf for non-count values)."""
     scale = panel[INDICATOR].map(scales)
     return pd.Series(
-        np.where(scale == "percent", panel[DENOMINATOR],
-                 np.where(scale == "log", panel[RAW], np.inf)),
-        index=panel.index, dtype=np.float64,
+        np.where(
+            scale == "percent", panel[DENOMINATOR], np.where(scale == "log", panel[RAW], np.inf)
+        ),
+        index=panel.index,
+        dtype=np.float64,
     )
 
 
@@ -44,11 +46,13 @@ def publish(result: Evaluation, *, threshold: int | None = None) -> dict[str, pd
     pops = [c for c in ("pop_before", "pop_after") if c in changes]
     if pops:
         changes[_SMALLEST] = np.fmin(changes[_SMALLEST], changes[pops].min(axis=1))
-    hidden = [c for c in changes.columns
-              if c not in (INDICATOR, AREA_ID, "name", "group", _SMALLEST)]
+    hidden = [
+        c for c in changes.columns if c not in (INDICATOR, AREA_ID, "name", "group", _SMALLEST)
+    ]
     changes = suppress(changes, columns=hidden, pop=_SMALLEST, threshold=limit)
-    panel = suppress(panel, columns=["value", NUMERATOR, DENOMINATOR, RAW], pop=_SMALLEST,
-                     threshold=limit)
+    panel = suppress(
+        panel, columns=["value", NUMERATOR, DENOMINATOR, RAW], pop=_SMALLEST, threshold=limit
+    )
     tables = {
         "changes": changes.drop(columns=[_SMALLEST]),
         "panel": panel.drop(columns=[_SMALLEST]),

@@ -1,4 +1,4 @@
-"""``evaluate``: did the intervention areas change differently from comparable areas?"""
+"""``evaluate``: did the intervention areas change differently from comparable areas."""
 
 from __future__ import annotations
 
@@ -170,9 +170,7 @@ def _placebo_years(
     for fake in base[1:]:
         pre["fake"] = np.where(pre[YEAR] >= fake, "during", "before")
         design = est.make_design(pre, treated, "fake", ["during"])
-        inf = est.infer(
-            design, n_boot=s.n_boot, n_perm=s.n_perm, level=s.level, seed=s.seed + fake
-        )
+        inf = est.infer(design, n_boot=s.n_boot, n_perm=s.n_perm, level=s.level, seed=s.seed + fake)
         rows += _estimate_rows(inf, ind, {"fake_start": fake})
     return rows
 
@@ -201,7 +199,10 @@ def _one_indicator(
     effects = [p for p in ("during", "after") if (panel["phase"] == p).any()]
     did = est.infer(
         est.make_design(panel, treated, "phase", list(effects)),
-        n_boot=s.n_boot, n_perm=s.n_perm, level=s.level, seed=s.seed,
+        n_boot=s.n_boot,
+        n_perm=s.n_perm,
+        level=s.level,
+        seed=s.seed,
     )
     ref = base[-1]
     others = [int(y) for y in years if y != ref]
@@ -218,8 +219,9 @@ def _one_indicator(
     es_rows = _estimate_rows(es, ind, {"reference": ref})
     for row in es_rows:
         row[YEAR] = int(row.pop("effect"))
-    es_rows.append({INDICATOR: ind, YEAR: ref, "estimate": 0.0, "low": 0.0, "high": 0.0,
-                    "reference": ref})
+    es_rows.append(
+        {INDICATOR: ind, YEAR: ref, "estimate": 0.0, "low": 0.0, "high": 0.0, "reference": ref}
+    )
     bal = balance(wide, prog.treated, group)
     bal.insert(0, INDICATOR, ind)
     matches = group.matches.copy()
@@ -243,10 +245,16 @@ def _area_levels(part: pd.DataFrame, prog: Programme, base: list[int], scale: st
     frame = part.assign(phase=phase.to_numpy())
     rows = []
     for (area, ph), g in frame.groupby([AREA_ID, "phase"], sort=True):
-        rows.append({AREA_ID: area, "phase": ph, "level": level(g, scale),
-                     "numerator": g[NUMERATOR].sum(min_count=1),
-                     "denominator": g[DENOMINATOR].sum(min_count=1),
-                     "value": g[VALUE].mean()})
+        rows.append(
+            {
+                AREA_ID: area,
+                "phase": ph,
+                "level": level(g, scale),
+                "numerator": g[NUMERATOR].sum(min_count=1),
+                "denominator": g[DENOMINATOR].sum(min_count=1),
+                "value": g[VALUE].mean(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -271,7 +279,7 @@ def _changes(
         np.where(out.index.isin(group.weights.index), "comparison", "other"),
     )
     for ph in ("before", "during", "after"):
-        out[ph] = wide[ph] if ph in wide else np.nan
+        out[ph] = wide.get(ph, np.nan)
         if scale == "percent":
             counts = lv[lv["phase"] == ph].set_index(AREA_ID)
             out[f"numerator_{ph}"] = counts["numerator"]
@@ -294,9 +302,11 @@ def _paths(part: pd.DataFrame, prog: Programme, group: Group, scale: str) -> pd.
     cy = c.groupby(YEAR)["wy"].sum() / c.groupby(YEAR)["ww"].sum()
     frame = pd.DataFrame({"intervention": t, "comparison": cy})
     if scale == "log":
-        frame = 100.0 * np.exp(frame - frame.iloc[0])
-    frame = frame.rename_axis(YEAR).reset_index().melt(
-        id_vars=YEAR, var_name="group", value_name="value"
+        frame = (frame - frame.iloc[0]).apply(np.exp) * 100.0
+    frame = (
+        frame.rename_axis(YEAR)
+        .reset_index()
+        .melt(id_vars=YEAR, var_name="group", value_name="value")
     )
     frame.insert(0, INDICATOR, ind)
     return frame
@@ -447,7 +457,8 @@ def evaluate(
         )
     if weighting not in ("equal", "denominator"):
         raise InputError(
-            f"unknown weighting {weighting!r}.", source="weighting",
+            f"unknown weighting {weighting!r}.",
+            source="weighting",
             hint="use 'equal' or 'denominator'.",
         )
     table = check_table(indicators)
@@ -458,15 +469,27 @@ def evaluate(
     n_outside = rows_in - len(table)
     table = table[~table[AREA_ID].isin([str(e) for e in exclude])]
     prog = Programme(
-        treated_ids(treated, pd.Index(table[AREA_ID].unique()), source), start, end,
+        treated_ids(treated, pd.Index(table[AREA_ID].unique()), source),
+        start,
+        end,
         start_is_baseline,
     )
     table, scales = outcomes(table, counts=counts, shrink=shrink)
     settings = _Settings(comparison, n_matches, n_boot, n_perm, level, seed, weighting)
     notes: list[str] = []
-    parts: dict[str, list[Any]] = {k: [] for k in (
-        "estimates", "event_study", "pretrend", "placebo", "balance", "matches",
-        "changes", "series")}
+    parts: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "estimates",
+            "event_study",
+            "pretrend",
+            "placebo",
+            "balance",
+            "matches",
+            "changes",
+            "series",
+        )
+    }
     base_years: list[int] = []
     for ind, part in table.groupby(INDICATOR, sort=False):
         result = _one_indicator(part, prog, settings, scales[str(ind)], notes)
@@ -481,9 +504,7 @@ def evaluate(
     changes = pd.concat(parts["changes"], ignore_index=True)
     pop = check_population(population)
     if pop is not None:
-        changes = changes.merge(
-            _population_columns(pop, prog, base_years), on=AREA_ID, how="left"
-        )
+        changes = changes.merge(_population_columns(pop, prog, base_years), on=AREA_ID, how="left")
     if areas is not None and NAME in areas:
         names = areas.set_index(areas[AREA_ID].astype(str))[NAME]
         changes.insert(1, NAME, changes[AREA_ID].map(names))

@@ -40,8 +40,9 @@ def _unit(result: Evaluation, ind: str, lang: str) -> str:
 
 def _shade(ax: Any, result: Evaluation, lang: str) -> None:
     prog = result.programme
-    ax.axvspan(prog.start, prog.end, color="#dddddd", alpha=0.6, lw=0,
-               label=word("programme", lang))
+    ax.axvspan(
+        prog.start, prog.end, color="#dddddd", alpha=0.6, lw=0, label=word("programme", lang)
+    )
 
 
 def _label(result: Evaluation, ind: str) -> str:
@@ -68,8 +69,9 @@ def trend_chart(result: Evaluation, indicator: str, path: Path, *, lang: str = "
     scale = result.scales[indicator]
     e, lo, hi = (shown(es[c].to_numpy(np.float64), scale) for c in ("estimate", "low", "high"))
     yerr = np.clip(np.vstack([e - lo, hi - e]), 0, None)
-    bottom.errorbar(es[YEAR], e, yerr=yerr, fmt="o", color=INTERVENTION,
-                    ecolor="#777777", capsize=3)
+    bottom.errorbar(
+        es[YEAR], e, yerr=yerr, fmt="o", color=INTERVENTION, ecolor="#777777", capsize=3
+    )
     unit = _unit(result, indicator, lang)
     bottom.set_ylabel(word("effect_axis", lang, unit=unit))
     bottom.set_xlabel(word("year", lang))
@@ -79,9 +81,7 @@ def trend_chart(result: Evaluation, indicator: str, path: Path, *, lang: str = "
     return path
 
 
-def small_multiples(
-    result: Evaluation, indicator: str, path: Path, *, lang: str = "nb"
-) -> Path:
+def small_multiples(result: Evaluation, indicator: str, path: Path, *, lang: str = "nb") -> Path:
     """One small chart per intervention area: its path against the comparison path."""
     plt = _pyplot()
     treated = list(result.programme.treated)
@@ -93,8 +93,9 @@ def small_multiples(
     n = len(treated)
     cols = min(n, 4)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.3 * rows), sharex=True,
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.6 * cols, 2.3 * rows), sharex=True, sharey=True, squeeze=False
+    )
     names = _names(result)
     for ax, area in zip(axes.flat, treated, strict=False):
         own = panel[panel[AREA_ID] == area].sort_values(YEAR)
@@ -118,8 +119,7 @@ def small_multiples(
 def _names(result: Evaluation) -> dict[str, str]:
     if result.areas is None or NAME not in result.areas:
         return {}
-    return dict(zip(result.areas[AREA_ID].astype(str), result.areas[NAME].astype(str),
-                    strict=True))
+    return dict(zip(result.areas[AREA_ID].astype(str), result.areas[NAME].astype(str), strict=True))
 
 
 def diverging_breaks(values: np.ndarray) -> np.ndarray:
@@ -165,10 +165,18 @@ def change_map(
         low, high = edges[k], edges[k + 1]
         text = _range_text(low, high, lang)
         handles.append(Patch(facecolor=DIVERGING[k], edgecolor="#555555", label=text))
-    handles.append(Patch(facecolor="white", edgecolor="black", lw=1.6,
-                         label=word("intervention", lang)))
-    ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title_fontsize=8,
-              frameon=False)
+    handles.append(
+        Patch(facecolor="white", edgecolor="black", lw=1.6, label=word("intervention", lang))
+    )
+    ax.legend(
+        handles=handles,
+        title=unit,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -180,7 +188,8 @@ def _range_text(low: float, high: float, lang: str) -> str:
         return f"< {format_number(high, decimals=1, lang=lang)}"
     if not np.isfinite(high):
         return f"≥ {format_number(low, decimals=1, lang=lang)}"
-    return f"{format_number(low, decimals=1, lang=lang)} – {format_number(high, decimals=1, lang=lang)}"
+    low_text = format_number(low, decimals=1, lang=lang)
+    return f"{low_text} – {format_number(high, decimals=1, lang=lang)}"
 
 
 def _method(result: Evaluation, indicator: str) -> str:

@@ -61,7 +61,7 @@ def _pretrend_text(result: Evaluation, ind: str, lang: str) -> str:
 
 
 def closing_note(result: Evaluation, *, lang: str = "nb") -> list[str]:
-    """The main numbers in plain lines: estimates with intervals, pre-trend, placebo.
+    """Return the main numbers in plain lines: estimates, intervals, pre-trend, placebo.
 
     Parameters
     ----------
@@ -93,16 +93,24 @@ def closing_note(result: Evaluation, *, lang: str = "nb") -> list[str]:
                 f"{word('placebo_size', lang).lower()} {_num(100 * r['placebo_size'], 0, lang)} %"
             )
         lines.append(f"  {word('pretrend', lang)}: {_pretrend_text(result, ind, lang)}")
-        fake = result.placebo[result.placebo[INDICATOR] == ind] if len(result.placebo) else []
-        for _, raw in pd.DataFrame(fake).iterrows():
+        fake = result.placebo
+        if len(fake):
+            fake = fake[fake[INDICATOR] == ind]
+        for _, raw in fake.iterrows():
             r = raw.copy()
             for c in ("estimate", "low", "high"):
                 r[c] = shown(float(raw[c]), scale)
             lines.append(
-                "  " + word("placebo_years", lang) + ": " + word(
-                    "placebo_line", lang, year=int(r["fake_start"]),
+                "  "
+                + word("placebo_years", lang)
+                + ": "
+                + word(
+                    "placebo_line",
+                    lang,
+                    year=int(r["fake_start"]),
                     estimate=_num(r["estimate"], 2, lang),
-                    interval=_interval(r["low"], r["high"], lang), p=_p(r["p_boot"], lang),
+                    interval=_interval(r["low"], r["high"], lang),
+                    p=_p(r["p_boot"], lang),
                 )
             )
     lines += [f"  {n}" for n in result.notes]
@@ -148,13 +156,29 @@ def _estimates_table(result: Evaluation, lang: str) -> pd.DataFrame:
     )
 
 
-def _changes_table(changes: pd.DataFrame, result: Evaluation, ind: str, lang: str) -> pd.DataFrame:
+def _changes_table(changes: pd.DataFrame, ind: str, lang: str) -> pd.DataFrame:
     ch = changes[changes[INDICATOR] == ind]
     ch = ch[ch["group"] == "intervention"]
-    cols = [c for c in ("before", "during", "after", "change_during", "change_after",
-                        "relative_during", "relative_after", "pop_before", "pop_after",
-                        "pop_change_pct", "children_before", "children_after",
-                        "elderly_before", "elderly_after") if c in ch]
+    cols = [
+        c
+        for c in (
+            "before",
+            "during",
+            "after",
+            "change_during",
+            "change_after",
+            "relative_during",
+            "relative_after",
+            "pop_before",
+            "pop_after",
+            "pop_change_pct",
+            "children_before",
+            "children_after",
+            "elderly_before",
+            "elderly_after",
+        )
+        if c in ch
+    ]
     names = ch[NAME] if NAME in ch else ch[AREA_ID]
     out = pd.DataFrame({word("area", lang): names.to_numpy()})
     for c in cols:
@@ -194,34 +218,47 @@ def render_section(
         names = dict(zip(result.areas[AREA_ID].astype(str), result.areas[NAME], strict=True))
     method = str(result.estimates["comparison"].iloc[0]) if len(result.estimates) else "rest"
     intro = word(
-        "intro", lang, treated=", ".join(str(names.get(t, t)) for t in prog.treated),
-        start=prog.start, end=prog.end, comparison=word(f"comparison_{method}", lang),
+        "intro",
+        lang,
+        treated=", ".join(str(names.get(t, t)) for t in prog.treated),
+        start=prog.start,
+        end=prog.end,
+        comparison=word(f"comparison_{method}", lang),
         level=_num(100 * result.level, 0, lang),
     )
     published = changes if changes is not None else publish(result)["changes"]
-    parts = [f'<section id="utvikling"><h2>{escape(word("section", lang))}</h2>',
-             f"<p>{escape(intro)}</p>",
-             _html_table(_estimates_table(result, lang), word("table_estimates", lang), lang)]
+    parts = [
+        f'<section id="utvikling"><h2>{escape(word("section", lang))}</h2>',
+        f"<p>{escape(intro)}</p>",
+        _html_table(_estimates_table(result, lang), word("table_estimates", lang), lang),
+    ]
     for ind in pd.unique(result.estimates[INDICATOR]):
         ind = str(ind)
         parts.append(f"<h3>{escape(_label(result, ind))}</h3>")
-        parts.append(f"<p>{escape(word('pretrend', lang))}: "
-                     f"{escape(_pretrend_text(result, ind, lang))}</p>")
+        parts.append(
+            f"<p>{escape(word('pretrend', lang))}: {escape(_pretrend_text(result, ind, lang))}</p>"
+        )
         for path in (figures or {}).get(ind, []):
             parts.append(_img(path, f"{_label(result, ind)}: {path.stem}"))
-        parts.append(_html_table(_changes_table(published, result, ind, lang),
-                                 word("table_changes", lang), lang))
+        parts.append(
+            _html_table(_changes_table(published, ind, lang), word("table_changes", lang), lang)
+        )
         bal = result.balance[result.balance[INDICATOR] == ind]
-        bal_view = pd.DataFrame({
-            word("measure", lang): [word(str(m), lang) for m in bal["measure"]],
-            word("intervention", lang): bal["intervention"].to_numpy(),
-            word("comparison", lang): bal["comparison"].to_numpy(),
-            word("std_difference", lang): bal["std_difference"].to_numpy(),
-        })
+        bal_view = pd.DataFrame(
+            {
+                word("measure", lang): [word(str(m), lang) for m in bal["measure"]],
+                word("intervention", lang): bal["intervention"].to_numpy(),
+                word("comparison", lang): bal["comparison"].to_numpy(),
+                word("std_difference", lang): bal["std_difference"].to_numpy(),
+            }
+        )
         parts.append(_html_table(bal_view, word("table_balance", lang), lang))
     notes = [word("population_note", lang), word("cannot_show", lang), *result.notes]
-    parts.append(f"<h3>{escape(word('notes', lang))}</h3><ul>"
-                 + "".join(f"<li class='note'>{escape(n)}</li>" for n in notes) + "</ul>")
+    parts.append(
+        f"<h3>{escape(word('notes', lang))}</h3><ul>"
+        + "".join(f"<li class='note'>{escape(n)}</li>" for n in notes)
+        + "</ul>"
+    )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -237,8 +274,9 @@ def _gpkg_layers(result: Evaluation, changes: pd.DataFrame) -> dict[str, Any]:
     layers: dict[str, Any] = {}
     for ind, rows in changes.groupby(INDICATOR, sort=False):
         merged = geo.merge(rows.drop(columns=[INDICATOR]), on=AREA_ID, how="inner")
-        layers[f"change_{ind}"] = gpd.GeoDataFrame(merged, geometry=geo.geometry.name,
-                                                   crs=result.areas.crs)
+        layers[f"change_{ind}"] = gpd.GeoDataFrame(
+            merged, geometry=geo.geometry.name, crs=result.areas.crs
+        )
     return layers
 
 
@@ -298,19 +336,25 @@ def write_evaluation(
 
         pictures = plot_all(result, out / "figures", lang=lang)
     section = render_section(result, lang=lang, figures=pictures, changes=tables["changes"])
-    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{escape(word('section', lang))}</title><style>{_CSS}</style></head>"
-            f"<body><main>{section}</main></body></html>\n")
+    page = (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(word('section', lang))}</title><style>{_CSS}</style></head>"
+        f"<body><main>{section}</main></body></html>\n"
+    )
     written["html"] = _write_text(out / "utvikling.html", page, overwrite)
     summary = {
-        "programme": {"treated": list(result.programme.treated),
-                      "start": result.programme.start, "end": result.programme.end},
+        "programme": {
+            "treated": list(result.programme.treated),
+            "start": result.programme.start,
+            "end": result.programme.end,
+        },
         "closing_note": closing_note(result, lang=lang),
         "estimates": json.loads(result.estimates.to_json(orient="records")),
         "notes": result.notes,
     }
-    written["json"] = _write_text(out / "evaluate.json",
-                                  json.dumps(summary, ensure_ascii=False, indent=2), overwrite)
+    written["json"] = _write_text(
+        out / "evaluate.json", json.dumps(summary, ensure_ascii=False, indent=2), overwrite
+    )
     return written
 
 
@@ -320,5 +364,3 @@ def _write_text(path: Path, content: str, overwrite: bool) -> Path:
     with atomic_path(path, overwrite=overwrite) as tmp:
         Path(tmp).write_text(content, encoding="utf-8")
     return path
-
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
@@ -39,7 +38,7 @@ def read_long_table(
     indicator: str | None = None,
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
-    """Read a long table of indicators by area and year (CSV, XLSX or XLS).
+    r"""Read a long table of indicators by area and year (CSV, XLSX or XLS).
 
     Parameters
     ----------
@@ -74,11 +73,11 @@ def read_long_table(
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "t.csv").write_text("bydel;aar;antall\\n0301;2007;1 234\\n")
+    >>> _ = (folder / "t.csv").write_text("bydel;aar;antall\n0301;2007;1 234\n")
     >>> read_long_table(folder / "t.csv", columns={"bydel": "area_id", "aar": "year",
     ...                 "antall": "value"}, indicator="pop")
-      area_id  year  value indicator
-    0    0301  2007 1234.0       pop
+      area_id  year   value indicator
+    0    0301  2007  1234.0       pop
     """
     src = existing_file(path, what="long table")
     raw = read_workbook(src, sheet=sheet) if is_workbook(src) else read_text_table(src)
@@ -96,8 +95,9 @@ def read_long_table(
             hint="name them with columns={'file column': 'area_id', ...}.",
         )
     report = StageReport(stage="read_long_table", source=str(src), rows_in=len(frame))
-    keep = [c for c in (AREA_ID, YEAR, INDICATOR, "label", NUMERATOR, DENOMINATOR, VALUE)
-            if c in frame]
+    keep = [
+        c for c in (AREA_ID, YEAR, INDICATOR, "label", NUMERATOR, DENOMINATOR, VALUE) if c in frame
+    ]
     out = frame[keep].copy()
     out[AREA_ID] = out[AREA_ID].astype(str).str.strip()
     for col in [c for c in (YEAR, NUMERATOR, DENOMINATOR, VALUE) if c in out]:
@@ -178,7 +178,9 @@ def harmonise_small_cells(
     if rule == "floor5":
         small = (v > 0) & (v < 5)
         out.loc[small, column] = 5.0
-        report.notes.update(cells_raised=int(small.sum()), persons_added=float(np.sum(5 - v[small])))
+        report.notes.update(
+            cells_raised=int(small.sum()), persons_added=float(np.sum(5 - v[small]))
+        )
     elif rule == "drop5":
         small = v <= 5
         out = out[~small]
@@ -237,15 +239,20 @@ def grid_panel(
         joined = join_grid(fixed, areas, values=[column], method=method)
         notes = get_report(joined)
         info: dict[str, Any] = {"published_rule": found[int(year)]}
-        info.update(get_report(fixed).notes if get_report(fixed) else {})
+        harmonised = get_report(fixed)
+        info.update(harmonised.notes if harmonised is not None else {})
         if notes is not None:
             info["total_in"] = notes.notes.get("total_in", {}).get(column)
             info["total_outside"] = notes.notes.get("total_outside", {}).get(column)
         vintages[int(year)] = info
         rows.append(
             pd.DataFrame(
-                {AREA_ID: joined[AREA_ID].astype(str), YEAR: int(year),
-                 INDICATOR: GRID_POP, VALUE: joined[column].to_numpy(np.float64)}
+                {
+                    AREA_ID: joined[AREA_ID].astype(str),
+                    YEAR: int(year),
+                    INDICATOR: GRID_POP,
+                    VALUE: joined[column].to_numpy(np.float64),
+                }
             )
         )
     out = pd.concat(rows, ignore_index=True)
@@ -310,7 +317,10 @@ def common_areas(
             parts.append(rows)
             continue
         conv = convert_areas(
-            rows[[AREA_ID, *values]].assign(**{AREA_ID: ids}), source_areas, target_areas, grid,
+            rows[[AREA_ID, *values]].assign(**{AREA_ID: ids}),
+            source_areas,
+            target_areas,
+            grid,
             values=list(values),
         )
         rep = get_report(conv)
@@ -358,7 +368,7 @@ def read_population_by_age(path: str | os.PathLike[str]) -> pd.DataFrame:
     start = next((i for i, line in enumerate(lines) if line.lower().startswith('"region"')), None)
     if start is None:
         raise SchemaError(
-            "no header line starting with \"region\".",
+            'no header line starting with "region".',
             source=src,
             hint="export SSB table 10826 (or alike) as CSV with region and age.",
         )
@@ -372,8 +382,10 @@ def read_population_by_age(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame["area_id"], frame["name"], frame["valid"] = parts[0], parts[1], parts[2].fillna("")
     frame["age_years"] = frame["age"].str.extract(r"^(\d+)")[0].astype(float)
     long = frame.melt(
-        id_vars=["area_id", "name", "valid", "age_years"], value_vars=list(years),
-        var_name=YEAR, value_name="persons",
+        id_vars=["area_id", "name", "valid", "age_years"],
+        value_vars=list(years),
+        var_name=YEAR,
+        value_name="persons",
     )
     long[YEAR] = long[YEAR].map(years)
     long["persons"] = pd.to_numeric(long["persons"], errors="coerce")

@@ -1,0 +1,422 @@
+"""geoloft.evaluate: inputs, comparison groups, vintages, outputs and the command."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from geoloft.cli import main
+from geoloft.errors import InputError, SchemaError
+from geoloft.evaluate import (
+    common_areas,
+    evaluate,
+    grid_panel,
+    harmonise_small_cells,
+    read_long_table,
+    read_population_by_age,
+    write_evaluation,
+)
+from geoloft.evaluate._groups import synthetic_weights
+from geoloft.grid import cell_polygons
+
+FAST = {"n_boot": 99, "n_perm": 99}
+X0, Y0 = 250_000, 6_650_000  # a corner in Oslo's part of EPSG:25833
+
+
+def _squares(n: int) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"area_id": [f"a{i}" for i in range(n)], "name": [f"Område {i}" for i in range(n)]},
+        geometry=[
+            shapely.box(X0 + i * 1000, Y0, X0 + i * 1000 + 1000, Y0 + 1000) for i in range(n)
+        ],
+        crs="EPSG:25833",
+    )
+
+
+@pytest.fixture
+def rates():
+    """Eight areas 2004–2012; a0-a1 treated from 2007 (+3 points), a7 tiny (8 persons)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(8):
+        den = 8.0 if i == 7 else 1000.0 + 100 * i
+        for y in range(2004, 2013):
+            share = 0.20 + 0.01 * i + 0.002 * (y - 2004) + (0.03 if i < 2 and y > 2007 else 0)
+            share += rng.normal(0, 0.002)
+            rows.append((f"a{i}", y, "x", round(share * den), den))
+    return pd.DataFrame(rows, columns=["area_id", "year", "indicator", "numerator", "denominator"])
+
+
+# -- inputs and errors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        (lambda t: t.drop(columns=["year"]), SchemaError, "lacks year"),
+        (lambda t: t.drop(columns=["numerator"]), SchemaError, "numerator and denominator"),
+        (lambda t: pd.concat([t, t.iloc[:1]]), SchemaError, "a0/2004/x.*more than one row"),
+        (
+            lambda t: t.assign(year=t["year"].astype(str).replace("2004", "2004.5")),
+            SchemaError,
+            "whole numbers",
+        ),
+        (lambda t: t.assign(numerator=-t["numerator"]), InputError, "negative counts"),
+    ],
+    ids=["no-year", "no-counts", "duplicate", "fractional-year", "negative"],
+)
+def test_bad_tables_are_named(rates, change, error, match):
+    with pytest.raises(error, match=match):
+        evaluate(change(rates), treated=["a0"], start=2007, end=2010, **FAST)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"treated": ["zz"]}, "zz.*not found"),
+        ({"end": 2000}, "ends \\(2000\\) before it starts"),
+        ({"comparison": "nearest"}, "unknown comparison 'nearest'"),
+        ({"comparison": ["a0", "a5"]}, "a0.*intervention areas"),
+        ({"comparison": ["q9"]}, "q9.*not in the table"),
+        ({"weighting": "people"}, "unknown weighting"),
+    ],
+    ids=[
+        "unknown-area",
+        "reversed-period",
+        "unknown-comparison",
+        "list-with-treated",
+        "list-unknown",
+        "weighting",
+    ],
+)
+def test_bad_arguments_are_named(rates, kwargs, match):
+    args = {"treated": ["a0", "a1"], "start": 2007, "end": 2010, **FAST, **kwargs}
+    with pytest.raises(InputError, match=match):
+        evaluate(rates, **args)
+
+
+def test_read_long_table_maps_columns_and_reads_norwegian_numbers(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "bydel;aar;teller;nevner\n030101;2007;1 234,0;5 000\n030102;2007;:;4 000\n",
+        encoding="latin-1",
+    )
+    table = read_long_table(
+        path,
+        indicator="x",
+        columns={"bydel": "area_id", "aar": "year", "teller": "numerator", "nevner": "denominator"},
+    )
+    assert table["area_id"].tolist() == ["030101", "030102"]
+    assert table["numerator"].iloc[0] == 1234.0
+    assert np.isnan(table["numerator"].iloc[1])
+    assert table.attrs["report"].notes["missing"]["numerator"] == 1
+    with pytest.raises(SchemaError, match=r"lacks year.*bydel, aar"):
+        read_long_table(path, indicator="x", columns={"bydel": "area_id"})
+
+
+def test_read_population_by_age_matches_the_readme(realdata):
+    pop = read_population_by_age(
+        realdata / "ssb-population-bydel-2001-2020" / "Personerward2001-2020.csv"
+    )
+    now = pop[(pop["year"] == 2020) & (pop["valid"] == "")].set_index("area_id")["pop_tot"]
+    # check figures stated in the data set's README
+    assert now["030100"] == 693_494
+    assert now["030112"] == 49_801
+    assert now["030111"] == 33_316
+    assert now["030110"] == 27_707
+    assert now["030109"] == 33_422
+    # old codes (1988-2003) keep their label and never collide with the codes in use
+    old = pop[pop["valid"] == "1988-2003"]
+    assert old["year"].max() == 2003
+    assert not pop.duplicated(["area_id", "valid", "year"]).any()
+    assert (pop["pop_0_17"] + pop["pop_67_plus"] <= pop["pop_tot"]).all()
+
+
+# -- comparison groups -------------------------------------------------------------------
+
+
+def test_matched_comparison_picks_the_areas_with_the_nearest_level_and_trend():
+    # a0 treated: level 10, trend 1. a1 (10, 1) and a2 (10.5, 1) are nearest; a3, a4 far.
+    paths = {"a0": (10, 1), "a1": (10, 1), "a2": (10.5, 1), "a3": (30, -1), "a4": (20, 3)}
+    rows = [
+        (a, y, "x", lv + tr * (y - 2004))
+        for a, (lv, tr) in paths.items()
+        for y in range(2004, 2010)
+    ]
+    table = pd.DataFrame(rows, columns=["area_id", "year", "indicator", "value"])
+    result = evaluate(
+        table, treated=["a0"], start=2007, end=2009, comparison="matched", n_matches=2, **FAST
+    )
+    m = result.matches
+    assert m["area_id"].tolist() == ["a1", "a2"]
+    assert m["distance"].iloc[0] == pytest.approx(0.0)
+    assert (
+        result.changes.set_index("area_id")["group"][["a1", "a2", "a3"]]
+        == ["comparison", "comparison", "other"]
+    ).all()
+    bal = result.balance.set_index("measure")
+    assert abs(bal.loc["level", "std_difference"]) < abs(
+        (10 - np.mean([10, 10.5, 30, 20])) / np.std([10, 10, 10.5, 30, 20])
+    )
+
+
+def test_synthetic_weights_recover_a_known_mix():
+    pool = np.array([[1.0, 2.0, 3.0, 5.0], [4.0, 4.0, 2.0, 1.0], [9.0, 0.0, 7.0, 3.0]])
+    target = 0.3 * pool[0] + 0.7 * pool[1]
+    w = synthetic_weights(target, pool)
+    np.testing.assert_allclose(w, [0.3, 0.7, 0.0], atol=1e-6)
+
+
+def test_synthetic_comparison_balances_the_pre_period(rates):
+    result = evaluate(
+        rates, treated=["a0", "a1"], start=2007, end=2010, comparison="synthetic", **FAST
+    )
+    assert result.matches["weight"].sum() == pytest.approx(1.0)
+    rest = evaluate(rates, treated=["a0", "a1"], start=2007, end=2010, **FAST)
+    gap = result.balance.set_index("measure").loc["path_rmse", "std_difference"]
+    assert gap < rest.balance.set_index("measure").loc["path_rmse", "std_difference"]
+
+
+def test_levels_are_pooled_counts_and_changes_relative_to_the_comparison(rates):
+    result = evaluate(rates, treated=["a0", "a1"], start=2007, end=2010, **FAST)
+    row = result.changes.set_index("area_id").loc["a0"]
+    a0 = rates[rates["area_id"] == "a0"]
+    before = a0[a0["year"] <= 2007]
+    assert row["before"] == pytest.approx(
+        100 * before["numerator"].sum() / before["denominator"].sum()
+    )
+    during = a0[a0["year"].between(2008, 2010)]
+    assert row["during"] == pytest.approx(
+        100 * during["numerator"].sum() / during["denominator"].sum()
+    )
+    est = result.estimates.set_index("effect")
+    assert est.loc["during", "low"] < 3.0 < est.loc["during", "high"]
+    assert est.loc["during", "estimate"] == pytest.approx(3.0, abs=0.8)
+
+
+# -- grid vintages and changed codes ---------------------------------------------------
+
+
+def test_harmonise_small_cells_states_what_it_did():
+    cells = gpd.GeoDataFrame({"pop_tot": [1.0, 4.0, 5.0, 6.0, 30.0]})
+    up = harmonise_small_cells(cells, rule="floor5")
+    assert up["pop_tot"].tolist() == [5.0, 5.0, 5.0, 6.0, 30.0]
+    assert up.attrs["report"].notes["cells_raised"] == 2
+    assert up.attrs["report"].notes["persons_added"] == 5.0
+    assert cells["pop_tot"].tolist() == [1.0, 4.0, 5.0, 6.0, 30.0]  # input untouched
+    dropped = harmonise_small_cells(cells, rule="drop5")
+    assert dropped["pop_tot"].tolist() == [6.0, 30.0]
+    assert dropped.attrs["report"].notes["persons_removed"] == 10.0
+    with pytest.raises(InputError, match="unknown rule"):
+        harmonise_small_cells(cells, rule="round")
+
+
+def _grid(values):
+    ids = [22560006672000 + 2500000000 * i for i in range(len(values))]  # 250 m steps east
+    g = gpd.GeoDataFrame(
+        {"ssbid": ids, "pop_tot": values}, geometry=cell_polygons(ids, 250), crs="EPSG:25833"
+    )
+    g.attrs["cell_size"] = 250
+    return g
+
+
+def test_grid_panel_applies_the_newer_rule_to_every_vintage():
+    area = gpd.GeoDataFrame(
+        {"area_id": ["A"]},
+        geometry=[shapely.box(256000, 6672000, 257000, 6672250)],
+        crs="EPSG:25833",
+    )
+    old = _grid([2.0, 3.0, 40.0, 7.0])  # exact counts
+    new = _grid([5.0, 5.0, 41.0, 7.0])  # 1–4 published as 5
+    panel = grid_panel({2007: old, 2022: new}, area)
+    assert panel.attrs["rule"] == "floor5"
+    assert panel.attrs["vintages"][2007]["published_rule"] == "none"
+    assert panel.attrs["vintages"][2022]["published_rule"] == "floor5"
+    values = panel.set_index("year")["value"]
+    assert values[2007] == 5 + 5 + 40 + 7  # on the 2022 footing
+    assert values[2022] == 58
+    exact = grid_panel({2007: old, 2022: new}, area, rule="none")
+    assert exact.set_index("year")["value"][2007] == 52
+
+
+def test_grid_panel_on_real_vintages_matches_the_register(realdata):
+    from geoloft.boundaries import GeometryRepairWarning, read_boundaries
+    from geoloft.grid import read_grid
+
+    with pytest.warns(GeometryRepairWarning, match="030117"):  # Marka's known bad ring
+        areas = read_boundaries(
+            realdata / "oslo-bydeler-gpkg" / "oslo_bydeler.gpkg", id_column="bydelsnr"
+        )
+    areas = areas[areas["area_id"].isin(["030110", "030111"])]  # Grorud, Stovner
+    x0, y0, x1, y1 = areas.total_bounds
+    grids = {}
+    for year in (2019, 2022):
+        g = read_grid(
+            realdata / "ssb-grid-norway-250m-series" / f"NOR0250M_POP_{year}.csv", cell_size=250
+        )
+        grids[year] = g.cx[x0 - 250 : x1, y0 - 250 : y1]
+    panel = grid_panel(grids, areas)
+    assert panel.attrs["vintages"][2022]["published_rule"] == "floor5"
+    assert panel.attrs["vintages"][2019]["cells_raised"] > 0
+    pop = read_population_by_age(
+        realdata / "ssb-population-bydel-2001-2020" / "Personerward2001-2020.csv"
+    )
+    reg = pop[(pop["year"] == 2019) & (pop["valid"] == "")].set_index("area_id")["pop_tot"]
+    got = panel[panel["year"] == 2019].set_index("area_id")["value"]
+    for area in ("030110", "030111"):
+        # grid join vs register: boundaries and cell splits differ a little
+        assert got[area] == pytest.approx(reg[area], rel=0.05)
+
+
+def test_common_areas_splits_old_codes_and_conserves_counts():
+    target = _squares(2)  # a0 | a1
+    old = gpd.GeoDataFrame(
+        {"area_id": ["old"]}, geometry=[shapely.box(X0, Y0, X0 + 2000, Y0 + 1000)], crs="EPSG:25833"
+    )
+    source = pd.concat([target[["area_id", "geometry"]], old], ignore_index=True)
+    # the two 1 km cells under a0 and a1: ssbid = (x + 2 000 000) * 10^7 + y
+    ids = [(X0 + 2_000_000) * 10**7 + Y0, (X0 + 1000 + 2_000_000) * 10**7 + Y0]
+    grid = gpd.GeoDataFrame(
+        {"ssbid": ids, "pop_tot": [300.0, 100.0]},
+        geometry=cell_polygons(ids, 1000),
+        crs="EPSG:25833",
+    )
+    grid.attrs["cell_size"] = 1000
+    table = pd.DataFrame(
+        {
+            "area_id": ["old", "a0", "a1"],
+            "year": [2010, 2011, 2011],
+            "numerator": [40.0, 5.0, 6.0],
+            "denominator": [400.0, 50, 60],
+        }
+    )
+    moved = common_areas(table, source_areas=source, target_areas=target, grid=grid)
+    y2010 = moved[moved["year"] == 2010].set_index("area_id")
+    assert y2010.loc["a0", "numerator"] == pytest.approx(30.0)  # 3/4 of the people live in a0
+    assert y2010.loc["a1", "numerator"] == pytest.approx(10.0)
+    assert moved.attrs["conversions"][2010]["conserved"]
+    assert moved[moved["year"] == 2011]["numerator"].tolist() == [5.0, 6.0]
+
+
+# -- outputs ---------------------------------------------------------------------------
+
+
+def test_write_evaluation_writes_tables_gpkg_figures_and_section(rates, tmp_path):
+    areas = _squares(8)
+    pop = rates[["area_id", "year"]].assign(
+        pop_tot=rates["denominator"],
+        pop_0_17=rates["denominator"] * 0.2,
+        pop_67_plus=rates["denominator"] * 0.1,
+    )
+    result = evaluate(
+        rates,
+        treated=["a0", "a1"],
+        start=2007,
+        end=2010,
+        areas=areas,
+        population=pop,
+        labels={"x": "Andel <x>"},
+        **FAST,
+    )
+    written = write_evaluation(result, tmp_path / "nb")
+    for name in ("changes", "estimates", "event_study", "pretrend", "placebo", "balance"):
+        assert written[name].exists()
+    changes = pd.read_csv(written["changes"], dtype={"area_id": str}).set_index("area_id")
+    # a7 has 8 persons: every figure of it is withheld, the others are shown
+    assert changes.loc["a7", ["before", "change_during", "numerator_before"]].isna().all()
+    assert changes.loc["a7", "suppressed"]
+    assert changes.loc["a3", ["before", "children_before"]].notna().all()
+    assert changes.loc["a3", "children_before"] == pytest.approx(20.0)
+    layers = [name for name, _ in pyogrio.list_layers(written["gpkg"])]
+    assert layers == ["change_x"]
+    layer = gpd.read_file(written["gpkg"], layer="change_x")
+    assert len(layer) == 8
+    assert "relative_during" in layer
+    figures = sorted(p.name for p in (tmp_path / "nb" / "figures").iterdir())
+    assert figures == ["areas_x.png", "change_map_x.png", "trend_x.png"]
+    html = written["html"].read_text(encoding="utf-8")
+    for part in ("<h2>Utvikling</h2>", "Andel &lt;x&gt;", "Område 0", "data:image/png;base64,"):
+        assert part in html
+    en = write_evaluation(result, tmp_path / "en", lang="en", figures=False)
+    assert "Development over time" in en["html"].read_text(encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        write_evaluation(result, tmp_path / "en", lang="en", figures=False)
+
+
+def test_population_and_composition_stand_beside_the_rates(rates):
+    pop = rates[["area_id", "year"]].assign(
+        pop_tot=1000.0 + 10 * (rates["year"] - 2004), pop_0_17=250.0, pop_67_plus=100.0
+    )
+    result = evaluate(rates, treated=["a0", "a1"], start=2007, end=2010, population=pop, **FAST)
+    row = result.changes.set_index("area_id").loc["a0"]
+    before = np.mean([1000, 1010, 1020, 1030])  # 2004–2007
+    after = np.mean([1070, 1080])  # 2011–2012
+    assert row["pop_before"] == pytest.approx(before)
+    assert row["pop_change_pct"] == pytest.approx(100 * (after / before - 1))
+    assert row["children_before"] == pytest.approx(100 * 250 / before)
+
+
+def test_cli_evaluate_writes_and_prints_the_main_numbers(rates, tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    rates.assign(label="Andel X").to_csv(path, index=False)
+    areas = tmp_path / "areas.gpkg"
+    _squares(8).to_file(areas)
+    code = main(
+        [
+            "evaluate",
+            str(path),
+            "--areas",
+            str(areas),
+            "--treated",
+            "a0,a1",
+            "--period",
+            "2007-2010",
+            "-o",
+            str(tmp_path / "out"),
+            "--n-boot",
+            "99",
+            "--n-perm",
+            "99",
+            "--lang",
+            "en",
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "Andel X – during:" in printed
+    assert "Pre-trend test" in printed
+    assert (tmp_path / "out" / "utvikling.html").exists()
+    assert (
+        main(
+            [
+                "evaluate",
+                str(path),
+                "--treated",
+                "zz",
+                "--period",
+                "2007-2010",
+                "-o",
+                str(tmp_path / "bad"),
+            ]
+        )
+        == 1
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                str(path),
+                "--treated",
+                "a0",
+                "--period",
+                "2007",
+                "-o",
+                str(tmp_path / "bad"),
+            ]
+        )
+        == 2
+    )
