@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import geoloft
@@ -119,41 +118,91 @@ crs = "EPSG:25833"             # EPSG:25832 is offered for Oslo, Bergen and Tron
 '''
 
 
-def write_demo_project(folder: str | Path, *, overwrite: bool = False) -> Path:
+def _planned_files(folder: Path) -> dict[Path, bytes]:
+    """Every file ``geoloft init`` writes into ``folder``, with its content."""
+    source = demo_data_dir()
+    names = [*DEMO_FILES.values()]
+    if (source / "README.md").is_file():
+        names.append("README.md")
+    files = {folder / "data" / rel: (source / rel).read_bytes() for rel in names}
+    files[folder / "project.toml"] = demo_project_text("data").encode("utf-8")
+    return files
+
+
+def write_demo_project(
+    folder: str | Path, *, overwrite: bool = False, replace_edited: bool = False
+) -> Path:
     """Create ``folder`` with a commented ``project.toml`` and a copy of the demo data.
+
+    A file that is already there is never replaced silently: the user may have
+    edited it.
 
     Parameters
     ----------
     folder
         The project folder to create.
     overwrite
-        Replace an existing ``project.toml``.
+        Complete an existing project folder: write the files that are missing
+        and leave the ones identical to geoloft's alone. Refuses, writing
+        nothing, when an existing file differs from what would be written.
+        Without it, an existing ``project.toml`` is refused (other existing
+        files are kept as they are).
+    replace_edited
+        Also replace existing files that differ (the user's edits are lost).
 
     Returns
     -------
     pathlib.Path
-        The written ``project.toml``.
+        The ``project.toml`` of the folder.
+
+    Raises
+    ------
+    OutputExistsError
+        ``project.toml`` exists and ``overwrite`` is False, or existing files
+        differ from geoloft's and ``replace_edited`` is False (the message
+        lists them).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "p"
+    >>> write_demo_project(folder).name
+    'project.toml'
+    >>> _ = (folder / "project.toml").write_text("# mine")
+    >>> write_demo_project(folder, overwrite=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geoloft.errors.OutputExistsError: ...differ from what geoloft init writes: project.toml...
     """
     from geoloft._io import atomic_path
     from geoloft.errors import OutputExistsError
 
     folder = Path(folder)
     project = folder / "project.toml"
+    overwrite = overwrite or replace_edited
     if project.exists() and not overwrite:  # before anything is copied
         raise OutputExistsError(
-            f"{project}: the file exists; pass overwrite=True (CLI: --overwrite) to replace it."
+            f"{project}: the file exists. Fix: pass overwrite=True (command line: --overwrite) "
+            "to add only what is missing; a file that differs from geoloft's is never replaced."
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    planned = _planned_files(folder)
+    existing = {path for path in planned if path.exists()}
+    if not overwrite:  # without the flag, files already in the folder are kept as they are
+        planned = {path: data for path, data in planned.items() if path not in existing}
+    edited = sorted(p for p in existing & planned.keys() if p.read_bytes() != planned[p])
+    if edited and not replace_edited:
+        listed = ", ".join(str(p.relative_to(folder)) for p in edited)
+        raise OutputExistsError(
+            f"{folder}: {len(edited)} existing file(s) differ from what geoloft init writes: "
+            f"{listed}. Nothing was written. Fix: move them away to keep your edits, or pass "
+            "replace_edited=True (command line: --replace-edited) to replace them with geoloft's."
+        )
     for sub in ("data", "output"):
-        (folder / sub).mkdir(exist_ok=True)
-    source = demo_data_dir()
-    for rel in DEMO_FILES.values():
-        target = folder / "data" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if overwrite or not target.exists():
-            shutil.copyfile(source / rel, target)
-    if (source / "README.md").is_file():
-        shutil.copyfile(source / "README.md", folder / "data" / "README.md")
-    with atomic_path(project, overwrite=overwrite) as tmp:
-        tmp.write_text(demo_project_text("data"), encoding="utf-8")
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for path, data in planned.items():
+        if path in existing and path not in edited:
+            continue  # identical: leave it (and its timestamp) alone
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path, overwrite=True) as tmp:
+            tmp.write_bytes(data)
     return project

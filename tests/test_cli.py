@@ -55,6 +55,160 @@ def test_verbose_shows_traceback(capsys, tmp_path):
     assert "Traceback" in capsys.readouterr().err
 
 
+# --- no traceback without -v; -v/-q anywhere; --version -----------------------------------
+
+
+def _boom(*args, **kwargs):
+    raise KeyError("area_id")
+
+
+def test_a_bug_is_one_line_naming_command_and_how_to_see_more(capsys, monkeypatch):
+    monkeypatch.setattr("geoloft.info.describe_file", _boom)
+    assert main(["info", GRID]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    line = " ".join(err.split())  # rich wraps long lines at the terminal width
+    assert "this is a bug in geoloft (KeyError: 'area_id')" in line
+    assert "while running 'geoloft info'" in line
+    assert "with -v" in line
+
+
+@pytest.mark.parametrize(
+    "args", [["-v", "info", GRID], ["info", GRID, "-v"]], ids=["before", "after"]
+)
+def test_verbose_anywhere_shows_the_traceback_of_a_bug(capsys, monkeypatch, args):
+    monkeypatch.setattr("geoloft.info.describe_file", _boom)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "KeyError" in err
+
+
+def test_a_bug_in_a_pipeline_stage_names_the_stage(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr("geoloft.pipeline.stages.stage_join", _boom)
+    assert main(["demo", "--out", str(tmp_path / "out")]) == 1
+    line = " ".join(capsys.readouterr().err.split())
+    assert "while running 'geoloft demo', stage 'join'" in line
+    assert "Traceback" not in line
+
+
+def test_a_command_module_that_fails_to_import_is_one_line(capsys, monkeypatch):
+    from geoloft import cli
+
+    monkeypatch.setitem(cli.LOAD_ERRORS, "figure", ImportError("No module named 'matplotlib'"))
+    assert main(["info", GRID]) == 0  # the other commands still work
+    captured = capsys.readouterr()
+    assert "kind:    grid" in captured.out
+    assert "bug in geoloft (ImportError: No module named 'matplotlib')" in (
+        " ".join(captured.err.split())
+    )
+    assert "'geoloft figure'" in captured.err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_anywhere_prints_nothing_but_errors(capsys, tmp_path, where):
+    target = tmp_path / "d.gpkg"
+    args = ["export", DEMO, "-o", str(target)]
+    assert main(args) == 0
+    assert "Wrote 36 boundaries rows" in capsys.readouterr().out
+    args = [*args, "--overwrite"]
+    assert main(["-q", *args] if where == "before" else [*args, "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["-q", "export", DEMO, "-o", str(target)]) == 1  # exists: an error still shows
+    assert "the file exists" in capsys.readouterr().err
+
+
+def test_quiet_run_draws_no_progress_bar(capsys, monkeypatch, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from geoloft.demo import write_demo_project
+
+    project = write_demo_project(tmp_path / "p")
+    screens = []
+    for quiet in ([], ["-q"]):
+        screen = io.StringIO()
+        monkeypatch.setattr(
+            "geoloft.cli.project.console", Console(file=screen, force_terminal=True)
+        )
+        out = str(tmp_path / f"out{len(quiet)}")
+        assert main(["run", str(project), "--only", "ingest", "-o", out, *quiet]) == 0
+        screens.append((screen.getvalue(), capsys.readouterr()))
+    (bar, (out, _)), (quiet_bar, quiet_out) = screens
+    assert "ingest" in bar  # the bar names the stage it is in
+    assert "Wrote" in out
+    assert quiet_bar == ""
+    assert quiet_out == ("", "")
+
+
+def test_quiet_info_still_describes_the_file(capsys):
+    assert main(["info", GRID, "-q"]) == 0
+    assert "kind:    grid" in capsys.readouterr().out
+
+
+def test_version_and_python_dash_m(capsys):
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"geoloft {version('geoloft')}"
+    done = subprocess.run(
+        [sys.executable, "-m", "geoloft", "info", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage: geoloft info" in " ".join(done.stdout.split())
+
+
+def test_flags_after_double_dash_are_left_alone():
+    from geoloft.cli._app import hoist_global_flags
+
+    assert hoist_global_flags(["info", "x", "-q", "--", "-v"]) == ["-q", "info", "x", "--", "-v"]
+
+
+# --- init never replaces what the user edited -------------------------------------------
+
+
+def test_init_overwrite_writes_what_is_missing_and_keeps_identical_files(tmp_path, capsys):
+    folder = tmp_path / "p"
+    assert main(["init", str(folder)]) == 0
+    grid = folder / "data" / "grid" / "demoby_ru250m_syntetisk.csv"
+    original = grid.read_bytes()
+    grid.unlink()
+    project = folder / "project.toml"
+    stamp = project.stat().st_mtime_ns
+    assert main(["init", str(folder)]) == 1  # project.toml exists
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["init", str(folder), "--overwrite"]) == 0
+    assert grid.read_bytes() == original  # the missing file is back
+    assert project.stat().st_mtime_ns == stamp  # the identical one was not rewritten
+
+
+def test_init_overwrite_refuses_to_replace_edited_files(tmp_path, capsys):
+    folder = tmp_path / "p"
+    assert main(["init", str(folder)]) == 0
+    project = folder / "project.toml"
+    catalogue = folder / "data" / "indicators" / "catalogue.toml"
+    edited = project.read_text(encoding="utf-8").replace("min_pop = 50 ", "min_pop = 80 ")
+    project.write_text(edited, encoding="utf-8")
+    catalogue.write_text("# my own catalogue\n", encoding="utf-8")
+    missing = folder / "data" / "measures" / "demoby_tiltak.csv"
+    missing.unlink()
+    assert main(["init", str(folder), "--overwrite"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "2 existing file(s) differ" in err
+    assert "data/indicators/catalogue.toml, project.toml" in err
+    assert "--replace-edited" in err
+    assert project.read_text(encoding="utf-8") == edited  # nothing replaced ...
+    assert catalogue.read_text(encoding="utf-8") == "# my own catalogue\n"
+    assert not missing.exists()  # ... and nothing written
+    assert main(["init", str(folder), "--replace-edited"]) == 0
+    assert "min_pop = 50 " in project.read_text(encoding="utf-8")
+    assert missing.is_file()
+
+
 def test_usage_error_exits_2(capsys):
     assert main(["info"]) == 2
     assert main(["no-such-command"]) == 2

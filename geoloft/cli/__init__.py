@@ -2,7 +2,8 @@
 
 Each command module in this package registers its commands on :data:`app`;
 command bodies only parse, call one library function and report.
-Exit codes: 0 done, 1 bad input, 2 usage.
+Exit codes: 0 done, 1 bad input (or a bug in geoloft: one line, ``-v`` for the
+traceback), 2 usage, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -25,10 +26,17 @@ COMMAND_MODULES = (
     "maps",
 )
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"geoloft.cli.{_name}")
+#: Command modules that failed to import, with the error; main() reports them in one
+#: line each (a broken install must not turn every command into a traceback).
+LOAD_ERRORS: dict[str, Exception] = {}
 
-__all__ = ["app", "main"]
+for _name in COMMAND_MODULES:
+    try:
+        importlib.import_module(f"geoloft.cli.{_name}")
+    except Exception as _err:  # reported by main()
+        LOAD_ERRORS[_name] = _err
+
+__all__ = ["LOAD_ERRORS", "app", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -29,7 +30,8 @@ app = typer.Typer(
 )
 
 console = Console(stderr=True)
-out = Console()
+out = Console()  # notes, summaries, "wrote ..." lines: silent with -q
+result = Console()  # what a command was asked to show (info's description): printed with -q too
 
 # Shared options, defined once.
 Verbose = Annotated[
@@ -46,20 +48,60 @@ Where = Annotated[
     typer.Option(help="Select table rows, e.g. --where aar=2017 (repeatable)."),
 ]
 
-_state = {"verbose": False}
+#: Where to report a crash (also in pyproject.toml's [project.urls]).
+ISSUES_URL = "https://github.com/geoloft/geoloft/issues"
+
+#: Options that apply to every command; main() accepts them anywhere on the line.
+GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose", "-q": "quiet", "--quiet": "quiet"}
+
+#: What the running command is doing, for the one-line report of a crash.
+_state: dict[str, object] = {"verbose": False, "quiet": False, "command": None, "stage": None}
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from geoloft import __version__
+
+        out.print(f"geoloft {__version__}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: Verbose = False,
     quiet: Quiet = False,
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
-    """Set logging from -v / -q."""
+    """Set logging from -v / -q (accepted before or after the command)."""
+    _state["command"] = ctx.invoked_subcommand
     _state["verbose"] = verbose
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s")
+    _state["quiet"] = quiet and not verbose  # -v wins
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(message)s")
+    logging.getLogger().setLevel(level)
+    logging.getLogger("geoloft").setLevel(level)
     logging.getLogger("pyogrio").setLevel(logging.WARNING)  # "Created N records" is noise
     warnings.formatwarning = _format_warning
+    if _state["quiet"]:
+        out.quiet = True  # no summaries, notes or "wrote ..." lines
+        warnings.simplefilter("ignore")  # main() restores the filters afterwards
+
+
+def is_quiet() -> bool:
+    """Return whether ``-q`` was given: no progress bars, summaries or notes."""
+    return bool(_state["quiet"])
+
+
+def set_stage(name: str | None) -> None:
+    """Record the stage a command is in, named in the report of a crash."""
+    _state["stage"] = name
 
 
 def _format_warning(message: Warning | str, *_args: object, **_kwargs: object) -> str:
@@ -106,12 +148,85 @@ def _os_error(err: OSError) -> str:
     return f"{name}: {what}. Fix: check the path, or choose a folder you can write to."
 
 
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """Move ``-v``/``-q`` (and their long forms) to the front, wherever they were given.
+
+    Everything after ``--`` stays as it is.
+
+    Examples
+    --------
+    >>> hoist_global_flags(["info", "a.csv", "-q"])
+    ['-q', 'info', 'a.csv']
+    >>> hoist_global_flags(["info", "--", "-v"])
+    ['info', '--', '-v']
+    """
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+    rest = [a for a in args[:end] if a not in GLOBAL_FLAGS]
+    return [*flags, *rest, *args[end:]]
+
+
+def _where_it_broke(err: BaseException) -> str:
+    """Return ``module.py:line (function)`` of the innermost geoloft frame of ``err``."""
+    frames = [
+        f for f in traceback.extract_tb(err.__traceback__) if "geoloft" in Path(f.filename).parts
+    ]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    parts = Path(frame.filename).parts
+    short = "/".join(parts[len(parts) - 1 - parts[::-1].index("geoloft") :])
+    return f"{short}:{frame.lineno} ({frame.name})"
+
+
+def bug_message(err: BaseException) -> str:
+    """One line for an unexpected error: it is a bug, what was being done, how to see more."""
+    doing = [f"'geoloft {_state['command']}'" if _state["command"] else "geoloft"]
+    if _state["stage"]:
+        doing.append(f"stage '{_state['stage']}'")
+    where = _where_it_broke(err)
+    if where:
+        doing.append(f"in {where}")
+    what = f"{type(err).__name__}: {err}".strip().rstrip(":")
+    what = " ".join(what.split())  # one line, whatever the exception said
+    return (
+        f"this is a bug in geoloft ({what}) while running {', '.join(doing)}. "
+        f"Run the same command with -v to see the details, and please report them at "
+        f"{ISSUES_URL}."
+    )
+
+
+def _reset() -> None:
+    _state.update(verbose=False, quiet=False, command=None, stage=None)
+    out.quiet = False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (0 done, 1 bad input, 2 usage)."""
-    args = sys.argv[1:] if argv is None else argv
+    """Run the CLI and return its exit code.
+
+    0 done, 1 bad input or a bug in geoloft (one line; ``-v`` shows the traceback),
+    2 usage, 130 interrupted.
+    """
+    args = hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
+    _reset()
+    _state["command"] = next((a for a in args if not a.startswith("-")), None)
     verbose = "-v" in args or "--verbose" in args
     try:
-        app(args=args, standalone_mode=False)
+        with warnings.catch_warnings():
+            return _invoke(args, verbose)
+    finally:
+        _reset()
+
+
+def _invoke(args: list[str], verbose: bool) -> int:
+    from geoloft.cli import LOAD_ERRORS
+
+    if LOAD_ERRORS:  # a command module failed to import: say so, run the rest
+        for name, err in LOAD_ERRORS.items():
+            _state["command"] = name
+            report_error(bug_message(err))
+    try:
+        app(args=args, prog_name="geoloft", standalone_mode=False)
     except GeoloftError as err:
         if verbose:
             console.print_exception()
@@ -125,13 +240,17 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Exit, SystemExit) as err:
         code = getattr(err, "exit_code", getattr(err, "code", 0))
         return int(code or 0)
-    except typer.Abort:
-        return 1
+    except (typer.Abort, KeyboardInterrupt):
+        report_error("interrupted.")
+        return 130
     except Exception as err:
         # Usage errors from click (typer may ship its own copy) carry show() and exit_code 2.
         exit_code = getattr(err, "exit_code", None)
         if hasattr(err, "show") and isinstance(exit_code, int):
             err.show()
             return int(exit_code)
-        raise
+        if verbose:
+            console.print_exception()
+        report_error(bug_message(err))
+        return 1
     return 0

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from geoloft.cli._app import app, out
+from geoloft.cli._app import app, result
 
 
 @app.command()
@@ -40,15 +40,23 @@ def info(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         found = describe_file(file, kind=kind, layer=layer)
-    out.print(f"[bold]{found.path}[/]", highlight=False)
-    out.print(f"  kind:    {found.kind}")
-    out.print(f"  rows:    {found.rows}")
+    result.print(f"[bold]{found.path}[/]", highlight=False)
+    result.print(f"  kind:    {found.kind}")
+    result.print(f"  rows:    {found.rows}")
     if found.crs:
-        out.print(f"  CRS:     {found.crs} (read and reprojected to the working CRS)")
+        result.print(f"  CRS:     {found.crs} (read and reprojected to the working CRS)")
         xmin, ymin, xmax, ymax = found.bounds or (0, 0, 0, 0)
-        out.print(f"  bounds:  {xmin:.0f} {ymin:.0f} {xmax:.0f} {ymax:.0f}")
-    out.print(f"  columns: {', '.join(found.columns)}", highlight=False, markup=False)
+        result.print(f"  bounds:  {xmin:.0f} {ymin:.0f} {xmax:.0f} {ymax:.0f}")
+    result.print(f"  columns: {', '.join(found.columns)}", highlight=False, markup=False)
     for key, value in found.details.items():
-        out.print(f"  {key}: {value}", highlight=False, markup=False)
+        result.print(f"  {key}: {_short(value)}", highlight=False, markup=False)
     for item in dict.fromkeys(str(w.message) for w in caught):
-        out.print(f"  warning: {item}", highlight=False, markup=False)
+        result.print(f"  warning: {item}", highlight=False, markup=False)
+
+
+def _short(value: object, limit: int = 10) -> str:
+    """Show a long list (2,667 generated ids) as its first items and a count."""
+    if isinstance(value, list | tuple) and len(value) > limit:
+        head = ", ".join(repr(v) for v in value[:limit])
+        return f"[{head}, …] ({len(value):,} in all)"
+    return str(value)

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geoloft.cli._app import Overwrite, app, console, out
+from geoloft.cli._app import Overwrite, app, console, is_quiet, out, set_stage
 
 if TYPE_CHECKING:
     from geoloft.config import Project
@@ -36,10 +36,12 @@ def _run_with_progress(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=is_quiet(),
     ) as bar:
         task = bar.add_task("geoloft", total=len(stages))
 
         def step(name: str) -> None:
+            set_stage(name)  # named if the stage crashes
             bar.update(task, description=f"[bold]{name}[/]")
             bar.advance(task)
 
@@ -104,11 +106,25 @@ def demo(out_dir: OutDir = Path("geoloft-demo"), overwrite: Overwrite = False) -
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Project folder to create.")],
-    overwrite: Overwrite = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Complete an existing folder: write what is missing, keep identical files, "
+            "refuse (listing them) if any file differs from geoloft's.",
+        ),
+    ] = False,
+    replace_edited: Annotated[
+        bool,
+        typer.Option(
+            "--replace-edited", help="Also replace files you edited with geoloft's originals."
+        ),
+    ] = False,
 ) -> None:
     """Start a project: a commented project.toml plus the demo data, ready to run.
 
-    Replace the files in FOLDER/data with your own and edit project.toml.
+    Replace the files in FOLDER/data with your own and edit project.toml. An
+    existing file is never replaced unless it is identical or --replace-edited is given.
 
     Example:
 
@@ -116,7 +132,7 @@ def init(
     """
     from geoloft.demo import write_demo_project
 
-    path = write_demo_project(folder, overwrite=overwrite)
+    path = write_demo_project(folder, overwrite=overwrite, replace_edited=replace_edited)
     out.print(f"Wrote {path} and {path.parent / 'data'}.", highlight=False)
     out.print(f"Next: geoloft run {path}", highlight=False)
 
