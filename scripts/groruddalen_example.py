@@ -177,6 +177,22 @@ def main() -> int:
     )
     population.to_csv(inputs / "population.csv", index=False)
     common = ["--lang", args.lang, "--overwrite", "--n-boot", str(args.n_boot)]
+    nb = args.lang == "nb"
+    grid_note = (
+        "Rutenettet 2007, 2016, 2019 og 2022 er satt på samme regel: ruter med 1–4 personer "
+        "telles som 5 i alle år (SSBs regel for 2022)."
+        if nb
+        else "The 2007, 2016, 2019 and 2022 grids are put on one rule: cells of 1–4 persons "
+        "count as 5 in every year (SSB's rule for 2022)."
+    )
+    register_note = (
+        "Registertallene bruker bydelskodene fra 2004; bydelene 1988–2003 har ingen grenser i "
+        "dataene og er utelatt. Sentrum og Marka er utelatt (få beboere)."
+        if nb
+        else "Register figures use the bydel codes in use since 2004; the 1988–2003 bydeler "
+        "have no boundaries in the data and are left out. Sentrum and Marka are left out "
+        "(few residents)."
+    )
     run = [
         sys.executable,
         "-c",
@@ -201,6 +217,10 @@ def main() -> int:
             str(inputs / "population.csv"),
             "-o",
             str(args.out / "bydeler"),
+            "--note",
+            grid_note,
+            "--note",
+            register_note,
             *common,
         ],
         check=True,
@@ -218,6 +238,21 @@ def main() -> int:
             areas.total_bounds[0] : areas.total_bounds[2],
             areas.total_bounds[1] : areas.total_bounds[3],
         ],
+    )
+    share = min(
+        n["total_out"]["denominator"] / n["total_in"]["denominator"]
+        for n in hh.attrs["conversions"].values()
+    )
+    hh_note = (
+        "Delbydelstallene 2008–2016 med gamle koder (Lodalen og Helsfyr slått sammen, "
+        "Hasle-Løren, Økern) er fordelt på delbydelene fra 2017 etter befolkningen i "
+        f"rutenettet 2016 (convert_areas); minst {100 * share:.1f} % av husholdningene "
+        "havnet i en delbydel (resten: Marka og uten adresse)."
+        if nb
+        else "Delbydel figures 2008–2016 on old codes (Lodalen and Helsfyr merged, "
+        "Hasle-Løren, Økern) are split among the 2017 delbydeler by the 2016 grid "
+        f"population (convert_areas); at least {100 * share:.1f} % of households were "
+        "placed in a delbydel (the rest: Marka and no address)."
     )
     for year, notes in hh.attrs["conversions"].items():
         print(
@@ -241,6 +276,8 @@ def main() -> int:
             "1601",
             "-o",
             str(args.out / "delbydeler"),
+            "--note",
+            hh_note,
             *common,
         ],
         check=True,

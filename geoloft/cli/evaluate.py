@@ -75,6 +75,10 @@ def evaluate_command(
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 999,
     n_perm: Annotated[int, typer.Option("--n-perm", help="Placebo area sets.")] = 999,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    note: Annotated[
+        list[str] | None,
+        typer.Option("--note", help="A sentence for the report's notes (repeatable)."),
+    ] = None,
     lang: Lang = "nb",
     overwrite: Overwrite = False,
 ) -> None:
@@ -118,6 +122,7 @@ def evaluate_command(
         n_perm=n_perm,
         seed=seed,
         labels=labels,
+        extra_notes=note or (),
     )
     written = write_evaluation(result, folder, lang=lang, overwrite=overwrite)
     for line in closing_note(result, lang=lang):

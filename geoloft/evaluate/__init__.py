@@ -12,7 +12,7 @@ the tables, figures, change map and the "Utvikling" report section.
 """
 
 from geoloft.evaluate.core import Evaluation, evaluate
-from geoloft.evaluate.output import closing_note, render_section, write_evaluation
+from geoloft.evaluate.output import closing_note, note_lines, render_section, write_evaluation
 from geoloft.evaluate.sources import (
     common_areas,
     grid_panel,
@@ -28,6 +28,7 @@ __all__ = [
     "evaluate",
     "grid_panel",
     "harmonise_small_cells",
+    "note_lines",
     "read_long_table",
     "read_population_by_age",
     "render_section",

@@ -109,6 +109,15 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "path_rmse": ("Avvik i forløp (RMSE)", "Path gap (RMSE)"),
     "std_difference": ("Standardisert forskjell", "Standardised difference"),
     "notes": ("Merknader", "Notes"),
+    "note": ("{text}", "{text}"),
+    "no_baseline": (
+        "{indicator}: ingen år før {start}; {first} er utgangsåret, så anslagene måler "
+        "endring etter {first}, og ulik utvikling før programmet kan ikke testes.",
+        "{indicator}: no year before {start}; {first} is the baseline, so the estimates "
+        "measure change after {first}, and diverging paths before the programme cannot be "
+        "tested.",
+    ),
+    "missing_area": ("Ingen data eller utelatt", "No data or left out"),
 }
 
 

@@ -75,7 +75,8 @@ class Evaluation:
     matches
         Matched neighbours (with distances) or synthetic-control weights.
     notes
-        Plain sentences on rules applied (baselines, conversions, vintages).
+        What the reader must know (a late baseline, the rules of the inputs),
+        as text keys with their fields; :func:`note_lines` words them.
     """
 
     programme: Programme
@@ -91,7 +92,7 @@ class Evaluation:
     scales: dict[str, str]
     labels: dict[str, str]
     level: float
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     areas: gpd.GeoDataFrame | None = None
     report: StageReport | None = None
 
@@ -107,18 +108,13 @@ class _Settings:
     weighting: str
 
 
-def _phase_years(prog: Programme, years: np.ndarray) -> tuple[list[int], str | None]:
-    """Baseline years; without one the first year serves, with a note."""
+def _phase_years(prog: Programme, years: np.ndarray) -> tuple[list[int], bool]:
+    """Baseline years; without one the first year serves (flagged)."""
     phases = prog.phase(pd.Series(years))
     base = [int(y) for y, p in zip(years, phases, strict=True) if p == "before"]
     if base:
-        return base, None
-    first = int(years.min())
-    note = (
-        f"no year before {prog.start}: {first} is the baseline, so the estimates measure "
-        f"change after {first} only and no pre-trend can be checked"
-    )
-    return [first], note
+        return base, False
+    return [int(years.min())], True
 
 
 def _regression_panel(
@@ -176,13 +172,17 @@ def _placebo_years(
 
 
 def _one_indicator(
-    part: pd.DataFrame, prog: Programme, s: _Settings, scale: str, notes: list[str]
+    part: pd.DataFrame,
+    prog: Programme,
+    s: _Settings,
+    scale: str,
+    notes: list[tuple[str, dict[str, Any]]],
 ) -> dict[str, Any]:
     ind = str(part[INDICATOR].iloc[0])
     years = np.sort(part[YEAR].unique())
-    base, note = _phase_years(prog, years)
-    if note:
-        notes.append(f"{ind}: {note}.")
+    base, late = _phase_years(prog, years)
+    if late:
+        notes.append(("no_baseline", {"indicator": ind, "start": prog.start, "first": base[0]}))
     wide = part[part[YEAR].isin(base)].pivot(index=AREA_ID, columns=YEAR, values="y")
     wide = wide.dropna()
     missing = [a for a in prog.treated if a not in wide.index]
@@ -355,6 +355,7 @@ def evaluate(
     level: float = 0.95,
     seed: int = 0,
     labels: Mapping[str, str] | None = None,
+    extra_notes: Sequence[str] = (),
 ) -> Evaluation:
     """Compare how intervention areas and comparison areas changed over the years.
 
@@ -416,6 +417,9 @@ def evaluate(
         Seed of the bootstrap and the placebo sampling.
     labels
         Display names of the indicators (id -> label).
+    extra_notes
+        Sentences for the report's notes, such as how the inputs were made
+        (:func:`grid_panel`'s publication rule, code conversions).
 
     Returns
     -------
@@ -476,7 +480,7 @@ def evaluate(
     )
     table, scales = outcomes(table, counts=counts, shrink=shrink)
     settings = _Settings(comparison, n_matches, n_boot, n_perm, level, seed, weighting)
-    notes: list[str] = []
+    notes: list[tuple[str, dict[str, Any]]] = [("note", {"text": n}) for n in extra_notes]
     parts: dict[str, list[Any]] = {
         k: []
         for k in (

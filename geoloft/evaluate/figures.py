@@ -165,6 +165,7 @@ def change_map(
         low, high = edges[k], edges[k + 1]
         text = _range_text(low, high, lang)
         handles.append(Patch(facecolor=DIVERGING[k], edgecolor="#555555", label=text))
+    handles.append(Patch(facecolor="white", edgecolor="#555555", label=word("missing_area", lang)))
     handles.append(
         Patch(facecolor="white", edgecolor="black", lw=1.6, label=word("intervention", lang))
     )

@@ -19,7 +19,7 @@ from geoloft.evaluate._text import shown, word
 from geoloft.evaluate.core import Evaluation
 from geoloft.labels import format_number
 
-__all__ = ["closing_note", "render_section", "write_evaluation"]
+__all__ = ["closing_note", "note_lines", "render_section", "write_evaluation"]
 
 _CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;"
@@ -58,6 +58,30 @@ def _pretrend_text(result: Evaluation, ind: str, lang: str) -> str:
         return word("pretrend_none", lang)
     key = "pretrend_ok" if row["p"] >= 1 - result.level else "pretrend_bad"
     return word(key, lang, p=_p(float(row["p"]), lang))
+
+
+def note_lines(result: Evaluation, *, lang: str = "nb") -> list[str]:
+    """Return the evaluation's notes as sentences in ``lang``.
+
+    Parameters
+    ----------
+    result
+        An evaluation.
+    lang
+        ``"nb"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+        One sentence per note; indicator ids are replaced by their labels.
+    """
+    out = []
+    for key, fields in result.notes:
+        shown_fields = dict(fields)
+        if "indicator" in shown_fields:
+            shown_fields["indicator"] = _label(result, str(shown_fields["indicator"]))
+        out.append(word(key, lang, **shown_fields))
+    return out
 
 
 def closing_note(result: Evaluation, *, lang: str = "nb") -> list[str]:
@@ -113,7 +137,7 @@ def closing_note(result: Evaluation, *, lang: str = "nb") -> list[str]:
                     p=_p(r["p_boot"], lang),
                 )
             )
-    lines += [f"  {n}" for n in result.notes]
+    lines += [f"  {n}" for n in note_lines(result, lang=lang)]
     return lines
 
 
@@ -253,7 +277,11 @@ def render_section(
             }
         )
         parts.append(_html_table(bal_view, word("table_balance", lang), lang))
-    notes = [word("population_note", lang), word("cannot_show", lang), *result.notes]
+    notes = [
+        word("population_note", lang),
+        word("cannot_show", lang),
+        *note_lines(result, lang=lang),
+    ]
     parts.append(
         f"<h3>{escape(word('notes', lang))}</h3><ul>"
         + "".join(f"<li class='note'>{escape(n)}</li>" for n in notes)
@@ -350,7 +378,7 @@ def write_evaluation(
         },
         "closing_note": closing_note(result, lang=lang),
         "estimates": json.loads(result.estimates.to_json(orient="records")),
-        "notes": result.notes,
+        "notes": note_lines(result, lang=lang),
     }
     written["json"] = _write_text(
         out / "evaluate.json", json.dumps(summary, ensure_ascii=False, indent=2), overwrite
