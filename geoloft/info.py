@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from geoloft._io import (
     TABLE_SUFFIXES,
+    detect_encoding,
     existing_file,
     is_workbook,
     ogr_open_options,
@@ -72,6 +74,7 @@ def _vector_layers(path: Path, layer: str | None) -> list[dict[str, Any]]:
         chosen = [layer] if layer is not None else names
         return [pyogrio.read_info(path, layer=name, **options) for name in chosen]
     except (DataSourceError, DataLayerError) as err:
+        _refuse_plain_json(path)
         reason = str(err).split("; It might help", 1)[0].replace(f"'{path}' ", "").strip(" .;")
         raise InputError(
             f"cannot read the file ({reason}).",
@@ -190,12 +193,15 @@ def describe_file(
         the reader's report (cell size, id and value columns, repaired
         geometries, missing values …). An indicator table that holds several
         rows per area (years) or names instead of ids is described as it is,
-        with what to pass to read it (``details["fix"]``).
+        with what to pass to read it (``details["fix"]``); so is a table with
+        title lines above its header (SSB statbank) or with no recognised key
+        column (a key is guessed from column names and codes).
 
     Raises
     ------
     InputError
-        The reader's error for a file it cannot use.
+        The reader's error for a file it cannot use; plain JSON that is not
+        GeoJSON or TopoJSON is named as such.
     """
     from geoloft import read_boundaries, read_grid, read_indicators, read_measures
 
@@ -208,7 +214,7 @@ def describe_file(
             frame = read_indicators(path, sheet=layer)
         except SchemaError as err:
             if err.column is None:
-                raise
+                return _describe_unkeyed(path, layer, err)
             return _describe_table_as_is(path, layer, err)
     else:
         reader = {"grid": read_grid, "boundaries": read_boundaries, "measures": read_measures}
@@ -227,3 +233,107 @@ def describe_file(
     if missing:
         info.details["missing_values"] = missing
     return info
+
+
+# -- files that are not geoloft inputs as they are ----------------------------------------
+
+#: Parts of column names that name an area key (geografi, omraade, bydel, grunnkrets, …).
+_KEY_STEMS = ("geo", "omr", "bydel", "krets", "kommune", "region", "area", "sone", "kode", "nr")
+
+
+def _refuse_plain_json(path: Path) -> None:
+    """Raise a clear error for JSON that GDAL cannot read because it is not GeoJSON."""
+    if path.suffix.lower() != ".json" or path.stat().st_size > 64 << 20:
+        return
+    try:
+        data = json.loads(path.read_bytes())
+    except ValueError:
+        return  # broken JSON: GDAL's own message says so
+    if isinstance(data, dict) and data:
+        keys = list(data)
+        first = data[keys[0]]
+        fields = (
+            f", each with {', '.join(map(str, list(first)[:6]))}" if isinstance(first, dict) else ""
+        )
+        shown = ", ".join(repr(k) for k in keys[:3]) + (", …" if len(keys) > 3 else "")
+        what = f"a JSON object of {len(keys):,} entries ({shown}{fields})"
+    elif isinstance(data, list):
+        what = f"a JSON list of {len(data):,} items"
+    else:
+        return
+    raise InputError(
+        f"{what}: plain JSON, not GeoJSON or TopoJSON, so neither a boundary, grid, "
+        "indicator nor measures file.",
+        source=path,
+        hint="to use these numbers, save them as a table (CSV or Excel) with one row per area "
+        "and a column of area ids, and read it as an indicator table.",
+    )
+
+
+def _title_lines(path: Path) -> tuple[int, str, str] | None:
+    """Return (number of title lines, first title, separator) of a table with a title.
+
+    SSB's statbank saves tables with the table name and an empty line above the
+    header; geoloft's readers take the first line as the header.
+    """
+    if is_workbook(path) or path.suffix.lower() not in TABLE_SUFFIXES:
+        return None
+    with path.open(encoding=detect_encoding(path), newline="") as fh:
+        lines = [line for line in (fh.readline() for _ in range(12)) if line]
+    for sep in (";", "\t", ",", "|"):
+        counts = [line.count(sep) for line in lines]
+        for i in range(1, len(counts) - 1):
+            if counts[i] >= 1 and counts[i] == counts[i + 1] and max(counts[:i]) < counts[i]:
+                return i, lines[0].strip().strip('"'), sep
+    return None
+
+
+def _guess_key(raw: pd.DataFrame) -> str | None:
+    """Return the one column whose name and digit codes say it holds area ids."""
+    found = []
+    for col in map(str, raw.columns):
+        values = raw[col].astype(str).str.strip()
+        values = values[values != ""]
+        if not any(stem in col.casefold() for stem in _KEY_STEMS) or values.nunique() < 2:
+            continue
+        if values.str.fullmatch(r"\d+").mean() >= 0.9:
+            found.append(col)
+    return found[0] if len(found) == 1 else None
+
+
+def _describe_unkeyed(path: Path, sheet: str | None, err: SchemaError) -> FileInfo:
+    """Describe a table with no recognised key column: title lines above it, or a key to name."""
+    from geoloft import read_indicators
+
+    titles = _title_lines(path)
+    if titles is not None:
+        n, title, sep = titles
+        raw = pd.read_csv(
+            path, sep=sep, skiprows=n, dtype=str, keep_default_na=False,
+            encoding=detect_encoding(path),
+        )  # fmt: skip
+        about: dict[str, Any] = {
+            "title lines": f"{n} above the header (line 1: {title!r})",
+            "not usable as is": f"the column names are on line {n + 1}, below a title; "
+            "geoloft reads the first line as the header.",
+            "fix": f"delete the first {n} line(s) so that the file starts with the column "
+            "names, then name the area id column with key=.",
+        }
+        return FileInfo(
+            path, "indicators", len(raw), columns=list(map(str, raw.columns)), details=about
+        )
+    raw = _raw_table(path, sheet)
+    numbers = raw.apply(lambda c: pd.to_numeric(c.str.replace(",", "."), errors="coerce"))
+    if raw.shape[1] < 2 or len(raw) < 2 or not numbers.notna().mean().ge(0.9).any():
+        raise err  # not a table of values per area (a note, a letter)
+    details: dict[str, Any] = {"not usable as is": err.message, "fix": err.hint}
+    key = _guess_key(raw)
+    if key is not None:
+        details = {"key column": f"{key} (guessed from its name and codes; pass key={key!r})"}
+        try:
+            read_indicators(path, sheet=sheet, key=key)
+        except SchemaError as keyed:
+            details |= {"not usable as is": keyed.message, "fix": keyed.hint}
+    return FileInfo(
+        path, "indicators", len(raw), columns=list(map(str, raw.columns)), details=details
+    )

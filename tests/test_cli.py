@@ -251,10 +251,30 @@ REAL_FILES = {
     "ssb-grid-norway-2015/ru250m_2015_oslo0301.csv": ("grid", "cell_size: 250"),
     "ssb-grid-oslo-1km-2019/BefolkningOslo1km2019.gml": ("grid", "rows:    258"),
     # tables with several rows per area or names for keys: described as they are
-    "oslo-indicators/eieform_delbydel_2015-2017.csv": ("indicators", "--where aar=2017"),
+    "oslo-indicators/eieform_delbydel_2015-2017.csv": ("indicators", "rows per area"),
     "oslo-indicators/husholdninger_med_barn_delbydel_2008-2018.csv": ("indicators", "År"),
     "oslo-indicators/snittinntekt_delbydel.csv": ("indicators", "rows:    127"),
     "oslo-indicators/snittinntekt_delbydel.xls": ("indicators", "rows:    127"),
+    # README: 535 grunnkrets polygons, EPSG:25833, 8-digit grunnkretsnummer
+    "asker-baerum-grunnkretser/ab.geojson": ("boundaries", "id_column: grunnkretsnummer"),
+    # README: 2,124 rows, codes without leading zeros in `geografi`, rows by sex and age
+    "oslo-employment-2024/SYS002_2.csv": ("indicators", "key column: geografi"),
+    # README: 2,667 points, national, no year/category/budget columns
+    "schools-norway/skoler.geojson": ("measures", "rows:    2667"),
+    # README: rows and cell ids per vintage; 1 km 2019 has mean age with a decimal comma
+    "ssb-grid-norway-250m-series/NOR0250M_POP_2007.csv": ("grid", "rows:    214875"),
+    "ssb-grid-norway-250m-series/NOR0250M_POP_2016.csv": ("grid", "rows:    220931"),
+    "ssb-grid-norway-250m-series/NOR0250M_POP_2019.csv": ("grid", "rows:    221947"),
+    "ssb-grid-norway-250m-series/NOR0250M_POP_2022.csv": ("grid", "rows:    223347"),
+    "ssb-grid-norway-250m-series/NOR1000M_POP_2019.csv": ("grid", "cell_size: 1000"),
+    # README: two title lines before the header (SSB statbank), 10,494 rows by region and age
+    "ssb-population-bydel-2001-2020/Personerward2001-2020.csv": ("indicators", "rows:    10494"),
+}
+#: JSON that is neither GeoJSON nor TopoJSON: not a geoloft input, one clear error each
+NOT_INPUTS = {
+    # README: object keyed by grunnkretsnummer -> counts and shares (context only)
+    "asker-baerum-grunnkretser/immigrants.json": "a JSON object of 518 entries ('02190101'",
+    "oslo-indicators/trangboddhet_bydel_2017.json": "a JSON object of 4 entries ('district'",
 }
 DEMO_FILES = {
     "data/boundaries/demoby_bydeler.geojson": "boundaries",
@@ -282,7 +302,7 @@ def test_info_describes_every_real_file(realdata, capsys, name):
 def test_every_real_and_demo_file_is_covered(realdata, repo):
     data = {str(p.relative_to(realdata)) for p in realdata.glob("*/*")}
     data -= {n for n in data if n.endswith((".md", ".gfs", ".csvt"))}
-    assert data == set(REAL_FILES) | {"oslo-indicators/trangboddhet_bydel_2017.json"}
+    assert data == set(REAL_FILES) | set(NOT_INPUTS)
     demo = {str(p.relative_to(repo)) for p in (repo / "data").glob("*/*")}
     assert demo == set(DEMO_FILES)
 
@@ -335,12 +355,43 @@ def test_truncated_geojson_is_bad_input_not_a_traceback(capsys, tmp_path, comman
     assert "<DRIVER>" not in err
 
 
-def test_json_that_is_not_geojson_is_bad_input(realdata, capsys):
-    path = realdata / "oslo-indicators/trangboddhet_bydel_2017.json"
-    assert main(["info", str(path)]) == 1
-    err = capsys.readouterr().err
-    assert "trangboddhet_bydel_2017.json: cannot read the file (not recognized" in err
-    assert "Fix: geoloft reads tables (.csv" in err
+@pytest.mark.parametrize("name", NOT_INPUTS, ids=[n.split("/")[-1] for n in NOT_INPUTS])
+def test_json_that_is_not_geojson_is_one_clear_error(realdata, capsys, name):
+    assert main(["info", str(realdata / name)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{Path(name).name}: {NOT_INPUTS[name]}" in err
+    assert "plain JSON, not GeoJSON or TopoJSON" in err
+    assert "Fix: to use these numbers, save them as a table" in err
+    assert "Traceback" not in err
+
+
+def test_info_names_the_title_lines_of_an_ssb_statbank_table(realdata, capsys):
+    # README: "Two title lines before the header"; header "region";"age";"Persons 2001";…
+    path = realdata / "ssb-population-bydel-2001-2020/Personerward2001-2020.csv"
+    assert main(["info", str(path)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "columns: region, age, Persons 2001, Persons 2002" in text
+    assert "title lines: 2 above the header (line 1: '10826: Population, by region" in text
+    assert "delete the first 2 line(s)" in text
+
+
+def test_info_guesses_a_key_and_says_how_to_pick_rows(realdata, capsys):
+    # README: `geografi` is the area code without leading zeros; rows by kjoenn and aldersgrupper
+    assert main(["info", str(realdata / "oslo-employment-2024/SYS002_2.csv")]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "key column: geografi (guessed" in text
+    assert "not usable as is: duplicate ids 102" in text
+    assert "rows repeat over 'kjoenn', 'aldersgrupper'" in text
+
+
+def test_info_shows_long_lists_as_examples_and_a_count(capsys):
+    from geoloft.cli.info import _short
+
+    assert _short(["a", "b"]) == "['a', 'b']"
+    assert _short([f"M{i:04d}" for i in range(1, 2668)]) == (
+        "['M0001', 'M0002', 'M0003', 'M0004', 'M0005', 'M0006', 'M0007', 'M0008', 'M0009', "
+        "'M0010', …] (2,667 in all)"
+    )
 
 
 def test_layer_choice_and_unknown_layer(capsys, tmp_path):
