@@ -225,6 +225,29 @@ def main() -> int:
         ],
         check=True,
     )
+    # the same, against the bydeler most alike before 2007 (3 nearest on level and trend)
+    subprocess.run(
+        [
+            *run,
+            str(inputs / "bydel_indicators.csv"),
+            "--areas",
+            str(inputs / "bydeler.gpkg"),
+            "--treated",
+            ",".join(TREATED),
+            "--period",
+            "2007-2016",
+            "--exclude",
+            ",".join(EXCLUDE),
+            "--counts",
+            "population,grid_pop",
+            "--comparison",
+            "matched",
+            "-o",
+            str(args.out / "bydeler-matched"),
+            *common,
+        ],
+        check=True,
+    )
     cells_2016 = grid_cells(
         read_grid(
             args.realdata / "ssb-grid-norway-250m-series" / "NOR0250M_POP_2016.csv",

@@ -347,6 +347,26 @@ def write_evaluation(
     OutputExistsError
         If a file exists and ``overwrite`` is false.
     """
+    return write_all(
+        result,
+        Path(folder),
+        lang=lang,
+        overwrite=overwrite,
+        threshold=threshold,
+        figures=figures,
+    )[0]
+
+
+def write_all(
+    result: Evaluation,
+    folder: Path,
+    *,
+    lang: str,
+    overwrite: bool,
+    threshold: int | None,
+    figures: bool,
+) -> tuple[dict[str, Path], str]:
+    """Write everything; return the files and the report section (figures inlined)."""
     from geoloft.export import write, write_layers
 
     out = Path(folder)
@@ -383,7 +403,7 @@ def write_evaluation(
     written["json"] = _write_text(
         out / "evaluate.json", json.dumps(summary, ensure_ascii=False, indent=2), overwrite
     )
-    return written
+    return written, section
 
 
 def _write_text(path: Path, content: str, overwrite: bool) -> Path:
