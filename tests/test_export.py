@@ -101,7 +101,12 @@ def test_gpkg_layers_styles_and_descriptions(tmp_path, areas):
             "SELECT description FROM gpkg_contents WHERE table_name='areas'"
         ).fetchone()[0]
     assert desc == "Delbydeler med indikatorer"
-    assert pyogrio.read_info(path, layer="areas")["dataset_metadata"]["title"] == "Demo"
+    assert pyogrio.read_info(path, layer="areas")["layer_metadata"]["title"] == "Demo"
+    # reading lists layers; GDAL wrote a .aux.xml beside a GeoPackage with dataset metadata
+    before = sorted(tmp_path.iterdir())
+    pyogrio.list_layers(path)
+    pyogrio.read_dataframe(path, layer="areas")
+    assert sorted(tmp_path.iterdir()) == before
 
 
 def test_shapefile_field_names_and_sidecars(tmp_path, areas):

@@ -207,7 +207,9 @@ def _write_one(
             driver="GPKG",
             append=tmp.exists(),
             layer_options=options,
-            dataset_metadata=None if tmp.exists() else meta,
+            # per layer: GDAL keeps dataset metadata of a GeoPackage it opens read-only
+            # in a .aux.xml it writes beside the file, so every reader changed the folder
+            layer_metadata=meta,
         )
     elif fmt.driver == "GeoJSON":
         pyogrio.write_dataframe(
@@ -312,7 +314,7 @@ def write(
         The run's input files, which must not be written over.
     metadata
         Title, source, licence and the like, stored where the format allows
-        (GeoPackage dataset metadata).
+        (metadata of each GeoPackage layer).
     description
         Layer description (GeoPackage ``gpkg_contents``; GeoJSON ``description``).
     style
