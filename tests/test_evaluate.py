@@ -21,7 +21,7 @@ from geoloft.evaluate import (
     write_evaluation,
 )
 from geoloft.evaluate._groups import synthetic_weights
-from geoloft.grid import cell_polygons
+from geoloft.grid import cell_polygons, ssbid_to_corners
 
 FAST = {"n_boot": 99, "n_perm": 99}
 X0, Y0 = 250_000, 6_650_000  # a corner in Oslo's part of EPSG:25833
@@ -256,9 +256,15 @@ def test_grid_panel_on_real_vintages_matches_the_register(realdata):
     grids = {}
     for year in (2019, 2022):
         g = read_grid(
-            realdata / "ssb-grid-norway-250m-series" / f"NOR0250M_POP_{year}.csv", cell_size=250
+            realdata / "ssb-grid-norway-250m-series" / f"NOR0250M_POP_{year}.csv",
+            cell_size=250,
+            geometry=False,
         )
-        grids[year] = g.cx[x0 - 250 : x1, y0 - 250 : y1]
+        x, y = ssbid_to_corners(g["ssbid"].to_numpy())
+        g = g[(x >= x0 - 250) & (x <= x1) & (y >= y0 - 250) & (y <= y1)]
+        ids = g["ssbid"].to_numpy()
+        grids[year] = gpd.GeoDataFrame(g, geometry=cell_polygons(ids, 250), crs="EPSG:25833")
+        grids[year].attrs["cell_size"] = 250
     panel = grid_panel(grids, areas)
     assert panel.attrs["vintages"][2022]["published_rule"] == "floor5"
     assert panel.attrs["vintages"][2019]["cells_raised"] > 0
@@ -420,3 +426,121 @@ def test_cli_evaluate_writes_and_prints_the_main_numbers(rates, tmp_path, capsys
         )
         == 2
     )
+
+
+def _real_cells(realdata, year, bounds):
+    from geoloft.grid import read_grid
+
+    g = read_grid(
+        realdata / "ssb-grid-norway-250m-series" / f"NOR0250M_POP_{year}.csv",
+        cell_size=250,
+        geometry=False,
+    )
+    x, y = ssbid_to_corners(g["ssbid"].to_numpy())
+    x0, y0, x1, y1 = bounds
+    g = g[(x >= x0 - 250) & (x <= x1) & (y >= y0 - 250) & (y <= y1)]
+    cells = gpd.GeoDataFrame(
+        g, geometry=cell_polygons(g["ssbid"].to_numpy(), 250), crs="EPSG:25833"
+    )
+    cells.attrs["cell_size"] = 250
+    return cells
+
+
+def test_households_on_old_delbydel_codes_move_to_the_2017_units(realdata):
+    from geoloft.boundaries import read_boundaries
+
+    raw = pd.read_csv(
+        realdata / "oslo-indicators" / "husholdninger_med_barn_delbydel_2008-2018.csv",
+        sep=";",
+        dtype={"delbydelid": str},
+    )
+    raw = raw[raw["delbydelid"].notna() & raw["År"].isin([2016, 2017])]
+    raw["area_id"] = raw["delbydelid"].str[-4:]
+    raw["with_children"] = raw["Antall husholdninger"].where(
+        raw["Barn i husholdningen"] != "Ingen barn i HH", 0.0
+    )
+    counts = (
+        raw.groupby(["area_id", "År"])[["with_children", "Antall husholdninger"]]
+        .sum()
+        .reset_index()
+        .set_axis(["area_id", "year", "numerator", "denominator"], axis=1)
+    )
+    target = read_boundaries(
+        realdata / "oslo-delbydeler" / "oslo_delbydeler.geojson",
+        id_column="DELBYDEL",
+        name_column="DELBYDELSN",
+    )
+    # Hasle-Løren (0207) became Løren (0208) and Hasle (0209) in 2017
+    union = target[target["area_id"].isin(["0208", "0209"])].union_all()
+    old = gpd.GeoDataFrame({"area_id": ["0207"]}, geometry=[union], crs=target.crs)
+    source = gpd.GeoDataFrame(
+        pd.concat([target[["area_id", "geometry"]], old], ignore_index=True), crs=target.crs
+    )
+    cells = _real_cells(realdata, 2016, target.total_bounds)
+    moved = common_areas(counts, source_areas=source, target_areas=target, grid=cells)
+    notes = moved.attrs["conversions"][2016]
+    assert notes["conserved"]
+    y2016 = moved[moved["year"] == 2016].set_index("area_id")
+    old_count = counts.set_index(["area_id", "year"]).loc[("0207", 2016), "denominator"]
+    # the old unit is exactly the union of the new ones: its count lands there in full
+    assert y2016.loc[["0208", "0209"], "denominator"].sum() == pytest.approx(old_count)
+    # unchanged units keep their own count (their source and target geometry are the same)
+    same = counts.set_index(["area_id", "year"]).loc[("1104", 2016), "denominator"]
+    assert y2016.loc["1104", "denominator"] == pytest.approx(same)
+    # what lies outside every 2017 unit is reported, not lost
+    assert notes["unplaced"]["denominator"] > 0
+    assert notes["total_out"]["denominator"] + notes["unplaced"]["denominator"] == (
+        pytest.approx(notes["total_in"]["denominator"])
+    )
+
+
+def test_project_step_runs_from_settings_and_returns_the_section(rates, tmp_path):
+    from dataclasses import dataclass, field
+    from pathlib import Path
+
+    from geoloft.evaluate.project import run_step
+
+    table = tmp_path / "long.csv"
+    rates.assign(label="Andel X").to_csv(table, index=False)
+
+    @dataclass
+    class Settings:  # the fields of geoloft.config.EvaluateConfig
+        indicators: Path | None = table
+        population: Path | None = None
+        treated: list = field(default_factory=list)
+        start: int | None = 2007
+        end: int | None = 2010
+        comparison: str = "matched"
+        comparison_areas: list = field(default_factory=list)
+        exclude: list = field(default_factory=lambda: ["a7"])
+        counts: list = field(default_factory=list)
+        n_matches: int = 2
+        n_boot: int = 99
+        n_perm: int = 99
+        notes: list = field(default_factory=lambda: ["En merknad <fra prosjektet>."])
+
+    step = run_step(
+        Settings(),
+        areas=_squares(8),
+        run_treated=["a0", "a1"],
+        out=tmp_path,
+        lang="nb",
+        overwrite=False,
+        threshold=10,
+    )
+    assert step.result.programme.treated == ("a0", "a1")
+    assert step.files["gpkg"] == tmp_path / "evaluate" / "evaluate.gpkg"
+    assert step.section.startswith('<section id="utvikling">')
+    assert "En merknad &lt;fra prosjektet&gt;." in step.section
+    assert "data:image/png;base64," in step.section
+    assert set(step.result.matches["area_id"]) <= {"a2", "a3", "a4", "a5", "a6"}
+    with pytest.raises(InputError, match="needs indicators, start and end"):
+        run_step(
+            Settings(start=None),
+            areas=_squares(8),
+            run_treated=["a0"],
+            out=tmp_path / "x",
+            lang="nb",
+            overwrite=False,
+            threshold=10,
+        )
