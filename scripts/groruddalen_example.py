@@ -266,15 +266,16 @@ def main() -> int:
         n["total_out"]["denominator"] / n["total_in"]["denominator"]
         for n in hh.attrs["conversions"].values()
     )
+    pct = f"{100 * share:.1f}"
     hh_note = (
         "Delbydelstallene 2008–2016 med gamle koder (Lodalen og Helsfyr slått sammen, "
         "Hasle-Løren, Økern) er fordelt på delbydelene fra 2017 etter befolkningen i "
-        f"rutenettet 2016 (convert_areas); minst {100 * share:.1f} % av husholdningene "
+        f"rutenettet 2016 (convert_areas); minst {pct.replace('.', ',')} % av husholdningene "
         "havnet i en delbydel (resten: Marka og uten adresse)."
         if nb
         else "Delbydel figures 2008–2016 on old codes (Lodalen and Helsfyr merged, "
         "Hasle-Løren, Økern) are split among the 2017 delbydeler by the 2016 grid "
-        f"population (convert_areas); at least {100 * share:.1f} % of households were "
+        f"population (convert_areas); at least {pct} % of households were "
         "placed in a delbydel (the rest: Marka and no address)."
     )
     for year, notes in hh.attrs["conversions"].items():
