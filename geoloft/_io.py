@@ -165,7 +165,9 @@ def parse_numbers(values: pd.Series) -> ParsedNumbers:
         return ParsedNumbers(out, out.isna().to_numpy(), np.array([], dtype=int))
     text = values.astype("string").str.strip().fillna("")
     suppressed = text.isin(SSB_MISSING_MARKERS | {""}).to_numpy()
-    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    # the spaces as characters, not \u escapes: pyarrow's regex engine (pandas 3 strings,
+    # pyarrow < 26) rejects "\u" in a pattern
+    cleaned = text.str.replace("[\\s\u00a0\u202f]", "", regex=True)
     has_comma = cleaned.str.contains(",", regex=False)
     has_dot = cleaned.str.contains(".", regex=False)
     # "1.234,5" -> thousands dot, decimal comma; "1,234.5" -> thousands comma
