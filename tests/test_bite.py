@@ -15,6 +15,7 @@ Expected values are worked out by hand or come from shapely, ``html`` and
 from __future__ import annotations
 
 import html
+import itertools
 import json
 
 import geopandas as gpd
@@ -155,6 +156,29 @@ def test_centre_on_a_row_line_is_counted_once() -> None:
     assert table["ssbid"].tolist() == ids.tolist()  # each cell exactly once
     assert table["area_id"].tolist()[0] == "W"
     assert table["area_id"].tolist()[2] == "E"
+
+
+@pytest.mark.parametrize("method", ["area", "centroid"])
+def test_crosswalk_rows_are_in_cell_then_area_order(method: str) -> None:
+    # five vertical strips over a 4 x 4 block of 250 m cells: most cells meet two
+    # strips, and the strips' numbers exceed the cells' positions in places
+    x = X0 + 250 * np.tile(np.arange(4), 4)
+    y = Y0 + 250 * np.repeat(np.arange(4), 4)
+    ids = corners_to_ssbid(x, y)
+    grid = gpd.GeoDataFrame({"ssbid": ids}, geometry=[None] * 16, crs="EPSG:25833")
+    grid.attrs["cell_size"] = 250
+    edges = X0 + np.array([0, 130, 310, 560, 800, 1000])
+    strips = [shapely.box(a, Y0, b, Y0 + 1000) for a, b in itertools.pairwise(edges)]
+    areas = gpd.GeoDataFrame(
+        {"area_id": [f"s{i}" for i in range(5)]}, geometry=strips, crs="EPSG:25833"
+    )
+    table = crosswalk(grid, areas, method=method)
+    cell = pd.Index(ids).get_indexer(table["ssbid"])
+    area = table["area_id"].str[1:].astype(int).to_numpy()
+    key = cell * 5 + area
+    assert (np.diff(key) > 0).all()
+    if method == "area":
+        assert np.bincount(cell, weights=table["share"]).tolist() == pytest.approx([1.0] * 16)
 
 
 # ------------------------------------------------------------------ escaping once
