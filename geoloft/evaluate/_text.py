@@ -106,6 +106,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "measure": ("Mål", "Measure"),
     "level": ("Nivå", "Level"),
     "trend": ("Trend per år", "Trend per year"),
+    "trend_pct": ("Trend per år (%)", "Trend per year (%)"),
+    "unit": ("Enhet", "Unit"),
     "path_rmse": ("Avvik i forløp (RMSE)", "Path gap (RMSE)"),
     "std_difference": ("Standardisert forskjell", "Standardised difference"),
     "notes": ("Merknader", "Notes"),

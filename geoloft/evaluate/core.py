@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -14,87 +14,23 @@ from geoloft.columns import AREA_ID, NAME
 from geoloft.errors import InputError
 from geoloft.evaluate import _estimate as est
 from geoloft.evaluate._groups import METHODS, Group, balance, comparison_group
+from geoloft.evaluate._levels import area_changes, group_paths, population_columns
 from geoloft.evaluate._panel import (
     DENOMINATOR,
     INDICATOR,
     NUMERATOR,
-    POP_CHILDREN,
-    POP_ELDERLY,
-    POP_TOT,
     VALUE,
     YEAR,
     Programme,
     check_population,
     check_table,
-    level,
     outcomes,
     treated_ids,
 )
+from geoloft.evaluate._result import Evaluation
 from geoloft.report import StageReport, source_of
 
 __all__ = ["Evaluation", "evaluate"]
-
-
-@dataclass
-class Evaluation:
-    """What :func:`evaluate` found, as tables (one row per figure) and notes.
-
-    Attributes
-    ----------
-    programme
-        Intervention area ids, first and last programme year.
-    changes
-        One row per area and indicator: ``group`` (``intervention``,
-        ``comparison`` or ``other``), the level ``before``, ``during`` and
-        ``after`` the programme (rates in per cent: pooled counts over the
-        phase's years; values: their mean), the change from before
-        (``change_during``, ``change_after``: percentage points, or per cent
-        for counts) and the change relative to the comparison group
-        (``relative_during``, ``relative_after``), the counts behind the
-        levels, and the population and its composition (``pop_before``,
-        ``pop_after``, ``pop_change_pct``, ``children_before``/``_after`` and
-        ``elderly_before``/``_after`` in per cent) when a population table was
-        given.
-    series
-        Yearly group paths per indicator (``intervention``, ``comparison``),
-        for the trend charts, and every area's path (``panel``).
-    estimates
-        Difference-in-differences per indicator and phase (``during``,
-        ``after``) with the wild-cluster-bootstrap interval (``low``,
-        ``high``), p-values (bootstrap, cluster-robust t, permutation over
-        placebo areas), the permutation interval and the share of placebo
-        area sets a cluster-robust test calls significant (``placebo_size``).
-    event_study
-        Yearly effects relative to the last baseline year, with intervals.
-    pretrend
-        Joint test that the yearly effects before the programme are zero.
-    placebo
-        Fake programme years inside the baseline period.
-    balance
-        Pre-period level and trend of both groups and their standardised gap.
-    matches
-        Matched neighbours (with distances) or synthetic-control weights.
-    notes
-        What the reader must know (a late baseline, the rules of the inputs),
-        as text keys with their fields; :func:`note_lines` words them.
-    """
-
-    programme: Programme
-    changes: pd.DataFrame
-    series: pd.DataFrame
-    panel: pd.DataFrame
-    estimates: pd.DataFrame
-    event_study: pd.DataFrame
-    pretrend: pd.DataFrame
-    placebo: pd.DataFrame
-    balance: pd.DataFrame
-    matches: pd.DataFrame
-    scales: dict[str, str]
-    labels: dict[str, str]
-    level: float
-    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    areas: gpd.GeoDataFrame | None = None
-    report: StageReport | None = None
 
 
 @dataclass(frozen=True)
@@ -236,103 +172,6 @@ def _one_indicator(
         "group": group,
         "base": base,
     }
-
-
-def _area_levels(part: pd.DataFrame, prog: Programme, base: list[int], scale: str) -> pd.DataFrame:
-    phase = prog.phase(part[YEAR])
-    phase[part[YEAR].isin(base)] = "before"
-    phase[(phase == "before") & ~part[YEAR].isin(base)] = "unused"
-    frame = part.assign(phase=phase.to_numpy())
-    rows = []
-    for (area, ph), g in frame.groupby([AREA_ID, "phase"], sort=True):
-        rows.append(
-            {
-                AREA_ID: area,
-                "phase": ph,
-                "level": level(g, scale),
-                "numerator": g[NUMERATOR].sum(min_count=1),
-                "denominator": g[DENOMINATOR].sum(min_count=1),
-                "value": g[VALUE].mean(),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _change(after: pd.Series, before: pd.Series, scale: str) -> pd.Series:
-    if scale == "log":
-        return 100.0 * (after / before - 1.0)
-    return after - before
-
-
-def _changes(
-    part: pd.DataFrame, prog: Programme, result: Mapping[str, Any], scale: str
-) -> pd.DataFrame:
-    ind = str(part[INDICATOR].iloc[0])
-    group: Group = result["group"]
-    lv = _area_levels(part, prog, result["base"], scale)
-    wide = lv.pivot(index=AREA_ID, columns="phase", values="level")
-    out = pd.DataFrame(index=wide.index)
-    out.insert(0, INDICATOR, ind)
-    out["group"] = np.where(
-        out.index.isin(prog.treated),
-        "intervention",
-        np.where(out.index.isin(group.weights.index), "comparison", "other"),
-    )
-    for ph in ("before", "during", "after"):
-        out[ph] = wide.get(ph, np.nan)
-        if scale == "percent":
-            counts = lv[lv["phase"] == ph].set_index(AREA_ID)
-            out[f"numerator_{ph}"] = counts["numerator"]
-            out[f"denominator_{ph}"] = counts["denominator"]
-    w = group.weights
-    for ph in ("during", "after"):
-        change = _change(out[ph], out["before"], scale)
-        out[f"change_{ph}"] = change
-        comp = float((change.reindex(w.index) * w).sum(min_count=1))
-        out[f"relative_{ph}"] = change - comp
-    return out.reset_index()
-
-
-def _paths(part: pd.DataFrame, prog: Programme, group: Group, scale: str) -> pd.DataFrame:
-    ind = str(part[INDICATOR].iloc[0])
-    t = part[part[AREA_ID].isin(prog.treated)].groupby(YEAR)["y"].mean()
-    c = part[part[AREA_ID].isin(group.weights.index)].copy()
-    c["wy"] = c["y"] * c[AREA_ID].map(group.weights)
-    c["ww"] = c[AREA_ID].map(group.weights).where(c["y"].notna())
-    cy = c.groupby(YEAR)["wy"].sum() / c.groupby(YEAR)["ww"].sum()
-    frame = pd.DataFrame({"intervention": t, "comparison": cy})
-    if scale == "log":
-        frame = (frame - frame.iloc[0]).apply(np.exp) * 100.0
-    frame = (
-        frame.rename_axis(YEAR)
-        .reset_index()
-        .melt(id_vars=YEAR, var_name="group", value_name="value")
-    )
-    frame.insert(0, INDICATOR, ind)
-    return frame
-
-
-def _population_columns(
-    population: pd.DataFrame, prog: Programme, base_years: Collection[int]
-) -> pd.DataFrame:
-    pop = population.copy()
-    phase = prog.phase(pop[YEAR])
-    first = int(min(base_years))
-    phase[(phase == "before") & (pop[YEAR] < first)] = "unused"
-    pop["phase"] = phase.to_numpy()
-    agg = pop.groupby([AREA_ID, "phase"]).mean(numeric_only=True)
-    out = pd.DataFrame(index=pop[AREA_ID].unique())
-    for ph in ("before", "after"):
-        sel = agg.xs(ph, level="phase") if ph in agg.index.get_level_values(1) else None
-        if sel is None:
-            continue
-        out[f"pop_{ph}"] = sel[POP_TOT]
-        for col, name in ((POP_CHILDREN, "children"), (POP_ELDERLY, "elderly")):
-            if col in sel:
-                out[f"{name}_{ph}"] = 100.0 * sel[col] / sel[POP_TOT]
-    if "pop_after" in out and "pop_before" in out:
-        out["pop_change_pct"] = 100.0 * (out["pop_after"] / out["pop_before"] - 1.0)
-    return out.rename_axis(AREA_ID).reset_index()
 
 
 def evaluate(
@@ -503,12 +342,12 @@ def evaluate(
         parts["pretrend"].append(result["pretrend"])
         parts["balance"].append(result["balance"])
         parts["matches"].append(result["matches"])
-        parts["changes"].append(_changes(part, prog, result, scales[str(ind)]))
-        parts["series"].append(_paths(part, prog, result["group"], scales[str(ind)]))
+        parts["changes"].append(area_changes(part, prog, result, scales[str(ind)]))
+        parts["series"].append(group_paths(part, prog, result["group"], scales[str(ind)]))
     changes = pd.concat(parts["changes"], ignore_index=True)
     pop = check_population(population)
     if pop is not None:
-        changes = changes.merge(_population_columns(pop, prog, base_years), on=AREA_ID, how="left")
+        changes = changes.merge(population_columns(pop, prog, base_years), on=AREA_ID, how="left")
     if areas is not None and NAME in areas:
         names = areas.set_index(areas[AREA_ID].astype(str))[NAME]
         changes.insert(1, NAME, changes[AREA_ID].map(names))

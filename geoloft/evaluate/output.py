@@ -26,7 +26,7 @@ _CSS = (
     "color:#222}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem}"
     "th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:right}"
     "th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600}"
-    "img{max-width:100%}.note{color:#555;font-size:.9rem}"
+    "img{max-width:100%}.note{color:#555;font-size:.9rem}.wide{overflow-x:auto}"
 )
 
 
@@ -151,8 +151,8 @@ def _html_table(frame: pd.DataFrame, caption: str, lang: str) -> str:
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<div class="wide"><table><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -171,6 +171,9 @@ def _estimates_table(result: Evaluation, lang: str) -> pd.DataFrame:
             word("indicator", lang): [_label(result, str(i)) for i in est[INDICATOR]],
             word("effect", lang): [word(str(e), lang) for e in est["effect"]],
             word("estimate", lang): est["estimate"].to_numpy(),
+            word("unit", lang): [
+                word(f"unit_{result.scales[str(i)]}", lang) for i in est[INDICATOR]
+            ],
             word("interval", lang): [
                 _interval(lo, hi, lang) for lo, hi in zip(est["low"], est["high"], strict=True)
             ],
@@ -178,6 +181,28 @@ def _estimates_table(result: Evaluation, lang: str) -> pd.DataFrame:
             word("p_perm", lang): [_p(v, lang) for v in est["p_perm"]],
         }
     )
+
+
+def _balance_html(result: Evaluation, ind: str, lang: str) -> str:
+    """Balance table; counts analysed as logs are shown as persons and per cent a year."""
+    bal = result.balance[result.balance[INDICATOR] == ind].set_index("measure")
+    groups = bal[["intervention", "comparison"]].astype(np.float64).copy()
+    names = {m: word(str(m), lang) for m in bal.index}
+    if result.scales[ind] == "log":
+        if "level" in groups.index:
+            groups.loc["level"] = np.exp(groups.loc["level"])
+        if "trend" in groups.index:
+            groups.loc["trend"] = 100.0 * np.expm1(groups.loc["trend"])
+            names["trend"] = word("trend_pct", lang)
+    view = pd.DataFrame(
+        {
+            word("measure", lang): [names[m] for m in bal.index],
+            word("intervention", lang): groups["intervention"].to_numpy(),
+            word("comparison", lang): groups["comparison"].to_numpy(),
+            word("std_difference", lang): bal["std_difference"].to_numpy(),
+        }
+    )
+    return _html_table(view, word("table_balance", lang), lang)
 
 
 def _changes_table(changes: pd.DataFrame, ind: str, lang: str) -> pd.DataFrame:
@@ -267,16 +292,7 @@ def render_section(
         parts.append(
             _html_table(_changes_table(published, ind, lang), word("table_changes", lang), lang)
         )
-        bal = result.balance[result.balance[INDICATOR] == ind]
-        bal_view = pd.DataFrame(
-            {
-                word("measure", lang): [word(str(m), lang) for m in bal["measure"]],
-                word("intervention", lang): bal["intervention"].to_numpy(),
-                word("comparison", lang): bal["comparison"].to_numpy(),
-                word("std_difference", lang): bal["std_difference"].to_numpy(),
-            }
-        )
-        parts.append(_html_table(bal_view, word("table_balance", lang), lang))
+        parts.append(_balance_html(result, ind, lang))
     notes = [
         word("population_note", lang),
         word("cannot_show", lang),
