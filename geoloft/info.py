@@ -23,12 +23,13 @@ from geoloft._io import (
     read_workbook,
 )
 from geoloft.errors import InputError, SchemaError
+from geoloft.measures._geometry import LAT_NAMES, LON_NAMES, X_NAMES, Y_NAMES
 from geoloft.report import get_report
 
-__all__ = ["FileInfo", "describe_file", "detect_kind"]
+__all__ = ["FileInfo", "data_layers", "describe_file", "detect_kind"]
 
 _GRID_ID = re.compile(r"^(ru|ssbid|rute)_?\d*(m|km)?$", re.IGNORECASE)
-_COORD = {"lon", "lat", "longitude", "latitude", "x", "y", "lengdegrad", "breddegrad"}
+_COORD = frozenset({*LON_NAMES, *LAT_NAMES, *X_NAMES, *Y_NAMES})
 #: Columns only a measures (tiltak) file has; two of them make a vector file measures.
 _MEASURE_FIELDS = {
     "kategori", "category", "tiltakstype", "status", "startår", "start_år", "start_year",
@@ -84,6 +85,29 @@ def _vector_layers(path: Path, layer: str | None) -> list[dict[str, Any]]:
         ) from err
 
 
+def data_layers(path: str | os.PathLike[str]) -> list[str]:
+    """Return the layers of a vector file that hold geometry (none for tables, rasters).
+
+    A GeoPackage geoloft wrote holds ``areas``, ``grid``, ``intervention_areas``,
+    ``measures`` and a ``layer_styles`` table; the table has no geometry and is
+    left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id;lon;lat")
+    >>> data_layers(p)
+    []
+    """
+    path = existing_file(path)
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES | RASTER_SUFFIXES | CATALOGUE_SUFFIXES:
+        return []
+    layers = _vector_layers(path, None)
+    return [str(meta["layer_name"]) for meta in layers if meta.get("geometry_type")]
+
+
 def detect_kind(path: str | os.PathLike[str], *, layer: str | None = None) -> str:
     r"""Guess whether a file holds a grid, boundaries, an indicator table or measures.
 
@@ -124,7 +148,7 @@ def detect_kind(path: str | os.PathLike[str], *, layer: str | None = None) -> st
         cols = _header(path)
         if any(_GRID_ID.match(c) for c in cols):
             return "grid"
-        if len(_COORD & {c.lower() for c in cols}) >= 2:
+        if len(_COORD & {re.sub(r"[\s\-]+", "_", c.strip().casefold()) for c in cols}) >= 2:
             return "measures"
         return "indicators"
     layers = _vector_layers(path, layer)

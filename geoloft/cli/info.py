@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from geoloft.cli._app import app, result
+
+if TYPE_CHECKING:
+    from geoloft.info import FileInfo
 
 
 @app.command()
@@ -33,14 +36,32 @@ def info(
 
         geoloft info data/indicators/catalogue.toml
     """
-    from geoloft.info import KINDS, describe_file
+    from geoloft.errors import InputError
+    from geoloft.info import KINDS, data_layers, describe_file
 
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"use one of {', '.join(KINDS)}.", param_hint="--kind")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        found = describe_file(file, kind=kind, layer=layer)
-    result.print(f"[bold]{found.path}[/]", highlight=False)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = describe_file(file, kind=kind, layer=layer)
+    except InputError:
+        layers = data_layers(file) if layer is None else []
+        if len(layers) < 2:
+            raise
+        for name in layers:  # a GeoPackage of several kinds (geoloft.gpkg): every layer
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                found = describe_file(file, kind=kind, layer=name)
+            _show(found, caught, name)
+        return
+    _show(found, caught, None)
+
+
+def _show(found: FileInfo, caught: list[warnings.WarningMessage], layer: str | None) -> None:
+    """Print what :func:`describe_file` found (and the layer, for a multi-layer file)."""
+    title = f"{found.path} (layer {layer})" if layer else str(found.path)
+    result.print(f"[bold]{title}[/]", highlight=False)
     result.print(f"  kind:    {found.kind}")
     result.print(f"  rows:    {found.rows}")
     if found.crs:
