@@ -544,3 +544,49 @@ def test_project_step_runs_from_settings_and_returns_the_section(rates, tmp_path
             overwrite=False,
             threshold=10,
         )
+
+
+def test_areas_inside_and_treated_from_a_boundary_file(rates, tmp_path, capsys):
+    from geoloft.evaluate import areas_inside
+
+    areas = _squares(8)
+    # a zone over all of a0, 60 % of a1 and 30 % of a2 (in EPSG:4326, as GeoJSON is)
+    zone = gpd.GeoDataFrame(
+        geometry=[
+            shapely.box(X0, Y0, X0 + 1600, Y0 + 1000).union(
+                shapely.box(X0 + 2000, Y0, X0 + 2300, Y0 + 1000)
+            )
+        ],
+        crs="EPSG:25833",
+    ).to_crs("EPSG:4326")
+    assert areas_inside(areas, zone) == ["a0", "a1"]
+    assert areas_inside(areas, zone, min_share=0.25) == ["a0", "a1", "a2"]
+    with pytest.raises(InputError, match="min_share"):
+        areas_inside(areas, zone, min_share=0)
+    path = tmp_path / "x.csv"
+    rates.to_csv(path, index=False)
+    areas.to_file(tmp_path / "areas.gpkg")
+    zone.to_file(tmp_path / "zones.geojson")
+    code = main(
+        [
+            "evaluate",
+            str(path),
+            "--areas",
+            str(tmp_path / "areas.gpkg"),
+            "--treated-from",
+            str(tmp_path / "zones.geojson"),
+            "--period",
+            "2007-2010",
+            "-o",
+            str(tmp_path / "o"),
+            "--n-boot",
+            "99",
+            "--n-perm",
+            "99",
+        ]
+    )
+    assert code == 0
+    summary = (tmp_path / "o" / "evaluate.json").read_text(encoding="utf-8")
+    assert '"treated": [\n      "a0",\n      "a1"\n    ]' in summary
+    capsys.readouterr()
+    assert main(["evaluate", str(path), "--period", "2007-2010", "-o", str(tmp_path / "p")]) == 2

@@ -36,6 +36,20 @@ def _areas(path: Path | None, id_column: str | None, name_column: str | None) ->
     return read_boundaries(path, id_column=id_column, name_column=name_column)
 
 
+def _inside(boundaries: Any, zones_path: Path) -> list[str]:
+    import pyogrio
+
+    from geoloft.errors import CRSError
+    from geoloft.evaluate import areas_inside
+
+    if boundaries is None:
+        raise typer.BadParameter("--treated-from needs --areas.", param_hint="--areas")
+    zones = pyogrio.read_dataframe(zones_path)  # polygons only: no ids needed
+    if zones.crs is None:
+        raise CRSError("the file states no CRS.", source=zones_path, hint="save it with one.")
+    return areas_inside(boundaries, zones)
+
+
 @app.command("evaluate")
 def evaluate_command(
     indicators: Annotated[
@@ -45,11 +59,19 @@ def evaluate_command(
             "denominator or value (CSV, XLSX)."
         ),
     ],
-    treated: Annotated[
-        str, typer.Option("--treated", help="Intervention area ids, comma-separated.")
-    ],
     period: Annotated[str, typer.Option("--period", help="Programme years, FIRST-LAST.")],
     folder: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    treated: Annotated[
+        str | None, typer.Option("--treated", help="Intervention area ids, comma-separated.")
+    ] = None,
+    treated_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--treated-from",
+            help="Intervention area polygons (a run's intervention_areas.geojson or any "
+            "boundary file): the areas at least half inside are treated.",
+        ),
+    ] = None,
     areas: Annotated[
         Path | None, typer.Option("--areas", help="Boundaries: names, change map, GPKG layers.")
     ] = None,
@@ -100,6 +122,15 @@ def evaluate_command(
 
     lang = check_lang(lang)
     start, end = _period(period)
+    if (treated is None) == (treated_from is None):
+        raise typer.BadParameter(
+            "give the intervention areas with --treated or --treated-from (one of them).",
+            param_hint="--treated",
+        )
+    boundaries = _areas(areas, id_column, name_column)
+    ids = _ids(treated)
+    if treated_from is not None:
+        ids = _inside(boundaries, treated_from)
     table = pd.concat([read_long_table(p) for p in indicators], ignore_index=True)
     labels = None
     if "label" in table:
@@ -109,10 +140,10 @@ def evaluate_command(
         pop = pd.read_csv(population, dtype={"area_id": str})
     result = evaluate(
         table,
-        treated=_ids(treated),
+        treated=ids,
         start=start,
         end=end,
-        areas=_areas(areas, id_column, name_column),
+        areas=boundaries,
         population=pop,
         comparison=_comparison(comparison),
         exclude=_ids(exclude),

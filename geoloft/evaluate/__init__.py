@@ -14,6 +14,7 @@ the tables, figures, change map and the "Utvikling" report section.
 from geoloft.evaluate.core import Evaluation, evaluate
 from geoloft.evaluate.output import closing_note, note_lines, render_section, write_evaluation
 from geoloft.evaluate.sources import (
+    areas_inside,
     common_areas,
     grid_panel,
     harmonise_small_cells,
@@ -23,6 +24,7 @@ from geoloft.evaluate.sources import (
 
 __all__ = [
     "Evaluation",
+    "areas_inside",
     "closing_note",
     "common_areas",
     "evaluate",

@@ -18,6 +18,7 @@ from geoloft.join import convert_areas, join_grid
 from geoloft.report import StageReport, attach_report, get_report
 
 __all__ = [
+    "areas_inside",
     "common_areas",
     "grid_panel",
     "harmonise_small_cells",
@@ -396,3 +397,61 @@ def read_population_by_age(path: str | os.PathLike[str]) -> pd.DataFrame:
     out = out.rename(columns={"persons": POP_TOT, "child": "pop_0_17", "old": "pop_67_plus"})
     out = out[out[POP_TOT] > 0].reset_index(drop=True)
     return out
+
+
+def areas_inside(
+    areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, min_share: float = 0.5
+) -> list[str]:
+    """Ids of the areas that lie mostly inside intervention areas (zones).
+
+    Intervention areas from a run (``intervention_areas.geojson``) or any
+    boundary file rarely follow the units an indicator table is published
+    for; an area counts as inside when at least ``min_share`` of its area is.
+
+    Parameters
+    ----------
+    areas
+        Areas with ``area_id``, EPSG:25833.
+    zones
+        Intervention area polygons (any CRS; reprojected to the areas').
+    min_share
+        Smallest share (0–1) of an area's own area inside the zones.
+
+    Returns
+    -------
+    list of str
+        The ids, in the order of ``areas``.
+
+    Raises
+    ------
+    InputError
+        If ``min_share`` is not in (0, 1] or no area lies inside.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> areas = gpd.GeoDataFrame({"area_id": ["a", "b"]}, geometry=[
+    ...     shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs="EPSG:25833")
+    >>> zone = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1.2, 1)], crs="EPSG:25833")
+    >>> areas_inside(areas, zone)
+    ['a']
+    """
+    if not 0 < min_share <= 1:
+        raise InputError(
+            f"min_share must be in (0, 1], got {min_share}.",
+            source="min_share",
+            hint="0.5 counts an area when most of it lies inside.",
+        )
+    union = zones.to_crs(areas.crs).union_all()
+    own = areas.geometry.area.to_numpy()
+    inside = areas.geometry.intersection(union).area.to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(own > 0, inside / own, 0.0)
+    ids = areas[AREA_ID].astype(str)[share >= min_share].tolist()
+    if not ids:
+        raise InputError(
+            f"no area has {min_share:.0%} of its area inside the intervention areas.",
+            source="zones",
+            hint="check that both files cover the same place, or lower min_share.",
+        )
+    return ids
