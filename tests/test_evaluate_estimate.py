@@ -157,3 +157,49 @@ def test_event_study_recovers_a_known_path_and_pretrend_passes():
     fake = result.placebo.set_index("fake_start")
     assert set(fake.index) == {2005, 2006, 2007}
     assert (fake["estimate"].abs() < 0.1).all()
+
+
+def test_population_weighted_did_matches_statsmodels_wls(register):
+    table = _children(register)
+    result = evaluate(
+        table,
+        treated=TREATED,
+        start=2007,
+        end=2016,
+        weighting="denominator",
+        n_boot=99,
+        n_perm=99,
+    )
+    peer = table.assign(y=100 * table["numerator"] / table["denominator"])
+    peer["during"] = (peer["area_id"].isin(TREATED) & peer["year"].between(2008, 2016)) * 1.0
+    peer["after"] = (peer["area_id"].isin(TREATED) & (peer["year"] > 2016)) * 1.0
+    fit = smf.wls(
+        "y ~ during + after + C(area_id) + C(year)", data=peer, weights=peer["denominator"]
+    ).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(peer["area_id"])[0]})
+    got = result.estimates.set_index("effect")
+    assert got.loc["during", "estimate"] == pytest.approx(fit.params["during"], rel=1e-9)
+    assert got.loc["during", "se"] == pytest.approx(fit.bse["during"], rel=1e-9)
+
+
+def test_small_denominators_are_shrunk_like_the_scores(register):
+    from geoloft.score import eb_shrink
+
+    table = _children(register)
+    small = table["area_id"] == "030101"
+    table.loc[small, ["numerator", "denominator"]] = (
+        table.loc[small, ["numerator", "denominator"]] / 1000
+    ).round()
+    result = evaluate(
+        table, treated=TREATED, start=2007, end=2016, shrink=100, n_boot=99, n_perm=99
+    )
+    year = table[table["year"] == 2010]
+    expected = 100 * eb_shrink(year["numerator"].to_numpy(), year["denominator"].to_numpy())
+    panel = result.panel[result.panel["year"] == 2010].set_index("area_id")["value"]
+    got = panel.reindex(year["area_id"]).to_numpy()
+    assert got[year["area_id"].eq("030101").to_numpy()] == pytest.approx(
+        expected[year["area_id"].eq("030101").to_numpy()]
+    )
+    # large areas keep their raw rate
+    raw = 100 * year["numerator"] / year["denominator"]
+    big = ~year["area_id"].eq("030101").to_numpy()
+    np.testing.assert_allclose(got[big], raw.to_numpy()[big])
