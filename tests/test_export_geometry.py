@@ -157,3 +157,16 @@ def test_real_oslo_dissolved_reads_back_polygonal(tmp_path, oslo_bydeler, suffix
     if suffix in ("gpkg", "geojson", "fgb", "shp"):
         areas = read_boundaries(path, id_column="bydel")  # no warning: nothing to repair
         assert areas["area_id"].tolist() == oslo_bydeler["bydel"].tolist()
+
+
+def test_geoloft_export_takes_a_collection_file(tmp_path, mixed):
+    from geoloft.cli import main
+
+    source = tmp_path / "zones.geojson"
+    pyogrio.write_dataframe(mixed.to_crs(4326), source, driver="GeoJSON")
+    target = tmp_path / "zones.gpkg"
+    with pytest.warns(StrayPartsWarning):
+        assert main(["export", str(source), "-o", str(target), "--kind", "boundaries"]) == 0
+    back = pyogrio.read_dataframe(target)
+    assert set(back.geom_type) <= POLYGONAL
+    np.testing.assert_allclose(back.area, [1e6, 2e6, 1e6, 0.25e6], rtol=1e-6)

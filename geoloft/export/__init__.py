@@ -5,7 +5,7 @@ place), refuses to replace an existing file unless ``overwrite=True`` and never
 writes over one of the run's inputs.
 """
 
-from geoloft.export.formats import FORMATS, write, write_layers
+from geoloft.export.formats import FORMATS, polygonal_layer, write, write_layers
 from geoloft.export.styles import LayerStyle
 
-__all__ = ["FORMATS", "LayerStyle", "write", "write_layers"]
+__all__ = ["FORMATS", "LayerStyle", "polygonal_layer", "write", "write_layers"]
