@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 #: Columns that name or describe a row; they stay in rows under the disclosure threshold.
 #: Every other column (counts, rates, scores, ranks, explanations) is withheld there.
-_AREA_KEEP = frozenset({C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID, C.STATUS, C.QUALIFIES})
+#: An area's score status and whether it qualifies are withheld too: both follow from its rates.
+_AREA_KEEP = frozenset({C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID})
 _GRID_KEEP = frozenset({C.SSBID, C.CELL_SIZE})
 _ZONE_KEEP = frozenset({C.ZONE_ID, C.NAME, C.MEMBERS, C.N_MEMBERS, C.LOCKED_IN, C.ADDED, C.FLAGS})
 
@@ -82,13 +84,76 @@ def _area_population(result: RunResult) -> Any:
     return by_id.reindex(areas[C.AREA_ID].astype(str)).to_numpy()
 
 
+def _report_notes(result: RunResult, stage: str) -> dict[str, Any]:
+    """Notes of the first stage report named ``stage`` (empty if the stage did not run)."""
+    for report in result.reports:
+        if report.stage == stage:
+            return dict(report.notes)
+    return {}
+
+
+def _rates(result: RunResult, areas: gpd.GeoDataFrame) -> list[Any]:
+    """The catalogue's count indicators whose numerator and denominator the areas carry."""
+    from geoloft.disclosure.model import Rate
+
+    return [
+        Rate(ind.id, ind.numerator, ind.denominator, float(ind.scale))
+        for ind in result.frames.get("catalogue") or ()
+        if getattr(ind, "numerator", None)
+        and getattr(ind, "denominator", None)
+        and ind.numerator in areas.columns
+        and ind.denominator in areas.columns
+    ]
+
+
+def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: int) -> None:
+    """Secondary suppression over every figure the run publishes (in place on ``layers``)."""
+    from geoloft.disclosure.protect import protect_layers
+    from geoloft.report import StageReport
+
+    join = _report_notes(result, "join_grid")
+    totals = {
+        k: (join.get(k) or {}).get(C.POP_TOT) if isinstance(join.get(k), dict) else None
+        for k in ("total_in", "total_assigned", "total_outside")
+    }
+    rule = _area_population(result)
+    protection = protect_layers(
+        {k: v for k, v in layers.items() if k in ("areas", "grid", "intervention_areas")},
+        threshold=threshold,
+        rates=_rates(result, layers["areas"]),
+        totals=totals,
+        references=_report_notes(result, "score_areas").get("reference") or None,
+        area_pop=None if rule is None else np.asarray(rule, dtype=np.float64),
+    )
+    layers.update(protection.layers)
+    notes = protection.notes
+    result.reports.append(
+        StageReport(
+            stage="disclosure model",
+            source="every figure the run publishes",
+            rows_in=int(notes["primary_hidden"]),
+            rows_out=int(notes["primary_hidden"] + notes["secondary_hidden"]),
+            notes=notes,
+        )
+    )
+    result.notes.append(
+        f"disclosure: {notes['primary_hidden']} counts hidden under {threshold} persons, "
+        f"{notes['secondary_hidden']} more hidden so that none can be worked out "
+        f"({notes['persons_hidden_secondary']:.0f} persons; protection interval "
+        f"{notes['protection_width']:.0f} persons); check with geoloft audit."
+    )
+
+
 def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     """Return the layers as they may leave the tool: statistics under the threshold withheld.
 
-    In areas and cells under the threshold only ids, names and geometry remain (and,
-    for areas, the level, parent, score status and whether it qualifies); every
-    figure and the text derived from figures (explanations) is withheld, also in
-    the intervention areas' per-member stability.
+    One disclosure model covers every figure the run publishes (see
+    :mod:`geoloft.disclosure`): counts under the threshold are hidden, then more counts
+    are hidden so that no hidden one can be worked out from the published ones. In areas
+    and cells under the threshold only ids, names and geometry remain (and, for areas,
+    the level and parent); every figure and the text derived from figures
+    (explanations) is withheld, also in the intervention areas' per-member stability.
+    With ``disclosure = false`` in the project nothing is withheld (recorded and printed).
     """
     from geoloft.disclosure import suppress
 
@@ -96,8 +161,26 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     if cached is not None:
         return dict(cached)
     threshold = result.project.disclosure_threshold
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    areas = result.frames["areas"]
+    layers: dict[str, gpd.GeoDataFrame] = {"areas": result.frames["areas"]}
+    if result.frames.get("grid") is not None:
+        layers["grid"] = result.frames["grid"]
+    zones = result.frames.get("zones")
+    if zones is not None:
+        zones, settlements = _split_settlements(zones)
+        if settlements is not None:
+            layers["settlements"] = settlements
+        layers["intervention_areas"] = zones
+    if result.frames.get("measures") is not None:
+        layers["measures"] = result.frames["measures"]
+    if not getattr(result.project, "disclosure", True):
+        result.notes.append(
+            "disclosure control switched OFF (disclosure = false): every figure is published "
+            "unprotected, including counts under 10 persons."
+        )
+        result.frames[_PUBLISHED] = dict(layers)
+        return layers
+    _protect(result, layers, threshold)
+    areas = layers["areas"]
     hidden: set[str] = set()
     rule = _area_population(result)
     if rule is not None:
@@ -107,23 +190,17 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         ).drop(columns=[_RULE_POP])
         hidden = set(areas.loc[areas[C.SUPPRESSED], C.AREA_ID].astype(str))
     layers["areas"] = areas
-    grid = result.frames.get("grid")
+    grid = layers.get("grid")
     if grid is not None:
         layers["grid"] = suppress(
             grid, columns=_withheld(grid, _GRID_KEEP), pop=C.POP_TOT, threshold=threshold
         )
-    zones = result.frames.get("zones")
+    zones = layers.get("intervention_areas")
     if zones is not None:
-        zones, settlements = _split_settlements(zones)
-        if settlements is not None:
-            layers["settlements"] = settlements
         zones = _hide_members(zones, hidden)
         layers["intervention_areas"] = suppress(
             zones, columns=_withheld(zones, _ZONE_KEEP), pop=C.POP, threshold=threshold
         )
-    measures = result.frames.get("measures")
-    if measures is not None:
-        layers["measures"] = measures
     _report_disclosure(result, layers, threshold)
     result.frames[_PUBLISHED] = dict(layers)
     return layers

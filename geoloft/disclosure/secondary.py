@@ -1,0 +1,142 @@
+"""Secondary suppression over a run's whole linear model.
+
+Two passes, in the spirit of SSB's GaussSuppression and of tau-ARGUS' hypercube and
+linear-programming methods (reimplemented here, not copied):
+
+1. **Row pass** (vectorised, any size): every published figure that involves a hidden
+   small count must hide enough other persons that each such count can still move by
+   the protection width; where it does not, the published count in that figure that
+   hides the fewest persons (and at least the width) is hidden too. Repeated until no
+   figure fails.
+2. **Audit pass** (up to :data:`LP_LIMIT` hidden counts): the audit's linear programmes
+   find counts still pinned by combinations of figures (differencing, peeling, zone minus
+   members, rates against the reference); for each, the cheapest published count sharing
+   a figure with it is hidden, until the audit finds nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from geoloft.disclosure.audit import intervals
+from geoloft.disclosure.model import System
+
+__all__ = ["LP_LIMIT", "protect_system"]
+
+#: Largest number of hidden counts for which the audit pass runs inside protection.
+LP_LIMIT = 4000
+_ROUNDS = 60
+
+
+def _ours(system: System, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` this run publishes (and so can withhold): not public facts."""
+    return np.isin(system.fig_kind[rows], ("area", "zone", "rate", "total"))
+
+
+def _row_pass(system: System, width: float) -> int:
+    """Hide counts until every published figure leaves each hidden small count room."""
+    A = system.A.tocsr()
+    absA = abs(A).tocsr()
+    x = np.nan_to_num(system.x)
+    usable = ~np.isnan(system.x) & (system.x > 0)
+    added = 0
+    pub = ~system.fig_hidden
+    targets = system.fig_hidden & system.fig_target
+    for _ in range(_ROUNDS):
+        h = system.hidden.astype(np.float64)
+        p = (system.primary & system.hidden).astype(np.float64)
+        slack = absA @ (h * x) + 2 * system.tol
+        need = (absA @ sparse.diags(p * (x + width))).max(axis=1).toarray().ravel()
+        has_primary = (absA @ p) > 0
+        bad = pub & has_primary & (slack < need - 1e-9)
+        bad |= targets & ((absA @ (h * x)) < width)
+        rows = np.flatnonzero(bad)
+        if not rows.size:
+            break
+        sub = A[rows].tocoo()
+        cand = pd.DataFrame(
+            {
+                "row": sub.row,
+                "var": sub.col,
+                "mass": np.abs(sub.data) * x[sub.col],
+                "cost": x[sub.col],
+            }
+        )
+        cand = cand[~system.hidden[cand["var"]] & usable[cand["var"]]]
+        if cand.empty:
+            system.fig_hidden[rows[_ours(system, rows)]] = True
+            pub = ~system.fig_hidden
+            break
+        deficit = (need - slack)[rows]
+        cand["enough"] = cand["mass"].to_numpy() >= np.maximum(deficit[cand["row"]], width)
+        cand = cand.sort_values(["row", "enough", "cost"], ascending=[True, False, True])
+        pick = cand.drop_duplicates("row")["var"].to_numpy()
+        done = set(np.unique(cand["row"]).tolist())
+        orphan = np.array([r for r in range(rows.size) if r not in done], dtype=np.int64)
+        if orphan.size:
+            system.fig_hidden[rows[orphan][_ours(system, rows[orphan])]] = True
+            pub = ~system.fig_hidden
+        system.hidden[np.unique(pick)] = True
+        added += int(np.unique(pick).size)
+    return added
+
+
+def _lp_pass(system: System, threshold: int, width: float) -> int:
+    """Hide counts until the audit finds no hidden small count pinned.
+
+    For each pinned count the figures that pin it are the binding rows of its linear
+    programmes; in those, the published count that hides the fewest persons (at least the
+    protection width) is hidden. Without one, the binding figures themselves are withheld.
+    """
+    x = np.nan_to_num(system.x)
+    usable = ~np.isnan(system.x) & (system.x > 0)
+    added = 0
+    for _ in range(_ROUNDS):
+        found = intervals(system, threshold=threshold, width=width, start=system.x)
+        pinned = found[found["pinned"]]
+        if pinned.empty:
+            break
+        picks: set[int] = set()
+        for _, hit in pinned.iterrows():
+            rows = np.asarray(hit["binding"], dtype=np.int64)
+            if int(hit["var"]) < 0:
+                fig = np.flatnonzero(system.fig_label == hit["label"])
+                rows = np.r_[rows, fig]
+            rows = rows[system.fig_kind[rows] != "order"] if rows.size else rows
+            cols = np.unique(system.A[rows].indices) if rows.size else np.zeros(0, np.int64)
+            cols = cols[~system.hidden[cols] & usable[cols]]
+            if not cols.size:
+                system.fig_hidden[rows[_ours(system, rows)]] = True
+                continue
+            big = cols[x[cols] >= width]
+            pool = big if big.size else cols
+            picks.add(int(pool[np.argmin(x[pool])]))
+        if picks:
+            system.hidden[list(picks)] = True
+            added += len(picks)
+    return added
+
+
+def protect_system(system: System, *, threshold: int, width: float) -> dict[str, int]:
+    """Choose secondary suppression in place; ``system.hidden`` must hold the primary set.
+
+    Returns
+    -------
+    dict
+        ``secondary`` counts hidden, ``figures_hidden`` figures withheld beyond the
+        primary ones, and whether the audit pass ran (``audited`` 1/0).
+    """
+    system.primary = system.hidden.copy()
+    before = int(system.fig_hidden.sum())
+    n_row = _row_pass(system, width)
+    audited = int(system.hidden.sum()) <= LP_LIMIT
+    n_lp = _lp_pass(system, threshold, width) if audited else 0
+    return {
+        "secondary": int((system.hidden & ~system.primary).sum()),
+        "row_pass": n_row,
+        "audit_pass": n_lp,
+        "figures_hidden": int(system.fig_hidden.sum()) - before,
+        "audited": int(audited),
+    }
