@@ -143,6 +143,10 @@ class ScoreConfig:
     bootstrap: int = 200
     #: Allow sensitive indicators (country of origin …) as criteria; recorded in run.json.
     allow_sensitive: bool = False
+    #: imd: weight of each domain, e.g. { income = 0.225, employment = 0.225 }; {}: sums.
+    domain_weights: dict[str, float] = field(default_factory=dict)
+    #: "available" (means over the indicators present) or "exclude" (CDC SVI rule).
+    missing: str = "available"
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,7 @@ class Project:
 
 _ALLOWED = {
     ("score", "method"): METHOD_NAMES,
+    ("score", "missing"): ("available", "exclude"),
     ("maps", "lang"): ("nb", "en"),
     # The keys of geoloft.maps.basemaps.BASEMAPS (not imported here: maps load folium).
     ("maps", "basemap"): ("topograatone", "topo", "osm", "none"),
@@ -401,6 +406,11 @@ def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") 
             f"'delineate.min_pop' ({d.min_pop}) is larger than 'delineate.max_pop' ({d.max_pop})."
         )
     _check_sensitive_select(d, problems)
+    if project.score.domain_weights and project.score.method != "imd":
+        problems.add(
+            f"'score.domain_weights' has no meaning for method '{project.score.method}'.",
+            hint='use it with method = "imd", or weight the indicators in the catalogue.',
+        )
     problems.raise_if_any()
     return dataclasses.replace(project, root=root)
 

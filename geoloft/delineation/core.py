@@ -191,7 +191,8 @@ def delineate(
         * ``(column, op, value)`` with ``op`` one of ``>=``, ``>``, ``<=``,
           ``<``, ``==``, e.g. ``("index", ">=", 0.5)``;
         * ``(column, "top", share)``: the ``share`` (0-1) of rows with the
-          highest values (ties by id);
+          highest values; rows with the same value share the status (a rule
+          with fewer than ``share · n`` rows strictly higher);
         * ``"hotspots"`` or ``(column, "hotspots"[, options])``: Gi* hot spots
           of ``column`` (default ``index``) at a 5 % false discovery rate, see
           :func:`geoloft.delineation.hotspots`; ``options`` is a dict with

@@ -7,7 +7,6 @@ split. Higher means more in need (a higher index, a hotter hot spot).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -107,14 +106,20 @@ def _column(items: Items, name: Any) -> npt.NDArray[np.float64]:
 
 
 def _top(values: npt.NDArray[np.float64], share: Any) -> npt.NDArray[np.bool_]:
+    """Rows with fewer than ``share · n`` rows strictly higher: ties share the status.
+
+    The same rule as the score stage's top share (see docs/methods.md): a tied
+    group at the boundary is taken whole, so more rows than the share may be
+    selected, never a row while another with the same value is left out.
+    """
     if not isinstance(share, int | float) or not 0 < share <= 1:
         raise _bad(f"a top share must be a number in (0, 1], not {share!r}.", "e.g. 0.1 for 10 %.")
     valid = ~np.isnan(values)
-    k = math.ceil(share * int(valid.sum()) - 1e-9)
-    order = np.lexsort((np.arange(values.size), -np.where(valid, values, -np.inf)))
+    rounded = np.round(values[valid], 10)
+    higher = rounded.size - np.searchsorted(np.sort(rounded), rounded, side="right")
     mask = np.zeros(values.size, dtype=bool)
-    mask[order[:k]] = True
-    return mask & valid
+    mask[valid] = higher < share * rounded.size - 1e-9
+    return mask
 
 
 def _hotspots(

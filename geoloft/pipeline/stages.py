@@ -235,6 +235,16 @@ def _scoring_table(result: RunResult, catalogue: Any) -> pd.DataFrame | None:
     )
 
 
+def _with_residents(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Give the table the areas' residents (``pop_tot``), so ``min_pop`` tests residents."""
+    if C.POP_TOT in table.columns or C.POP_TOT not in areas.columns:
+        return table
+    residents = areas[[C.AREA_ID, C.POP_TOT]]
+    if residents[C.POP_TOT].isna().all():
+        return table
+    return table.merge(residents, on=C.AREA_ID, how="left")
+
+
 #: Run note when sensitive criteria were explicitly allowed (run.json and the report).
 SENSITIVE_NOTE = (
     "sensitive criteria used, explicitly allowed by allow_sensitive = true under {where}: "
@@ -258,7 +268,7 @@ def stage_score(result: RunResult) -> None:
 
     cfg = result.project
     scores = score_areas(
-        table,
+        _with_residents(table, result.frames["areas"]),
         catalogue,
         method=cfg.score.method,
         k=cfg.score.k,
@@ -267,6 +277,8 @@ def stage_score(result: RunResult) -> None:
         seed=cfg.project.seed,
         lang=cfg.maps.lang,
         allow_sensitive=cfg.score.allow_sensitive,
+        domain_weights=cfg.score.domain_weights or None,
+        missing=cfg.score.missing,
     )
     result.add_report(scores, "score_areas")
     allowed = scores.attrs["report"].notes.get("sensitive_criteria")

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import betaincinv, expit, ndtr
 
 from geoloft.columns import AREA_ID, QUALIFIES, RANK
 from geoloft.score._core import Run, run, start
@@ -130,7 +131,7 @@ def resample_rates(
     ref = pooled(raw, den) if prior is None else np.array([float(prior)])
     rng = np.random.default_rng(seed)
     if family == "posterior":
-        return posterior_draws(rng, raw, den, ref, n_boot)[..., 0]
+        return posterior_draws(rng, posterior_model(raw, den, ref), n_boot)[..., 0]
     beta = np.array([family == "beta-binomial"])
     out = _draw(rng, raw, den, ref, beta, n_boot)
     return out[..., 0]
@@ -169,34 +170,152 @@ def _draw(
     return np.where(missing, np.nan, out)
 
 
-def posterior_draws(
-    rng: np.random.Generator, raw: np.ndarray, den: np.ndarray, prior: np.ndarray, size: int
-) -> np.ndarray:
-    """``(size, n, m)`` draws of the true rates, the prior's spread and mean uncertain too.
+@dataclass(frozen=True, eq=False)
+class Posterior:
+    """What the posterior draws of the true rates need, computed once per run.
 
-    Per replicate and indicator: the between-area SD from its grid posterior,
-    the prior mean from ``N(b, se²)`` with ``se² = (σ² Σn² + b(1-b) Σn) /
-    (Σn)²`` (the sampling variance of the pooled rate), then every area's
-    rate from its beta posterior.
+    ``(n, m)`` counts (NaN-free, ``missing`` marks gaps), ``(m,)`` prior
+    mean, ``(G, m)`` SD grid and its weights
+    (:func:`~geoloft.score.shrinkage.sd_posterior`), and from the other
+    indicators of the same area: ``(n, m)`` shift of each area's prior mean
+    (logit scale) and factor on its prior SD, and ``(n, m, m)`` Cholesky
+    factors of each area's posterior correlation between indicators
+    (``None`` with one indicator or too few complete areas).
     """
+
+    y: np.ndarray
+    n: np.ndarray
+    missing: np.ndarray
+    prior: np.ndarray
+    sd_grid: np.ndarray
+    sd_weight: np.ndarray
+    shift: np.ndarray
+    sd_factor: np.ndarray
+    chol: np.ndarray | None
+
+
+def posterior_model(raw: np.ndarray, den: np.ndarray, prior: np.ndarray) -> Posterior:
+    """Fit the beta-binomial model of every rate column (see :func:`posterior_draws`)."""
     missing = np.isnan(raw) | np.isnan(den) | ~(den > 0)
     n = np.where(missing, 0.0, den)
     y = np.where(missing, 0.0, raw) * n
     sd_grid, w = sd_posterior(np.where(missing, np.nan, y), np.where(missing, np.nan, n), prior)
-    m = raw.shape[1]
+    sd = np.sum(sd_grid * w, axis=0)
+    shift, factor = np.zeros(y.shape), np.ones(y.shape)
+    joint = _joint_prior(y, n, missing, prior, sd)
+    if joint is None:
+        return Posterior(y, n, missing, prior, sd_grid, w, shift, factor, None)
+    sigma, logits, noise = joint
+    shift, factor = _borrowed(sigma, logits, np.where(missing, 1e6, noise), prior)
+    chol = _posterior_correlation(sigma, np.where(missing, 1e6, noise))
+    return Posterior(y, n, missing, prior, sd_grid, w, shift, factor, chol)
+
+
+def _joint_prior(
+    y: np.ndarray, n: np.ndarray, missing: np.ndarray, prior: np.ndarray, sd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Prior covariance of the true logits across indicators, the observed logits and noise.
+
+    Deprivation indicators go together: an area's true rates are correlated
+    across indicators. The correlation is that of the observed logits of
+    complete areas, soft-thresholded at two standard errors (noise must not
+    couple indicators) and divided by the reliabilities ``τ² / (τ² + v)``
+    (sampling noise attenuates it; ``τ`` is ``sd`` on the logit scale by the
+    delta method); it is clipped to ±0.95 and made positive definite.
+    """
+    m = y.shape[1]
+    complete = ~missing.any(axis=1)
+    if m < 2 or complete.sum() < m + 2:
+        return None
+    p = (y + 0.5) / (n + 1.0)
+    logits = np.log(p / (1.0 - p))
+    noise = 1.0 / ((n + 1.0) * p * (1.0 - p))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = np.where((prior > 0) & (prior < 1), sd / (prior * (1.0 - prior)), 0.0)
+    tau = np.maximum(np.nan_to_num(tau), 1e-6)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = np.nan_to_num(np.corrcoef(logits[complete], rowvar=False))
+    threshold = 2.0 / np.sqrt(complete.sum())
+    observed = np.sign(observed) * np.maximum(np.abs(observed) - threshold, 0.0)
+    reliability = np.clip(tau**2 / (tau**2 + noise[complete].mean(axis=0)), 1e-6, 1.0)
+    corr = np.clip(observed / np.sqrt(np.outer(reliability, reliability)), -0.95, 0.95)
+    np.fill_diagonal(corr, 1.0)
+    vals, vecs = np.linalg.eigh(corr)
+    corr = (vecs * np.maximum(vals, 1e-3)) @ vecs.T
+    scale = np.sqrt(np.diag(corr))
+    return corr / np.outer(scale, scale) * np.outer(tau, tau), logits, noise
+
+
+def _borrowed(
+    sigma: np.ndarray, logits: np.ndarray, noise: np.ndarray, prior: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each area's prior for one indicator given its other indicators (normal, logit scale).
+
+    ``μ_j + Σ_jo (Σ_oo + V_o)⁻¹ (l_o - μ_o)`` and the SD factor
+    ``sqrt((Σ_jj - Σ_jo (Σ_oo + V_o)⁻¹ Σ_oj) / Σ_jj)``: what the other
+    indicators of the area (``o``) say about indicator ``j`` before its own
+    count is seen. Returns the shift from ``μ_j`` and the factor.
+    """
+    m = sigma.shape[0]
+    mu = np.log(prior / (1.0 - prior))
+    shift, factor = np.zeros(logits.shape), np.ones(logits.shape)
+    for j in range(m):  # a loop over indicators; each step is vectorised over areas
+        o = np.delete(np.arange(m), j)
+        a = sigma[np.ix_(o, o)][None] + noise[:, o, None] * np.eye(m - 1)[None]
+        g = np.linalg.solve(a, np.broadcast_to(sigma[o, j], (len(a), m - 1))[..., None])[..., 0]
+        shift[:, j] = np.sum(g * (logits[:, o] - mu[o]), axis=1)
+        reduced = sigma[j, j] - np.sum(g * sigma[o, j], axis=1)
+        factor[:, j] = np.sqrt(np.clip(reduced / sigma[j, j], 1e-6, 1.0))
+    return shift, factor
+
+
+def _posterior_correlation(sigma: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Cholesky factors of each area's posterior correlation, ``Σ - Σ (Σ + V)⁻¹ Σ``.
+
+    Couples the draws of an area's indicators (a Gaussian copula): near the
+    prior's correlation for small areas, near 0 for large ones.
+    """
+    m = sigma.shape[0]
+    a = sigma[None] + noise[:, :, None] * np.eye(m)[None]
+    post = sigma[None] - sigma[None] @ np.linalg.solve(a, np.broadcast_to(sigma, a.shape))
+    d = np.sqrt(np.clip(np.diagonal(post, axis1=1, axis2=2), 1e-300, None))
+    c = post / (d[:, :, None] * d[:, None, :]) + 1e-9 * np.eye(m)[None]
+    return np.asarray(np.linalg.cholesky(c))
+
+
+def posterior_draws(rng: np.random.Generator, model: Posterior, size: int) -> np.ndarray:
+    """``(size, n, m)`` draws of the true rates, the prior's spread and mean uncertain too.
+
+    Per replicate and indicator: the between-area SD from its grid
+    posterior, the prior mean from ``N(b, se²)`` with ``se² = (σ² Σn² +
+    b(1-b) Σn) / (Σn)²`` (the sampling variance of the pooled rate). Each
+    area's prior is then moved by what its other indicators say
+    (:func:`posterior_model`), and its rate drawn from the beta posterior
+    ``Beta(p s + y, (1 - p) s + n - y)``, the indicators of an area coupled
+    by its posterior correlation.
+    """
+    y, n, prior, w = model.y, model.n, model.prior, model.sd_weight
+    m = y.shape[1]
     pick = np.stack([rng.choice(w.shape[0], size=size, p=w[:, j]) for j in range(m)], axis=1)
-    sd = sd_grid[pick, np.arange(m)]  # (size, m)
+    sd = model.sd_grid[pick, np.arange(m)]  # (size, m)
     total, squares = n.sum(axis=0), (n**2).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt((sd**2 * squares + prior * (1 - prior) * total) / total**2)
     b = np.clip(prior + np.nan_to_num(se) * rng.standard_normal((size, m)), 1e-9, 1 - 1e-9)
-    var = np.minimum(sd**2, 0.999 * b * (1 - b))
+    p = expit(np.log(b / (1 - b))[:, None, :] + model.shift[None])  # (size, n, m)
+    area_sd = sd[:, None, :] * model.sd_factor[None] * p * (1 - p) / (b * (1 - b))[:, None, :]
+    var = np.minimum(area_sd**2, 0.999 * p * (1 - p))
     with np.errstate(invalid="ignore", divide="ignore"):
-        strength = np.where(var > 0, b * (1 - b) / var - 1.0, 1e12)
-    alpha = b[:, None, :] * strength[:, None, :] + y[None]
-    beta = (1 - b)[:, None, :] * strength[:, None, :] + (n - y)[None]
-    out = rng.beta(np.maximum(alpha, 1e-12), np.maximum(beta, 1e-12))
-    return np.where(missing, np.nan, out)
+        strength = np.where(var > 0, p * (1 - p) / var - 1.0, 1e12)
+    alpha = np.maximum(p * strength + y[None], 1e-12)
+    beta = np.maximum((1 - p) * strength + (n - y)[None], 1e-12)
+    if model.chol is None:
+        out = rng.beta(alpha, beta)
+    else:
+        z = np.einsum("bnk,njk->bnj", rng.standard_normal(alpha.shape), model.chol)
+        u = np.clip(ndtr(z), 1e-15, 1 - 1e-15)
+        out = betaincinv(alpha, beta, u)
+    return np.where(model.missing, np.nan, out)
 
 
 def _families(prep: Prepared) -> dict[str, str]:
@@ -223,12 +342,13 @@ def replicate(
     n, ms = prep.raw.shape[0], int(sc.sum())
     chunk = max(1, min(n_boot, _CELLS_PER_CHUNK // max(1, n * ms)))
     redo = ~prep.ref_given & cols
+    model = posterior_model(raw, den, prior) if cols.any() else None
     ranks, deciles, quals = [], [], []
     for start_at in range(0, n_boot, chunk):
         size = min(chunk, n_boot - start_at)
         rates = np.broadcast_to(r.rates, (size, *r.rates.shape)).copy()
-        if cols.any():
-            rates[..., cols] = posterior_draws(rng, raw, den, prior, size)
+        if model is not None:
+            rates[..., cols] = posterior_draws(rng, model, size)
         ref = np.broadcast_to(prep.ref, (size, prep.ref.size)).copy()
         ref[:, redo] = pooled(rates[..., redo], prep.weight[:, redo])
         ev = evaluate(rates[..., sc], ref[:, sc], r.setup)
