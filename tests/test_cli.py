@@ -93,6 +93,32 @@ def test_a_bug_in_a_pipeline_stage_names_the_stage(capsys, monkeypatch, tmp_path
     assert "Traceback" not in line
 
 
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            ImportError("GeoParquet output needs pyarrow: pip install 'geoloft[parquet]'."),
+            "error: GeoParquet output needs pyarrow: pip install 'geoloft[parquet]'.",
+        ),
+        (
+            ModuleNotFoundError("No module named 'contextily.tile'", name="contextily.tile"),
+            "error: the package 'contextily' is not installed",
+        ),
+    ],
+    ids=["optional-extra", "missing-package"],
+)
+def test_a_missing_package_is_one_line_saying_what_to_install(capsys, monkeypatch, error, expected):
+    def missing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("geoloft.info.describe_file", missing)
+    assert main(["info", GRID]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith(expected)
+    assert "bug" not in err
+    assert "Traceback" not in err
+
+
 def test_a_command_module_that_fails_to_import_is_one_line(capsys, monkeypatch):
     from geoloft import cli
 
@@ -399,10 +425,11 @@ def test_layer_choice_and_unknown_layer(capsys, tmp_path):
     path = tmp_path / "two.gpkg"
     pyogrio.write_dataframe(areas, path, layer="delbydeler")
     pyogrio.write_dataframe(areas.iloc[:3], path, layer="utvalg")
-    assert main(["info", str(path)]) == 1
-    assert "Fix: pass layer= naming the layer to read (command line: --layer)" in (
-        capsys.readouterr().err
-    )
+    assert main(["info", str(path)]) == 0  # several layers: each is described
+    text = " ".join(capsys.readouterr().out.split())  # rich wraps at the terminal width
+    assert "two.gpkg (layer delbydeler)" in text
+    assert "two.gpkg (layer utvalg)" in text
+    assert re.findall(r"rows:\s+(\d+)", text) == ["36", "3"]
     assert main(["info", str(path), "--layer", "utvalg"]) == 0
     assert "rows:    3" in capsys.readouterr().out
     assert main(["info", str(path), "--layer", "bydeler"]) == 1

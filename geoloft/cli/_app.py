@@ -196,6 +196,17 @@ def bug_message(err: BaseException) -> str:
     )
 
 
+def _import_error(err: ImportError) -> str:
+    """One line for a missing package: geoloft's own message names the extra to install."""
+    if not isinstance(err, ModuleNotFoundError) or not err.name:
+        return str(err)
+    top = err.name.split(".")[0]
+    return (
+        f"the package '{top}' is not installed ({err}). Fix: pip install {top}, "
+        "or reinstall geoloft with its dependencies."
+    )
+
+
 def _reset() -> None:
     _state.update(verbose=False, quiet=False, command=None, stage=None)
     out.quiet = False
@@ -221,22 +232,11 @@ def main(argv: list[str] | None = None) -> int:
 def _invoke(args: list[str], verbose: bool) -> int:
     from geoloft.cli import LOAD_ERRORS
 
-    if LOAD_ERRORS:  # a command module failed to import: say so, run the rest
-        for name, err in LOAD_ERRORS.items():
-            _state["command"] = name
-            report_error(bug_message(err))
+    for name, problem in LOAD_ERRORS.items():  # a command module failed to import
+        _state["command"] = name
+        report_error(bug_message(problem))
     try:
         app(args=args, prog_name="geoloft", standalone_mode=False)
-    except GeoloftError as err:
-        if verbose:
-            console.print_exception()
-        report_error(err)
-        return 1
-    except OSError as err:  # missing file, no permission, read-only file system, disk full
-        if verbose:
-            console.print_exception()
-        report_error(_os_error(err))
-        return 1
     except (typer.Exit, SystemExit) as err:
         code = getattr(err, "exit_code", getattr(err, "code", 0))
         return int(code or 0)
@@ -251,6 +251,17 @@ def _invoke(args: list[str], verbose: bool) -> int:
             return int(exit_code)
         if verbose:
             console.print_exception()
-        report_error(bug_message(err))
+        report_error(_one_line(err))
         return 1
     return 0
+
+
+def _one_line(err: Exception) -> str:
+    """Return one line for an error: bad input, file system, missing package or a bug."""
+    if isinstance(err, GeoloftError):
+        return str(err)
+    if isinstance(err, OSError):  # missing file, no permission, read-only, disk full
+        return _os_error(err)
+    if isinstance(err, ImportError):  # an optional package (pyarrow) or a broken install
+        return _import_error(err)
+    return bug_message(err)
