@@ -590,3 +590,20 @@ def test_areas_inside_and_treated_from_a_boundary_file(rates, tmp_path, capsys):
     assert '"treated": [\n      "a0",\n      "a1"\n    ]' in summary
     capsys.readouterr()
     assert main(["evaluate", str(path), "--period", "2007-2010", "-o", str(tmp_path / "p")]) == 2
+
+
+def test_read_long_table_melts_one_column_per_year(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("bydel;Persons 2007;Persons 2008\n030112;44 000;45 100\n030111;:;29 000\n")
+    table = read_long_table(path, columns={"bydel": "area_id"}, indicator="pop", wide=True)
+    got = table.set_index(["area_id", "year"])["value"]
+    assert got[("030112", 2008)] == 45_100
+    assert np.isnan(got[("030111", 2007)])
+    assert sorted(table["year"].unique()) == [2007, 2008]
+    with pytest.raises(SchemaError, match="no column names a year"):
+        read_long_table(
+            path,
+            columns={"bydel": "area_id", "Persons 2007": "a", "Persons 2008": "b"},
+            indicator="pop",
+            wide=True,
+        )

@@ -12,15 +12,16 @@ the tables, figures, change map and the "Utvikling" report section.
 """
 
 from geoloft.evaluate.core import Evaluation, evaluate
-from geoloft.evaluate.output import closing_note, note_lines, render_section, write_evaluation
+from geoloft.evaluate.output import write_evaluation
+from geoloft.evaluate.readers import read_long_table, read_population_by_age
+from geoloft.evaluate.section import render_section
 from geoloft.evaluate.sources import (
     areas_inside,
     common_areas,
     grid_panel,
     harmonise_small_cells,
-    read_long_table,
-    read_population_by_age,
 )
+from geoloft.evaluate.summary import closing_note, note_lines
 
 __all__ = [
     "Evaluation",

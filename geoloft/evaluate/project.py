@@ -13,7 +13,7 @@ import pandas as pd
 from geoloft.errors import ConfigError
 from geoloft.evaluate.core import Evaluation, evaluate
 from geoloft.evaluate.output import write_all
-from geoloft.evaluate.sources import read_long_table
+from geoloft.evaluate.readers import read_long_table
 
 __all__ = ["EvaluationStep", "run_step"]
 
