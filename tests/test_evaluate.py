@@ -607,3 +607,23 @@ def test_read_long_table_melts_one_column_per_year(tmp_path):
             indicator="pop",
             wide=True,
         )
+
+
+def test_synthetic_placebo_in_space_ranks_a_real_break_first():
+    rng = np.random.default_rng(2)
+    years = list(range(2004, 2014))
+    rows = []
+    for i in range(12):
+        base = rng.normal(30, 4)
+        for y in years:
+            jump = 6.0 if i < 2 and y > 2008 else 0.0
+            rows.append((f"a{i:02d}", y, "x", base + 0.3 * (y - 2004) + jump + rng.normal(0, 0.3)))
+    table = pd.DataFrame(rows, columns=["area_id", "year", "indicator", "value"])
+    result = evaluate(
+        table, treated=["a00", "a01"], start=2008, end=2013, comparison="synthetic", **FAST
+    )
+    est = result.estimates.iloc[0]
+    # the real break is the largest post/pre gap ratio among 11 areas: p = 1 / 11
+    assert est["n_synthetic_placebos"] == 10
+    assert est["p_synthetic"] == pytest.approx(1 / 11)
+    assert est["rmspe_ratio"] > 5

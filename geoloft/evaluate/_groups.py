@@ -183,3 +183,37 @@ def balance(wide: pd.DataFrame, treated: Sequence[str], group: Group) -> pd.Data
     out["n_years"] = wide.shape[1]
     out[YEAR + "s"] = f"{wide.columns.min()}–{wide.columns.max()}"
     return out
+
+
+def _rmspe_ratio(path: np.ndarray, pool: np.ndarray, pre: np.ndarray) -> float:
+    """Post- over pre-period root mean square gap of a path and its synthetic control."""
+    w = synthetic_weights(path[pre], pool[:, pre])
+    gap = path - w @ pool
+    pre_rmspe = np.sqrt(np.mean(gap[pre] ** 2))
+    post_rmspe = np.sqrt(np.mean(gap[~pre] ** 2))
+    return float(post_rmspe / max(pre_rmspe, 1e-12))
+
+
+def synthetic_placebo(
+    paths: pd.DataFrame, treated: Sequence[str], base: Sequence[int]
+) -> tuple[float, float, int]:
+    """Abadie's placebo-in-space test for a synthetic control.
+
+    The intervention areas' mean path gets its synthetic control from the
+    other areas; so does every comparison area in turn (from the remaining
+    ones). The statistic is the ratio of the post- to the pre-period root mean
+    square gap; the p-value is the real ratio's rank among all (Abadie,
+    Diamond and Hainmueller 2010, section 3.2).
+
+    Returns the real ratio, the p-value and the number of placebo areas.
+    """
+    full = paths.dropna()
+    pre = np.isin(full.columns.to_numpy(), list(base))
+    pool = full.drop(index=[t for t in treated if t in full.index])
+    real = _rmspe_ratio(full.loc[list(treated)].mean().to_numpy(), pool.to_numpy(), pre)
+    values = pool.to_numpy()
+    ratios = [
+        _rmspe_ratio(values[j], np.delete(values, j, axis=0), pre) for j in range(len(values))
+    ]
+    p = (1 + sum(r >= real for r in ratios)) / (1 + len(ratios))
+    return real, float(p), len(ratios)

@@ -42,7 +42,9 @@ class Evaluation:
         ``after``) with the wild-cluster-bootstrap interval (``low``,
         ``high``), p-values (bootstrap, cluster-robust t, permutation over
         placebo areas), the permutation interval and the share of placebo
-        area sets a cluster-robust test calls significant (``placebo_size``).
+        area sets a cluster-robust test calls significant (``placebo_size``);
+        for a synthetic control also Abadie's placebo-in-space test
+        (``rmspe_ratio``, ``p_synthetic``).
     event_study
         Yearly effects relative to the last baseline year, with intervals.
     pretrend

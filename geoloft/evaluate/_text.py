@@ -42,6 +42,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "interval": ("Intervall", "Interval"),
     "p_boot": ("p (bootstrap)", "p (bootstrap)"),
     "p_perm": ("p (placebo-områder)", "p (placebo areas)"),
+    "p_synthetic": ("p (syntetisk kontroll, placebo-områder)", "p (synthetic control, placebos)"),
     "placebo_size": ("Falske funn blant placebo-områder", "False findings among placebo areas"),
     "pretrend": ("Pre-trend-test", "Pre-trend test"),
     "pretrend_ok": (

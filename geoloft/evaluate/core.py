@@ -13,7 +13,13 @@ import pandas as pd
 from geoloft.columns import AREA_ID, NAME
 from geoloft.errors import InputError
 from geoloft.evaluate import _estimate as est
-from geoloft.evaluate._groups import METHODS, Group, balance, comparison_group
+from geoloft.evaluate._groups import (
+    METHODS,
+    Group,
+    balance,
+    comparison_group,
+    synthetic_placebo,
+)
 from geoloft.evaluate._levels import area_changes, group_paths, population_columns
 from geoloft.evaluate._panel import (
     DENOMINATOR,
@@ -151,7 +157,15 @@ def _one_indicator(
         pretrend.update({"F": f, "p": p, "df": k})
     else:
         pretrend.update({"F": np.nan, "p": np.nan, "df": 0})
-    extra = {"comparison": group.method, "scale": scale, "baseline": f"{base[0]}–{base[-1]}"}
+    extra: dict[str, Any] = {
+        "comparison": group.method,
+        "scale": scale,
+        "baseline": f"{base[0]}–{base[-1]}",
+    }
+    if group.method == "synthetic" and len(base) >= 2:
+        paths = part.pivot(index=AREA_ID, columns=YEAR, values="y").loc[wide.index]
+        ratio, p_syn, n_syn = synthetic_placebo(paths, prog.treated, base)
+        extra.update(rmspe_ratio=ratio, p_synthetic=p_syn, n_synthetic_placebos=n_syn)
     es_rows = _estimate_rows(es, ind, {"reference": ref})
     for row in es_rows:
         row[YEAR] = int(row.pop("effect"))

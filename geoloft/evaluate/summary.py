@@ -68,6 +68,13 @@ def note_lines(result: Evaluation, *, lang: str = "nb") -> list[str]:
     return out
 
 
+def _synthetic(row: pd.Series, lang: str) -> str:
+    p = row.get("p_synthetic")
+    if p is None or not np.isfinite(p):
+        return ""
+    return f", {word('p_synthetic', lang)} {p_value(float(p), lang)}"
+
+
 def closing_note(result: Evaluation, *, lang: str = "nb") -> list[str]:
     """Return the main numbers in plain lines: estimates, intervals, pre-trend, placebo.
 
@@ -99,6 +106,7 @@ def closing_note(result: Evaluation, *, lang: str = "nb") -> list[str]:
                 f"{word('p_boot', lang)} {p_value(r['p_boot'], lang)}, "
                 f"{word('p_perm', lang)} {p_value(r['p_perm'], lang)}, "
                 f"{word('placebo_size', lang).lower()} {num(100 * r['placebo_size'], 0, lang)} %"
+                + _synthetic(r, lang)
             )
         lines.append(f"  {word('pretrend', lang)}: {pretrend_text(result, ind, lang)}")
         fake = result.placebo
