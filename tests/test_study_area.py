@@ -150,7 +150,7 @@ def test_where_on_boundaries_uses_file_columns_and_area_id(four_city_bydeler):
 
 def test_kommune_without_kommune_information_says_what_to_do(tmp_path):
     path = _write_features(tmp_path / "d.gpkg", [({"DELBYDEL": "0102"}, box(0, 0, 1, 1))])
-    with pytest.raises(InputError, match="cannot tell which kommune.*Fix: select the areas with"):
+    with pytest.raises(InputError, match=r"cannot tell which kommune.*Fix: select the areas with"):
         read_boundaries(path, kommune="0301")
 
 
