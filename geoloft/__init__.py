@@ -33,6 +33,7 @@ _PUBLIC = {
     "score_areas": "geoloft.score",
     "delineate": "geoloft.delineation",
     "evaluate": "geoloft.evaluate",
+    "access": "geoloft.access",
     "make_map": "geoloft.maps",
     "make_figure": "geoloft.figures",
     "write": "geoloft.export",

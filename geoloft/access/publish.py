@@ -1,0 +1,107 @@
+"""Disclosure control of the access figures: the one place they meet :mod:`geoloft.disclosure`.
+
+Rules, on top of the row rule every geoloft output follows (cells and areas
+under the threshold show no figure):
+
+- areas: under the threshold, every figure is withheld; a count of residents
+  within reach (or beyond it) that is above 0 but under the threshold is
+  withheld together with its share;
+- cells: the population under the threshold is withheld (SSB's rule);
+  distances and facility counts describe places, not persons, and stay;
+- new sites: a count of persons added or served above 0 but under the
+  threshold is withheld.
+
+A zero is published: it reveals no person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoloft import columns as C
+from geoloft.access._inputs import (
+    MEAN_DIST,
+    PER_1000,
+    POP_UNREACHABLE,
+    pop_within,
+    share_within,
+)
+from geoloft.disclosure import DEFAULT_THRESHOLD, suppress
+
+__all__ = ["publish_areas", "publish_cells", "publish_sites"]
+
+_RULE = "_access_rule"
+
+
+def _small_counts(
+    frame: pd.DataFrame, pairs: Sequence[tuple[str, Sequence[str]]], threshold: int
+) -> pd.DataFrame:
+    """Withhold each count in 1..threshold-1 together with the columns derived from it."""
+    out = frame.copy()
+    for count, derived in pairs:
+        if count not in out.columns:
+            continue
+        values = pd.to_numeric(out[count], errors="coerce")
+        rule = values.where(values != 0, float(threshold))  # a zero reveals no one
+        part = pd.DataFrame({_RULE: rule, count: values}, index=out.index)
+        for col in derived:
+            part[col] = out[col]
+        hidden = suppress(part, columns=[count, *derived], pop=_RULE, threshold=threshold)
+        for col in (count, *derived):
+            out[col] = hidden[col]
+    return out
+
+
+def publish_areas(
+    areas: gpd.GeoDataFrame, thresholds: Sequence[int], *, threshold: int = DEFAULT_THRESHOLD
+) -> gpd.GeoDataFrame:
+    """Return the per-area summary as it may leave the tool.
+
+    Parameters
+    ----------
+    areas
+        From :func:`~geoloft.access.access_by_area`.
+    thresholds
+        The distance thresholds (metres) of its columns.
+    threshold
+        Disclosure threshold (persons).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Areas under ``threshold`` persons keep id, name and geometry only and are
+        flagged ``suppressed``; small counts elsewhere are withheld with their share.
+    """
+    figures = [MEAN_DIST, C.N_CELLS, POP_UNREACHABLE, PER_1000]
+    figures += [c for t in thresholds for c in (pop_within(t), share_within(t))]
+    present = [c for c in figures if c in areas.columns]
+    out = suppress(areas, columns=present, pop=C.POP_TOT, threshold=threshold)
+    pairs = [(pop_within(t), [share_within(t)]) for t in thresholds]
+    pairs.append((POP_UNREACHABLE, []))
+    out = _small_counts(out, pairs, threshold)
+    # Residents beyond reach = total - within: withhold the share and count when that is small.
+    for t in thresholds:
+        beyond = out[C.POP_TOT] - out[pop_within(t)]
+        small = (beyond > 0) & (beyond < threshold)
+        out.loc[small, [pop_within(t), share_within(t)]] = np.nan
+    return out
+
+
+def publish_cells(
+    cells: gpd.GeoDataFrame, *, pop: str = C.POP_TOT, threshold: int = DEFAULT_THRESHOLD
+) -> gpd.GeoDataFrame:
+    """Return the cells with the population of cells under ``threshold`` withheld."""
+    return suppress(cells, columns=[], pop=pop, threshold=threshold)
+
+
+def publish_sites(
+    sites: gpd.GeoDataFrame, *, threshold: int = DEFAULT_THRESHOLD
+) -> gpd.GeoDataFrame:
+    """Return the new sites with counts of persons in 1..threshold-1 withheld."""
+    from geoloft.access.siting import POP_ADDED, POP_SERVED
+
+    return _small_counts(sites, [(POP_ADDED, []), (POP_SERVED, [])], threshold)
