@@ -147,10 +147,15 @@ def test_label_is_the_category_only_where_the_file_has_none(tmp_path):
     assert m[SOURCE].tolist() == ["Prosjekter", "Prosjekter"]
 
 
-def test_a_source_column_in_the_file_is_kept_aside(tmp_path):
-    m = read_measures(write(tmp_path, "navn;source;lon;lat\nA;Bydelen;10.8;59.9\n"), label="X")
-    assert m[SOURCE].tolist() == ["X"]
-    assert m["source_original"].tolist() == ["Bydelen"]
+def test_a_source_column_in_the_file(tmp_path):
+    path = write(tmp_path, "navn;source;lon;lat\nA;Bydelen;10.8;59.9\nB;;10.8;59.9\n")
+    labelled = read_measures(path, label="X")  # the label wins; the file's column is kept
+    assert labelled[SOURCE].tolist() == ["X", "X"]
+    assert labelled["source_original"].tolist() == ["Bydelen", ""]
+    # without a label the file's own source stays (a layer geoloft wrote reads back as it was)
+    m = read_measures(path)
+    assert m[SOURCE].tolist() == ["Bydelen", "m.csv"]
+    assert "source_original" not in m.columns
 
 
 def test_latin1_with_norwegian_letters(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +23,15 @@ from geoloft.report import StageReport, attach_report
 __all__ = ["read_measures"]
 
 TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls"})
+
+
+def _source(frame: gpd.GeoDataFrame, label: str | None, src: Path) -> pd.Series:
+    """Return the label, else the file's own ``source`` (a file geoloft wrote), else its name."""
+    kept = f"{SOURCE}_original"
+    if label is not None or kept not in frame.columns:
+        return pd.Series(label if label is not None else src.name, index=frame.index)
+    own = frame.pop(kept).astype("string").str.strip()
+    return own.where(own.notna() & own.ne(""), src.name).astype(object)
 
 
 def read_measures(
@@ -68,7 +78,8 @@ def read_measures(
         What the file holds, such as ``"Skoler"``: the category of every
         measure when the file has no category column, and the ``source`` of
         every row. ``None``: the category stays missing and the source is the
-        file name.
+        file's own ``source`` column where it has one (a file geoloft wrote),
+        else the file name.
 
     Returns
     -------
@@ -79,7 +90,8 @@ def read_measures(
         other categories as given), ``status``, ``start_year`` and ``end_year``
         (Int64; ISO and Norwegian dates give their year), ``budget`` (NOK,
         float64; ``"1 500 000 kr"`` and ``"250 000,-"`` are read), ``source``
-        (the label or file name), then the file's other columns and the
+        (see ``label``; a ``source`` column the label replaces is kept as
+        ``source_original``), then the file's other columns and the
         geometry. A canonical column the file lacks is all missing, never
         invented. Rows without coordinates (empty cells, ``NaN``, empty
         geometry) are dropped with a warning naming their ids and rows, and
@@ -142,7 +154,7 @@ def read_measures(
     frame = drop_without_geometry(frame, source=src, report=report)
     check_extent(frame, source=src)
     frame = parse_values(frame, source=src, report=report)
-    frame[SOURCE] = label if label is not None else src.name
+    frame[SOURCE] = _source(frame, label, src)
     geometry = frame.geometry.name
     used = {geometry, SOURCE, *report.notes.get("coordinate columns", [])}
     others = [c for c in frame.columns if c not in ALIASES and c not in used]
