@@ -328,3 +328,84 @@ def test_report_travels_alone_with_its_maps(browser, tmp_path):
     assert errors == []
     assert dialogs == []
     page.close()
+
+
+def _count_paths(page) -> int:
+    """Count the drawn shapes: paths with an outline of some size (an empty polygon has none)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("path.leaflet-interactive")]
+            .filter(p => { const b = p.getBBox(); return b.width > 0 && b.height > 0; }).length"""
+    )
+
+
+def test_a_polygon_with_a_hole_draws_every_feature(browser, tmp_path):
+    """Three polygons, the middle one a donut: all three are drawn, with legend and controls."""
+    donut = shapely.box(X0 + 800, Y0, X0 + 1600, Y0 + 900).difference(
+        shapely.box(X0 + 1000, Y0 + 200, X0 + 1400, Y0 + 700)
+    )
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["01", "02", "03"], "name": ["Vest", "Ring", "Øst"], "index": [0.5, 1.5, 2.5]},
+        geometry=[
+            shapely.box(X0, Y0, X0 + 800, Y0 + 900),
+            donut,
+            shapely.box(X0 + 1600, Y0, X0 + 2400, Y0 + 900),
+        ],
+        crs="EPSG:25833",
+    )
+    path = tmp_path / "donut.html"
+    save_map(make_map(areas, basemap="none"), path)
+    page, errors, _ = _open(browser, path)
+    assert errors == []
+    assert _count_paths(page) == 3
+    assert page.locator("#gl-legend-area-0").is_visible()
+    assert page.locator(".leaflet-control-layers").count() == 1
+    # the hole is a hole: its centre is not filled, the ring around it is
+    box = page.locator("path.leaflet-interactive").nth(1).bounding_box()
+    centre = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).tagName",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert centre.lower() != "path"
+
+
+def test_real_oslo_zones_with_holes_draw_every_feature(browser, tmp_path, realdata):
+    """Oslo's 97 delbydeler dissolved into 16 bydeler (two with holes): every shape is drawn."""
+    raw = gpd.read_file(realdata / "oslo-delbydeler" / "oslo_delbydeler.geojson").to_crs(25833)
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": raw["DELBYDEL"].astype(str),
+            "name": raw["DELBYDELSN"].astype(str),
+            "index": (raw["Shape_Area"] / 1e6).round(2),
+            "bydel": raw["DELBYDEL"].str[:2],
+        },
+        geometry=shapely.force_2d(raw.geometry.to_numpy()),
+        crs=25833,
+    )
+    zones = areas.dissolve("bydel").reset_index()
+    zones = zones.assign(zone_id=zones["bydel"], name="Bydel " + zones["bydel"])
+    holes = shapely.get_num_interior_rings(shapely.get_parts(zones.geometry.to_numpy())).sum()
+    assert holes > 0  # the case that broke the page
+    path = tmp_path / "oslo_zones.html"
+    save_map(make_map(areas, zones=zones[["zone_id", "name", "geometry"]], basemap="none"), path)
+    page, errors, _ = _open(browser, path)
+    assert errors == []
+    assert _count_paths(page) == len(areas) + len(zones)
+    assert page.locator("#gl-legend-area-0").is_visible()
+
+
+def test_measures_with_only_a_location_draw(browser, tmp_path):
+    lon, lat = [10.75, 10.76, 10.78], [59.91, 59.92, 59.93]
+    measures = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326).to_crs(25833)
+    path = tmp_path / "measures.html"
+    save_map(make_map(measures=measures, basemap="none"), path)
+    page = browser.new_page(viewport={"width": 1200, "height": 850})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", _serve_offline)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(".gl-marker")
+    assert page.locator(".gl-marker").count() == 3
+    assert errors == []
+    page.locator(".gl-marker").first.click()
+    assert page.locator(".leaflet-popup").count() == 1
+    page.close()
