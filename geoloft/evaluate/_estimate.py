@@ -27,6 +27,8 @@ from threadpoolctl import threadpool_limits
 
 FloatArray = npt.NDArray[np.float64]
 
+#: Fewest areas (clusters) for a wild-bootstrap interval; with fewer there is none.
+MIN_CLUSTERS = 6
 #: Webb's six-point distribution for the wild cluster bootstrap.
 WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 
@@ -271,7 +273,10 @@ def _infer(d: Design, *, n_boot: int, n_perm: int, level: float, seed: int) -> I
     g = r.n_clusters
     t = np.abs(est / np.where(se > 0, se, np.nan))
     p_cluster = 2 * stats.t.sf(t, g - 1)
-    low, high, p_boot = wild_bootstrap(r, n_boot=n_boot, level=level, rng=rng)
+    if g >= MIN_CLUSTERS:
+        low, high, p_boot = wild_bootstrap(r, n_boot=n_boot, level=level, rng=rng)
+    else:  # too few areas: the bootstrap distribution is a handful of points
+        low = high = p_boot = np.full(k, np.nan)
     p_perm, perm_low, perm_high, size, n = permutation(
         r, d.treated, n_perm=n_perm, level=level, rng=rng
     )

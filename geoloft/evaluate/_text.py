@@ -120,6 +120,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "measure change after {first}, and diverging paths before the programme cannot be "
         "tested.",
     ),
+    "too_few_areas": (
+        "{indicator}: bare {n} områder i sammenligningen med vekt; for få til et "
+        "bootstrap-intervall. Bruk placebo-testene.",
+        "{indicator}: only {n} areas carry weight in the comparison; too few for a bootstrap "
+        "interval. Use the placebo tests.",
+    ),
     "missing_area": ("Ingen data eller utelatt", "No data or left out"),
 }
 

@@ -146,6 +146,8 @@ def _one_indicator(
         level=s.level,
         seed=s.seed,
     )
+    if did.n_clusters < est.MIN_CLUSTERS:
+        notes.append(("too_few_areas", {"indicator": ind, "n": did.n_clusters}))
     ref = base[-1]
     others = [int(y) for y in years if y != ref]
     es_design = est.make_design(panel, treated, YEAR, list(others))

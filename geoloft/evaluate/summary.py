@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from geoloft.evaluate._panel import INDICATOR
 from geoloft.evaluate._result import Evaluation
@@ -29,6 +30,8 @@ def p_value(value: float, lang: str) -> str:
 
 
 def interval(low: float, high: float, lang: str) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "–"
     return f"{num(low, 2, lang)} – {num(high, 2, lang)}"
 
 
