@@ -306,6 +306,27 @@ def main() -> int:
         ],
         check=True,
     )
+    # sensitivity: without the units whose 2008-2016 figures were split from an old code
+    # (convert_areas gives both parts the old unit's rate, so their 2017 values jump)
+    split = sorted({new for parts in OLD_DELBYDELER.values() for new in parts})
+    subprocess.run(
+        [
+            *run,
+            str(inputs / "households_delbydel.csv"),
+            "--areas",
+            str(inputs / "delbydeler.gpkg"),
+            "--treated",
+            ",".join(t for t in treated if t not in split),
+            "--period",
+            "2007-2016",
+            "--exclude",
+            ",".join(["1601", *split]),
+            "-o",
+            str(args.out / "delbydeler-stable"),
+            *common,
+        ],
+        check=True,
+    )
     return 0
 
 
