@@ -212,7 +212,7 @@ def intervals(
             const = float(shift[r])
             true = np.nan
             if not np.isnan(system.x).any():
-                true = float(system.A[r] @ system.x)
+                true = float(np.asarray(system.A[r] @ system.x).ravel()[0])
             targets.append(
                 (str(system.fig_label[r]), str(system.fig_kind[r]), true, coef, const, -1)
             )
@@ -322,8 +322,10 @@ def _read_run(out: Path, label: str) -> tuple[System, int]:
     join = _stage(record, "join_grid")
     totals = {k: (join.get(k) or {}).get(C.POP_TOT) for k in ("total_in", "total_assigned", "total_outside")}
     references = _stage(record, "score_areas").get("reference") or {}
+    rounding = _stage(record, "disclosure model").get("population_rounding")
     system = build_system(
         layers,
+        rounding=None if rounding is None else float(rounding),
         rates=_rates(record, out),
         totals=totals,
         references=references,

@@ -197,7 +197,7 @@ def _numbers(frame: pd.DataFrame, column: str) -> FloatArray:
 def _rounding(values: FloatArray) -> float:
     """Half-width of the rounding of published aggregates: 5 for multiples of 10, …"""
     v = values[np.isfinite(values)]
-    for base in (100.0, 50.0, 10.0, 5.0):
+    for base in (10.0, 5.0):
         if v.size >= 3 and np.all(np.mod(v, base) == 0):
             return base / 2
     return EXACT
@@ -323,6 +323,7 @@ def build_system(
     known: bool = False,
     blocks: bool = False,
     threshold: int = 10,
+    rounding: float | None = None,
     label: str = "",
 ) -> System:
     """Return the linear model of the figures in ``layers``.
@@ -345,6 +346,9 @@ def build_system(
         Add the 1 km and 5 km blocks of a finer grid as figures published elsewhere.
     threshold
         Persons: blocks under it count as unpublished (SSB's rule).
+    rounding
+        The stated rounding (persons) of area and zone populations; ``None``: taken
+        from the values (multiples of 10 or 5), else exact.
     label
         Prefix of the figures' labels (a run's name when several are audited).
     """
@@ -370,7 +374,7 @@ def build_system(
             pop,
             kind="area",
             labels=[f"{label}area {a} pop_tot" for a in ids],
-            tol=_rounding(pop),
+            tol=_rounding(pop) if rounding is None else max(rounding / 2, EXACT),
             target=True,
             layer="areas",
             column=C.POP_TOT,
@@ -386,7 +390,7 @@ def build_system(
                 pop,
                 kind="zone",
                 labels=[f"{label}zone {z} pop" for z in zid],
-                tol=_rounding(pop),
+                tol=_rounding(pop) if rounding is None else max(rounding / 2, EXACT),
                 target=True,
                 layer="intervention_areas",
                 column=C.POP,

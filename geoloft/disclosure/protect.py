@@ -30,7 +30,10 @@ from geoloft.disclosure.rules import (
 from geoloft.disclosure.secondary import protect_system
 from geoloft.errors import InputError
 
-__all__ = ["Protection", "check_threshold", "protect_layers"]
+__all__ = ["ROUNDING", "Protection", "check_threshold", "protect_layers"]
+
+#: Area and zone populations are published rounded to this many persons.
+ROUNDING = 10
 
 
 @dataclass
@@ -170,6 +173,7 @@ def protect_layers(
     totals: Mapping[str, float] | None = None,
     references: Mapping[str, float] | None = None,
     area_pop: np.ndarray | None = None,
+    rounding: int = ROUNDING,
 ) -> Protection:
     """Return copies of ``layers`` with primary and secondary suppression applied.
 
@@ -185,6 +189,9 @@ def protect_layers(
         Study-area totals and reference rates that the run also publishes.
     area_pop
         Persons per area for the area rule (default: the areas' ``pop_tot``).
+    rounding
+        Area and zone populations (estimates from exact area shares of grid cells) are
+        published rounded to this many persons; 0 publishes them unrounded.
 
     Returns
     -------
@@ -198,6 +205,11 @@ def protect_layers(
     areas = out.get("areas")
     if area_pop is None and areas is not None and C.POP_TOT in areas.columns:
         area_pop = pd.to_numeric(areas[C.POP_TOT], errors="coerce").to_numpy()
+    for name, col in (("areas", C.POP_TOT), ("intervention_areas", C.POP)):
+        frame = out.get(name)
+        if frame is not None and col in frame.columns and rounding:
+            values = pd.to_numeric(frame[col], errors="coerce")
+            frame[col] = (values / rounding).round() * rounding
     system = build_system(
         out,
         rates=rates,
@@ -206,6 +218,7 @@ def protect_layers(
         known=True,
         blocks=True,
         threshold=threshold,
+        rounding=float(rounding),
     )
     hidden_areas = _primary(system, out, threshold, area_pop, rates)
     primary = system.hidden.copy()
@@ -219,6 +232,7 @@ def protect_layers(
     notes = {
         "threshold": int(threshold),
         "protection_width": width,
+        "population_rounding": int(rounding),
         "primary_hidden": int(primary.sum()),
         "primary_areas": int(hidden_areas.sum()),
         "secondary_hidden": int(secondary.sum()),

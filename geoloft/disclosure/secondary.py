@@ -83,6 +83,13 @@ def _row_pass(system: System, width: float) -> int:
     return added
 
 
+def _cheapest(cols: np.ndarray, x: np.ndarray, width: float) -> int:
+    """The count that hides the fewest persons, preferring one of at least ``width``."""
+    big = cols[x[cols] >= width]
+    pool = big if big.size else cols
+    return int(pool[np.argmin(x[pool])])
+
+
 def _lp_pass(system: System, threshold: int, width: float) -> int:
     """Hide counts until the audit finds no hidden small count pinned.
 
@@ -93,12 +100,15 @@ def _lp_pass(system: System, threshold: int, width: float) -> int:
     x = np.nan_to_num(system.x)
     usable = ~np.isnan(system.x) & (system.x > 0)
     added = 0
+    before: set[str] = set()
     for _ in range(_ROUNDS):
         found = intervals(system, threshold=threshold, width=width, start=system.x)
         pinned = found[found["pinned"]]
         if pinned.empty:
             break
         picks: set[int] = set()
+        again = set(pinned["label"]) & before
+        before = set(pinned["label"])
         for _, hit in pinned.iterrows():
             rows = np.asarray(hit["binding"], dtype=np.int64)
             if int(hit["var"]) < 0:
@@ -110,9 +120,14 @@ def _lp_pass(system: System, threshold: int, width: float) -> int:
             if not cols.size:
                 system.fig_hidden[rows[_ours(system, rows)]] = True
                 continue
-            big = cols[x[cols] >= width]
-            pool = big if big.size else cols
-            picks.add(int(pool[np.argmin(x[pool])]))
+            if hit["label"] in again:  # still pinned: one more count in every binding figure
+                for r in rows:
+                    own = system.A[r].indices
+                    own = own[~system.hidden[own] & usable[own]]
+                    if own.size:
+                        picks.add(int(_cheapest(own, x, width)))
+                continue
+            picks.add(int(_cheapest(cols, x, width)))
         if picks:
             system.hidden[list(picks)] = True
             added += len(picks)
