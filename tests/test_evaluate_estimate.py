@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from geoloft.evaluate import _estimate as est  # the hand-written bootstrap has no public path
@@ -203,3 +204,18 @@ def test_small_denominators_are_shrunk_like_the_scores(register):
     raw = 100 * year["numerator"] / year["denominator"]
     big = ~year["area_id"].eq("030101").to_numpy()
     np.testing.assert_allclose(got[big], raw.to_numpy()[big])
+
+
+def test_wild_bootstrap_replicates_equal_statsmodels_refits():
+    rng = np.random.default_rng(4)
+    d = _simulate(rng, 1.0, n_area=12, n_treated=4, years=5, start=2)
+    v = est.WEBB[rng.integers(0, 6, size=(12, 5))]
+    fit = est.fit_statsmodels(d)
+    resid = d.y - fit.fittedvalues
+    for b in range(v.shape[1]):
+        # peer: rebuild the outcome and refit the whole regression with statsmodels
+        star = sm.WLS(fit.fittedvalues + resid * v[d.area, b], fit.model.exog).fit(
+            cov_type="cluster", cov_kwds={"groups": d.area}
+        )
+        expected = abs(star.params[0] - fit.params[0]) / star.bse[0]
+        assert est.bootstrap_t(est.residualise(d), v)[0, b] == pytest.approx(expected, rel=1e-8)

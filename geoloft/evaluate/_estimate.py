@@ -178,6 +178,22 @@ def wild_bootstrap(
     """
     se = cluster_se(r)
     v = WEBB[rng.integers(0, len(WEBB), size=(r.n_clusters, n_boot))]
+    t_star = bootstrap_t(r, v)
+    crit = np.quantile(t_star, level, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_obs = np.abs(r.beta / se)
+    p = (1 + np.sum(t_star >= t_obs[:, None], axis=1)) / (1 + n_boot)
+    return r.beta - crit * se, r.beta + crit * se, p
+
+
+def bootstrap_t(r: Residualised, v: FloatArray) -> FloatArray:
+    """Bootstrap |t| per column and replicate for cluster weights ``v`` (clusters x boot).
+
+    Replicate b's outcome is the fit plus each residual times its cluster's
+    weight; its estimate and cluster-robust standard error are what refitting
+    the whole regression would give (``scripts/bench_evaluate.py`` checks this
+    against statsmodels), centred on the original estimate.
+    """
     star = r.resid[:, None] * (r.onehot @ v)  # rows x boot
     m_star = r.m @ star
     delta = r.a_inv @ (r.xt.T @ m_star)  # columns x boot
@@ -189,12 +205,7 @@ def wild_bootstrap(
     cov = np.einsum("ce,bef,fd->bcd", r.a_inv, meat, r.a_inv, optimize=True)
     corr = _correction(len(r.yt), r.n_params, r.n_clusters)
     se_star = np.sqrt(np.maximum(np.diagonal(cov, axis1=1, axis2=2).T * corr, 1e-300))
-    t_star = np.abs(delta / se_star)
-    crit = np.quantile(t_star, level, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t_obs = np.abs(r.beta / se)
-    p = (1 + np.sum(t_star >= t_obs[:, None], axis=1)) / (1 + n_boot)
-    return r.beta - crit * se, r.beta + crit * se, p
+    return np.asarray(np.abs(delta / se_star), dtype=np.float64)
 
 
 def _assignments(n_area: int, n_treated: int, n_perm: int, rng: np.random.Generator) -> FloatArray:
