@@ -16,9 +16,13 @@ from geoloft.labels import (
     format_nok,
     format_number,
     format_range,
+    format_year,
     format_years,
+    index_label,
     text,
+    zone_index_label,
 )
+from geoloft.score.methods import METHODS
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -103,3 +107,37 @@ def test_unknown_language_is_refused():
         text("map", "nn")
     with pytest.raises(InputError, match="unknown language"):
         format_number(1.0, lang="de")
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT], ids=repr)
+def test_missing_values_of_every_kind_are_missing(missing):
+    assert format_years(missing, 2020) == "–2020"
+    assert format_years(2021, missing) == "2021–"
+    assert format_years(missing, missing) == text("missing")
+    assert format_nok(missing) == text("missing")
+    assert format_number(missing) == text("missing")
+    assert format_year(missing) == ""
+
+
+@pytest.mark.parametrize("year", [2015, 2015.0, "2015", pd.array([2015], dtype="Int64")[0]])
+def test_years_print_as_years(year):
+    assert format_year(year) == "2015"
+    assert format_years(year, year) == "2015"
+    assert format_number(2015) == f"2{NBSP}015"  # which is why years never go through it
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_scoring_method_names_its_index(lang):
+    labels = {method: index_label(method, lang) for method in METHODS}
+    assert len(set(labels.values())) == len(METHODS)  # each says what it is
+    assert text("index", lang) not in labels.values()  # none falls back to the plain word
+    composite = text("zone_index", lang)
+    assert [m for m, label in labels.items() if label == composite] == ["zscore"]
+    assert index_label(None, lang) == text("index", lang)
+
+
+def test_a_zone_index_is_named_by_how_it_was_computed():
+    assert zone_index_label("below-average", from_counts=True) == "Sammensatt z-skår"
+    mean = zone_index_label("below-average", from_counts=False)
+    assert mean.startswith(index_label("below-average"))
+    assert "z-skår" not in mean

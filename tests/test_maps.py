@@ -602,3 +602,140 @@ def test_save_map_refuses_an_input(tmp_path):
     with pytest.raises(OutputExistsError, match="refusing to overwrite an input"):
         save_map(make_map(_areas()), source, overwrite=True, inputs=[source])
     assert source.read_text(encoding="utf-8") == "<p>input</p>"
+
+
+# -- real files: holes, collections, measures with only a location, bounds, names ------------
+
+
+def _bounds_of(html: str) -> list[list[float]]:
+    return json.loads(re.search(r"geoloft\.fit\(gl_geoloftmap_0, (\[\[.*?\]\])\);", html).group(1))
+
+
+def _degrees(frame) -> np.ndarray:
+    return frame.to_crs(4326).total_bounds
+
+
+def test_a_donut_and_a_collection_keep_their_holes_and_polygons():
+    donut = shapely.box(X0, Y0, X0 + 900, Y0 + 900).difference(
+        shapely.box(X0 + 300, Y0 + 300, X0 + 600, Y0 + 600)
+    )
+    mixed = shapely.GeometryCollection(
+        [shapely.box(X0 + 900, Y0, X0 + 1800, Y0 + 900), shapely.LineString([(X0, Y0), (X0, 0)])]
+    )
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["1", "2", "3", "4"], "name": ["Ring", "Blandet", "Strek", "Tom"]},
+        geometry=[donut, mixed, shapely.LineString([(X0, Y0), (X0 + 5, Y0)]), shapely.Polygon()],
+        crs=25833,
+    )
+    m = make_map(areas, basemap="none", tolerance=0)
+    html = m.get_root().render()
+    enc = json.loads(re.search(r"geoloft\.decode\((\{.*?\})\)", html).group(1))
+    assert enc["g"] == [0, 1, 2]  # two features drawn, one polygon each
+    assert enc["p"] == [0, 2, 3]  # the donut has a shell and a hole; the collection one shell
+    assert m.notes[0] == "Områder: 2 uten flate er ikke tegnet (tom geometri, linje eller punkt)."
+    assert "Blandet" in html
+    assert ">Strek<" not in html
+
+
+def test_measures_need_only_a_location():
+    """The issue's file: id;navn;kategori;lon;lat, no years, status or budget; <NA> in some."""
+    lon, lat = np.array([10.75, 10.76, np.nan, 10.78]), np.array([59.91, 59.92, 59.93, 59.94])
+    frame = pd.DataFrame(
+        {
+            "name": pd.array(["Skole A", None, "Skole C", "Skole D"], dtype="string"),
+            "category": pd.array(["skole", pd.NA, "skole", None], dtype="string"),
+            "start_year": pd.array([2015, None, None, 2020], dtype="Int64"),
+        }
+    )
+    measures = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=4326).to_crs(
+        25833
+    )
+    measures = measures[measures.geometry.is_valid & ~measures.geometry.is_empty]
+    m = make_map(measures=measures, basemap="none")
+    html = m.get_root().render()
+    data = json.loads(re.search(r"geoloft\.measures\((\{.*?\}), \{", html).group(1))
+    assert len(data["ll"]) == 2 * 3
+    assert [c["g"] for c in data["cats"]] == ["●", "▲"]  # "skole" and "Uten kategori"
+    assert "Uten kategori" in html
+    assert data["pop"][0] == "<strong>Skole A</strong><br>Kategori: skole<br>År: 2015–"
+    assert data["pop"][1] == "Uten kategori"  # nothing known: never an empty popup
+    for bad in ("nan", "&lt;NA&gt;", "None", "2\u00a0015", "Ingen data"):
+        assert bad not in "".join(data["pop"]) + html[html.index('id="gl-table-measures"') :]
+    only_location = gpd.GeoDataFrame(geometry=measures.geometry.to_numpy(), crs=25833)
+    html = make_map(measures=only_location, basemap="none").get_root().render()
+    assert len(json.loads(re.search(r"geoloft\.measures\((\{.*?\}), \{", html).group(1))["ll"]) == 6
+
+
+def test_lines_and_polygons_as_measures_are_marked_on_them():
+    line = shapely.LineString([(X0, Y0), (X0 + 1000, Y0)])
+    park = shapely.box(X0, Y0, X0 + 400, Y0 + 400).difference(
+        shapely.box(X0 + 100, Y0 + 100, X0 + 300, Y0 + 300)
+    )
+    measures = gpd.GeoDataFrame({"name": ["Sti", "Park"]}, geometry=[line, park], crs=25833)
+    data = json.loads(
+        re.search(r"geoloft\.measures\((\{.*?\}), \{", _html(areas=None, measures=measures)).group(
+            1
+        )
+    )
+    to_wgs = Transformer.from_crs(25833, 4326, always_xy=True)
+    points = np.array(data["ll"]).reshape(-1, 2)[:, ::-1] / 1e5
+    for (lon, lat), shape in zip(points, [line, park], strict=True):
+        x, y = to_wgs.transform(lon, lat, direction="INVERSE")
+        assert shape.distance(shapely.Point(x, y)) < 1.5  # on the line, in the park (not its hole)
+
+
+def test_the_map_opens_on_the_areas_not_a_national_grid_or_far_measures():
+    far_cells = corners_to_ssbid(np.array([-50_000, 900_000]), np.array([6_450_000, 7_900_000]))
+    grid = pd.concat(
+        [
+            _grid(),
+            gpd.GeoDataFrame(
+                {"ssbid": far_cells, "cell_size": 250, "pop_tot": [500.0, 600.0]},
+                geometry=cell_polygons(far_cells, 250),
+                crs=25833,
+            ),
+        ],
+        ignore_index=True,
+    )
+    far = _measures(n=2)
+    far.geometry = [shapely.Point(600_000, 7_700_000), shapely.Point(X0, Y0)]
+    (south, west), (north, east) = _bounds_of(_html(grid=grid, measures=far))
+    assert [west, south, east, north] == pytest.approx(_degrees(_areas()))
+    # without areas the grid decides, and a given study area overrides everything
+    (south, west), (north, east) = _bounds_of(
+        make_map(grid=_grid(), measures=far).get_root().render()
+    )
+    assert [west, south, east, north] == pytest.approx(_degrees(_grid()))
+    study = gpd.GeoSeries([shapely.box(X0, Y0, X0 + 500, Y0 + 500)], crs=25833)
+    (south, west), (north, east) = _bounds_of(_html(grid=grid, fit=study))
+    assert [west, south, east, north] == pytest.approx(_degrees(study))
+    with pytest.raises(CRSError, match="fit: the study area has no CRS"):
+        make_map(_areas(), fit=gpd.GeoSeries([shapely.box(0, 0, 1, 1)]))
+
+
+def test_same_map_same_bytes_without_touching_branca():
+    from branca.element import Element
+
+    before = dict(vars(Element))
+    pages = [
+        make_map(_areas(), grid=_grid(), zones=_zones(), measures=_measures()).get_root().render()
+        for _ in range(2)
+    ]
+    assert pages[0] == pages[1]
+    assert not re.search(r"_[0-9a-f]{32}\b", pages[0])  # no random element names
+    assert dict(vars(Element)) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "label"),
+    [("below-average", "Andel indikatorer verre enn snittet"), ("zscore", "Sammensatt z-skår")],
+)
+def test_the_index_is_named_by_its_method(method, label):
+    html = _html(method=method, zones=_zones())
+    assert f'"label":"{label}"' in html  # the areas' choropleth
+    # the zone's index: averaged from the members' (no n_criteria) ...
+    assert f"{label}, befolkningsvektet snitt: 1,50" in html
+    # ... or recomputed from counts, which makes it a composite z-score
+    counted = _html(method=method, zones=_zones().assign(criteria_met=1.0, n_criteria=2.0))
+    assert "Sammensatt z-skår: 1,50" in counted
+    assert "befolkningsvektet" not in counted

@@ -64,11 +64,12 @@ def _fields(measures: pd.DataFrame, lang: str) -> dict[str, list[str]]:
 
 
 def _popup(row: dict[str, str], lang: str) -> str:
+    """Return the popup: the known fields only, else the category the legend gives it."""
     lines = [f"<strong>{html_text(row[NAME])}</strong>"] if row[NAME] else []
     for key in (CATEGORY, "years", BUDGET, STATUS):
         if row[key]:
             lines.append(f"{html_text(text(key, lang))}: {html_text(row[key])}")
-    return "<br>".join(lines)
+    return "<br>".join(lines) or html_text(text("no_category", lang))
 
 
 def measure_layer(measures: gpd.GeoDataFrame, opts: MapOptions, *, cluster: bool) -> Built:
