@@ -32,7 +32,7 @@ from geoloft.access._inputs import (
 )
 from geoloft.disclosure import DEFAULT_THRESHOLD, suppress
 
-__all__ = ["publish_areas", "publish_cells", "publish_sites"]
+__all__ = ["publish_areas", "publish_cells", "publish_sites", "publish_totals"]
 
 _RULE = "_access_rule"
 
@@ -105,3 +105,24 @@ def publish_sites(
     from geoloft.access.siting import POP_ADDED, POP_SERVED
 
     return _small_counts(sites, [(POP_ADDED, []), (POP_SERVED, [])], threshold)
+
+
+def publish_totals(
+    notes: dict[str, float], thresholds: Sequence[int], *, threshold: int = DEFAULT_THRESHOLD
+) -> dict[str, float]:
+    """Return the run's totals (``persons``, ``persons within <t> m``) as they may be shown.
+
+    The total and each count within reach follow the area rules: a total under
+    ``threshold`` hides everything; a count (or its remainder) in 1..threshold-1 is NaN.
+    """
+    keys = [f"persons within {t} m" for t in thresholds]
+    row = pd.DataFrame({C.POP_TOT: [notes["persons"]], **{k: [notes[k]] for k in keys}})
+    renamed = row.rename(columns=dict(zip(keys, (pop_within(t) for t in thresholds), strict=True)))
+    for t in thresholds:
+        renamed[share_within(t)] = np.nan
+    out = publish_areas(renamed, thresholds, threshold=threshold)
+    result = {"persons": float(out[C.POP_TOT].iloc[0])}
+    result.update(
+        {k: float(out[pop_within(t)].iloc[0]) for k, t in zip(keys, thresholds, strict=True)}
+    )
+    return result

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "score",
     "delineate",
     "evaluate",
+    "access",
     "figure",
     "maps",
 )
