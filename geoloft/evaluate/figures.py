@@ -156,7 +156,7 @@ def change_map(
     comparison = word(f"comparison_{_method(result, indicator)}", lang)
     ax.set_title(
         f"{_label(result, indicator)}\n"
-        + word("change_map", lang, phase=word(phase, lang).lower(), comparison=comparison),
+        + word("change_map", lang, phase=word(f"phase_{phase}", lang), comparison=comparison),
         fontsize=9,
     )
     edges = [-np.inf, *breaks, np.inf]

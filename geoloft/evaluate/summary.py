@@ -32,7 +32,7 @@ def p_value(value: float, lang: str) -> str:
 def interval(low: float, high: float, lang: str) -> str:
     if not (np.isfinite(low) and np.isfinite(high)):
         return "–"
-    return f"{num(low, 2, lang)} – {num(high, 2, lang)}"
+    return f"{num(low, 2, lang)} {word('to', lang)} {num(high, 2, lang)}"
 
 
 def label(result: Evaluation, ind: str) -> str:
