@@ -69,7 +69,8 @@ def write_evaluation(
     dict
         Name -> written file: one CSV per table, ``evaluate.gpkg`` (one
         ``change_<indicator>`` layer per indicator, with every number),
-        ``utvikling.html`` (the section as a page) and ``evaluate.json``.
+        ``utvikling.html`` (the section as a page), ``evaluate.json`` and
+        each figure (``figures/<file>``).
 
     Raises
     ------
@@ -112,6 +113,8 @@ def write_all(
         from geoloft.evaluate.figures import plot_all
 
         pictures = plot_all(result, out / "figures", lang=lang)
+        for paths in pictures.values():
+            written.update({f"figures/{path.name}": path for path in paths})
     section = render_section(result, lang=lang, figures=pictures, changes=tables["changes"])
     page = (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
