@@ -139,3 +139,27 @@ def test_every_zone_map_has_an_embedding_snippet():
         )
     )
     assert "&lt;iframe src=&quot;maps/Z01.html&quot; title=&quot;Kart: Tøyen&quot;" in page
+
+
+def test_inputs_and_reasons_never_show_absolute_local_paths():
+    about = {
+        "inputs": {
+            "data/grid.csv": {"sha256": "a" * 64},
+            "/home/ola.nordmann/prosjekt/skoler.geojson": {"sha256": "b" * 64},
+            r"C:\Users\kari\data\bydeler.gpkg": {"sha256": "c" * 64},
+        },
+        "stages": [
+            {
+                "stage": "read_measures",
+                "rows_in": 5,
+                "rows_out": 3,
+                "dropped": {"outside /home/ola.nordmann/prosjekt/omrade.geojson": 2},
+            }
+        ],
+    }
+    page = render_report(ReportData(title="t", about=about, sources=["https://ssb.no/a/b"]))
+    for private in ("ola.nordmann", "/home", "kari", "Users"):
+        assert private not in page
+    for name in ("data/grid.csv", "skoler.geojson", "bydeler.gpkg", "outside omrade.geojson"):
+        assert name in page
+    assert "https://ssb.no/a/b" in page  # web addresses are kept

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
-from geoloft.labels import format_year, zone_index_label
+from geoloft.labels import format_year, index_label, zone_index_label
 from geoloft.pipeline.publish import measures_in, zone_members
 from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number
 
@@ -125,7 +125,9 @@ _MEMBER_COLUMNS = {
 }
 
 
-def _member_table(areas: pd.DataFrame, zone: pd.Series, lang: str) -> pd.DataFrame | None:
+def _member_table(
+    areas: pd.DataFrame, zone: pd.Series, lang: str, method: str | None = None
+) -> pd.DataFrame | None:
     """Tabulate the member areas' index, rank, 90 % rank interval and bootstrap share."""
     rows = pd.DataFrame(areas[areas[C.AREA_ID].isin(zone_members(zone))]).copy()
     if not len(rows) or C.INDEX not in rows.columns:
@@ -138,8 +140,9 @@ def _member_table(areas: pd.DataFrame, zone: pd.Series, lang: str) -> pd.DataFra
     rows[C.INDEX] = rows[C.INDEX].round(2)
     if "p_qualifies" in rows.columns:
         rows["p_qualifies"] = rows["p_qualifies"].round(2)
-    keep = [c for c in _MEMBER_COLUMNS[lang] if c in rows.columns]
-    return rows[keep].rename(columns=_MEMBER_COLUMNS[lang])
+    names = {**_MEMBER_COLUMNS[lang], C.INDEX: index_label(method, lang)}
+    keep = [c for c in names if c in rows.columns]
+    return rows[keep].rename(columns=names)
 
 
 def _uncertainty(zone: pd.Series, lang: str) -> str:
@@ -180,7 +183,7 @@ def report_data(
                     figures=zone_figures(zone, lang, method=method, from_counts=from_counts),
                     bars=_bars(result, zone, lang),
                     members=zone_members(zone),
-                    member_table=_member_table(layers["areas"], zone, lang),
+                    member_table=_member_table(layers["areas"], zone, lang, method),
                     measures=_measures_table(layers.get("measures"), zone, lang),
                     map_file=f"maps/{zid}.html"
                     if (result.out / "maps" / f"{zid}.html").exists()
