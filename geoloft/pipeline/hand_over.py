@@ -34,6 +34,7 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         "lang": cfg.lang,
         "offline": cfg.offline,
         "threshold": result.project.disclosure_threshold,
+        "method": result.project.score.method,
     }
     overview = make_map(
         layers.get("areas"),
@@ -83,7 +84,17 @@ def write_figures(
         bounds = classify(areas[column]).bounds
         classes = {"scheme": "fixed", "breaks": list(bounds[1:])}
     zones = _drawn_zones(layers)
-    common = {"column": column, "lang": cfg.lang, "overwrite": overwrite, **classes}
+    from geoloft.labels import index_label
+    from geoloft.pipeline.report_data import project_sources
+
+    common = {
+        "column": column,
+        "lang": cfg.lang,
+        "overwrite": overwrite,
+        "credits": project_sources(result.project),
+        "label": index_label(result.project.score.method, cfg.lang) if column else None,
+        **classes,
+    }
     result.files.append(make_figure(areas, zones=zones, out=fig_dir / "overview.png", **common))
     if zones is None:
         return
@@ -108,7 +119,9 @@ def _indicator_labels(result: RunResult) -> dict[str, str] | None:
     labels = {
         f"{ind.id}_rate": (ind.label_nb if lang == "nb" else ind.label_en) for ind in catalogue
     }
-    labels["index"] = "Levekårsindeks" if lang == "nb" else "Living-conditions index"
+    from geoloft.labels import index_label
+
+    labels["index"] = index_label(result.project.score.method, lang)
     return labels
 
 
