@@ -627,3 +627,20 @@ def test_synthetic_placebo_in_space_ranks_a_real_break_first():
     assert est["n_synthetic_placebos"] == 10
     assert est["p_synthetic"] == pytest.approx(1 / 11)
     assert est["rmspe_ratio"] > 5
+
+
+def test_a_table_without_years_after_the_start_is_refused(rates):
+    early = rates[rates["year"] <= 2007]
+    with pytest.raises(InputError, match="x: no year after the baseline"):
+        evaluate(early, treated=["a0"], start=2007, end=2010, **FAST)
+
+
+def test_missing_area_years_are_left_out_not_taken_as_zero(rates):
+    holes = rates.copy()
+    holes.loc[(holes["area_id"] == "a3") & (holes["year"] == 2009), "numerator"] = np.nan
+    full = evaluate(rates, treated=["a0", "a1"], start=2007, end=2010, **FAST)
+    gappy = evaluate(holes, treated=["a0", "a1"], start=2007, end=2010, **FAST)
+    assert gappy.estimates["estimate"].notna().all()
+    assert len(gappy.panel.dropna(subset=["value"])) == len(full.panel) - 1
+    est = gappy.estimates.set_index("effect")
+    assert est.loc["during", "estimate"] == pytest.approx(3.0, abs=0.8)

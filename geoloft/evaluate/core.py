@@ -139,6 +139,12 @@ def _one_indicator(
     panel = _regression_panel(part, prog, group, base, s.weighting)
     treated = pd.Series(True, index=list(prog.treated))
     effects = [p for p in ("during", "after") if (panel["phase"] == p).any()]
+    if not effects:
+        raise InputError(
+            f"{ind}: no year after the baseline ({', '.join(map(str, base))}); nothing to compare.",
+            source="indicators",
+            hint=f"give values for years after {prog.start}.",
+        )
     did = est.infer(
         est.make_design(panel, treated, "phase", list(effects)),
         n_boot=s.n_boot,
