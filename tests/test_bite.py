@@ -196,6 +196,7 @@ def test_html_text_is_escaped_exactly_once(text: str) -> None:
 
 def test_html_text_of_none_is_empty_and_json_keeps_letters() -> None:
     assert html_text(None) == ""
+    assert safe_json({"a": float("nan"), "b": [float("inf"), 1.5]}) == '{"a":null,"b":[null,1.5]}'
     assert safe_json({"navn": "Tøyen Ål"}) == '{"navn":"Tøyen Ål"}'  # short, not \u00f8
 
 
@@ -207,7 +208,12 @@ def test_html_text_round_trips(text: str) -> None:
 @given(
     st.dictionaries(
         st.text(max_size=8),
-        st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=5))),
+        st.one_of(
+            st.text(max_size=20),
+            st.integers(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.lists(st.text(max_size=5)),
+        ),
         max_size=4,
     )
 )
