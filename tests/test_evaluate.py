@@ -644,3 +644,65 @@ def test_missing_area_years_are_left_out_not_taken_as_zero(rates):
     assert len(gappy.panel.dropna(subset=["value"])) == len(full.panel) - 1
     est = gappy.estimates.set_index("effect")
     assert est.loc["during", "estimate"] == pytest.approx(3.0, abs=0.8)
+
+
+def test_groruddalen_worked_example_through_the_command(realdata, tmp_path, capsys):
+    """The register part of docs/evaluate.md's example, end to end, with few replicates."""
+    from geoloft.boundaries import GeometryRepairWarning
+
+    pop = read_population_by_age(
+        realdata / "ssb-population-bydel-2001-2020" / "Personerward2001-2020.csv"
+    )
+    pop = pop[(pop["valid"] == "") & pop["area_id"].str.match(r"^0301(0[1-9]|1[0-7])$")]
+    keep = pop[["area_id", "year"]]
+    table = pd.concat(
+        [
+            keep.assign(indicator="population", value=pop["pop_tot"]),
+            keep.assign(
+                indicator="children", numerator=pop["pop_0_17"], denominator=pop["pop_tot"]
+            ),
+        ]
+    )
+    table.to_csv(tmp_path / "long.csv", index=False)
+    pop[["area_id", "year", "pop_tot", "pop_0_17", "pop_67_plus"]].to_csv(
+        tmp_path / "pop.csv", index=False
+    )
+    args = [
+        "evaluate", str(tmp_path / "long.csv"),
+        "--areas", str(realdata / "oslo-bydeler-gpkg" / "oslo_bydeler.gpkg"),
+        "--id-column", "bydelsnr",
+        "--treated", "030109,030110,030111,030112",
+        "--period", "2007-2016",
+        "--exclude", "030116,030117",
+        "--counts", "population",
+        "--population", str(tmp_path / "pop.csv"),
+        "--n-boot", "199", "--n-perm", "199", "-o", str(tmp_path / "out"), "--lang", "en",
+    ]  # fmt: skip
+    with pytest.warns(GeometryRepairWarning):
+        assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "population – during:" in printed
+    assert "Pre-trend test: paths diverged already before the programme" in printed
+    assert "Placebo years: fake start 2005" in printed
+    out = tmp_path / "out"
+    for name in ("trend_population.png", "areas_children.png", "change_map_children.png"):
+        assert (out / "figures" / name).stat().st_size > 10_000
+    est = pd.read_csv(out / "estimates.csv").set_index(["indicator", "effect"])
+    # Groruddalen grew more slowly than the rest of Oslo (log points; the register says so)
+    reg = pop.set_index(["area_id", "year"])["pop_tot"]
+    grorud = ["030109", "030110", "030111", "030112"]
+    rest = [a for a in pop["area_id"].unique() if a not in (*grorud, "030116", "030117")]
+
+    def growth(ids):
+        return np.mean([np.log(reg[(a, 2016)] / reg[(a, 2007)]) for a in ids])
+
+    assert est.loc[("population", "during"), "estimate"] < 0
+    assert growth(grorud) - growth(rest) < 0
+    changes = pd.read_csv(out / "changes.csv", dtype={"area_id": str}).set_index(
+        ["indicator", "area_id"]
+    )
+    alna = pop[(pop["area_id"] == "030112") & pop["year"].between(2004, 2007)]
+    assert changes.loc[("children", "030112"), "before"] == pytest.approx(
+        100 * alna["pop_0_17"].sum() / alna["pop_tot"].sum()
+    )
+    assert "Development over time" in (out / "utvikling.html").read_text(encoding="utf-8")
