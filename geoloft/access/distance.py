@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 from geoloft.columns import WORKING_CRS
 from geoloft.errors import CRSError, GeometryError
 
-__all__ = ["Network", "Pairs", "nearest", "network_from_lines", "pairs_within"]
+__all__ = ["Network", "Pairs", "count_within", "nearest", "network_from_lines", "pairs_within"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -212,6 +212,34 @@ def nearest(
     row = np.where(src >= 0, src - network.graph.shape[0], -1).astype(np.int64)
     out = dist[cell_node] + cell_leg - np.where(row >= 0, excess[np.maximum(row, 0)], 0.0)
     return out, row
+
+
+def count_within(
+    cells: FloatArray,
+    facilities: FloatArray,
+    limits: list[int],
+    *,
+    network: Network | None = None,
+) -> list[IntArray]:
+    """Return, per limit, the number of facilities within that many metres of each cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> count_within(np.array([[0.0, 0.0]]), np.array([[0.0, 300.0], [0.0, 600.0]]), [300, 500])
+    [array([1]), array([1])]
+    """
+    if network is None and len(facilities):
+        tree = cKDTree(facilities)
+        return [
+            np.asarray(tree.query_ball_point(cells, float(t), return_length=True), dtype=np.int64)
+            for t in limits
+        ]
+    pairs = pairs_within(cells, facilities, float(max(limits)), network=network)
+    return [
+        np.bincount(pairs.cell[pairs.distance <= t], minlength=len(cells)).astype(np.int64)
+        for t in limits
+    ]
 
 
 @dataclass(frozen=True)
