@@ -193,6 +193,10 @@ class Project:
     score: ScoreConfig = field(default_factory=ScoreConfig)
     delineate: DelineateConfig = field(default_factory=DelineateConfig)
     disclosure_threshold: int = 10
+    #: false publishes every figure unprotected (recorded in run.json and printed).
+    disclosure: bool = True
+    #: a disclosure threshold of 1 or 2 persons needs this set to true as well.
+    allow_tiny_threshold: bool = False
     maps: MapsConfig = field(default_factory=MapsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     root: Path = Path()
@@ -432,6 +436,31 @@ def _check_sensitive_select(d: DelineateConfig, problems: Problems) -> None:
         )
     except InputError as err:
         problems.add(f"'delineate.select' = {d.select!r}: {err.message}", hint=err.hint)
+
+
+def with_kommune(project: Project, kommune: list[str]) -> Project:
+    """Return ``project`` working in these kommuner (as ``[study_area] kommune`` would).
+
+    Raises
+    ------
+    geoloft.errors.ConfigError
+        When a number is not four digits.
+
+    Examples
+    --------
+    >>> with_kommune(Project(), ["301"]).study_area.kommune
+    ['0301']
+    """
+    numbers = [k.strip().zfill(4) for k in kommune]
+    bad = [k for k in numbers if not (k.isdigit() and len(k) == 4)]
+    if bad:
+        raise ConfigError(
+            f"kommune {', '.join(bad)} is not a kommune number.",
+            source="--kommune",
+            hint="give 4-digit numbers, e.g. --kommune 0301.",
+        )
+    study = dataclasses.replace(project.study_area, kommune=numbers)
+    return dataclasses.replace(project, study_area=study)
 
 
 def load_project(path: str | Path) -> Project:

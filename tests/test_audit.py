@@ -133,9 +133,7 @@ def test_indicator_counts_from_zone_rate_and_reference():
     layers, rates = _rates_case()
     reference = {"r": 100 * 84 / 708}
     before = dict(layers)
-    before["areas"] = layers["areas"].assign(
-        n=[30.0, 50.0, np.nan], d=[300.0, 400.0, np.nan]
-    )
+    before["areas"] = layers["areas"].assign(n=[30.0, 50.0, np.nan], d=[300.0, 400.0, np.nan])
     found = _audit(before, rates=rates, references=reference)
     # two equations (zone, reference), two unknowns: n_C = 4 and d_C = 8 exactly
     n_c = found[found["label"] == "area:C:n"].iloc[0]

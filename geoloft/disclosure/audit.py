@@ -45,21 +45,21 @@ def _reduced(
     known = np.where(system.hidden | np.isnan(system.x), 0.0, system.x)
     shift = system.A @ known
     pub = ~system.fig_hidden & np.isfinite(system.f)
-    B = system.A[:, hid].tocsr()
-    touches = np.diff(B.indptr) > 0
+    mat = system.A[:, hid].tocsr()
+    touches = np.diff(mat.indptr) > 0
     rows = np.flatnonzero(pub & touches)
     # numerical slack for the solver: 1e-7 relative to the figure (0.03 persons at 250 000)
     tol = system.tol[rows] + 1e-7 * (1.0 + np.abs(system.f[rows]))
     lo = system.f[rows] - tol - shift[rows]
     hi = np.where(system.lower_only[rows], np.inf, system.f[rows] + tol - shift[rows])
-    return B[rows], lo, hi, hid, shift, rows
+    return mat[rows], lo, hi, hid, shift, rows
 
 
 _BANNER_SHOWN: list[bool] = []
 
 
 def _new_highs() -> Any:
-    """Return a silent HiGHS instance (its first one prints a banner on stdout: swallow it)."""
+    """Return a silent HiGHS instance (the first one prints a banner on stdout: swallowed)."""
     import highspy
 
     if _BANNER_SHOWN:
@@ -80,14 +80,14 @@ def _new_highs() -> Any:
 
 
 class _Solver:
-    """Min and max of linear objectives over one fixed polytope, warm-started (HiGHS)."""
+    """Minimise and maximise linear objectives over one fixed polytope (HiGHS, warm)."""
 
-    def __init__(self, B: sparse.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
+    def __init__(self, mat: sparse.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
         import highspy
 
         self._h = highspy
         inf = highspy.kHighsInf
-        csc = B.tocsc()
+        csc = mat.tocsc()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = csc.shape[1], csc.shape[0]
         lp.col_cost_ = np.zeros(csc.shape[1])
@@ -191,9 +191,9 @@ def intervals(
         ``low`` and ``high`` are values shown feasible (the interval is at least as wide).
     """
     width = protection_width(threshold) if width is None else width
-    B, lo, hi, hid, shift, rows = _reduced(system)
+    mat, lo, hi, hid, shift, rows = _reduced(system)
     nh = hid.size
-    in_rows = np.diff(B.tocsc().indptr) > 0
+    in_rows = np.diff(mat.tocsc().indptr) > 0
     targets: list[tuple[str, str, float, np.ndarray, float, int]] = []
     pos = {int(v): k for k, v in enumerate(hid)}
     wanted = hid if only is None else np.asarray(only)
@@ -206,9 +206,9 @@ def intervals(
         targets.append((str(system.keys[v]), "variable", system.x[v], e, 0.0, int(v)))
     if only is None:
         figs = np.flatnonzero(system.fig_hidden & system.fig_target)
-        Ah = system.A[:, hid].tocsr()
+        hidden_cols = system.A[:, hid].tocsr()
         for r in figs:
-            coef = Ah[r].toarray().ravel()
+            coef = hidden_cols[r].toarray().ravel()
             const = float(shift[r])
             true = np.nan
             if not np.isnan(system.x).any():
@@ -217,7 +217,7 @@ def intervals(
                 (str(system.fig_label[r]), str(system.fig_kind[r]), true, coef, const, -1)
             )
     out = []
-    solver = _Solver(B, lo, hi) if B.shape[0] else None
+    solver = _Solver(mat, lo, hi) if mat.shape[0] else None
     if solver is not None and start is not None:
         solver.add(np.nan_to_num(start[hid]))
     for label, kind, value, coef, const, var in targets:
@@ -234,9 +234,7 @@ def intervals(
                 binding = sorted(int(rows[r]) for r in rows_at)
             low, high = a + const, b + const
         out.append((label, kind, value, low, high, var, binding))
-    frame = pd.DataFrame(
-        out, columns=["label", "kind", "value", "low", "high", "var", "binding"]
-    )
+    frame = pd.DataFrame(out, columns=["label", "kind", "value", "low", "high", "var", "binding"])
     frame["width"] = frame["high"] - frame["low"]
     frame["pinned"] = (frame["width"] < width - 1e-6) & (frame["low"] < threshold - 1e-6)
     return frame
@@ -259,16 +257,16 @@ class AuditResult:
         return self.table[self.table["pinned"]]
 
     def summary(self) -> dict[str, Any]:
-        """Counts for a report: hidden values checked, pinned, exact."""
+        """Return counts for a report: hidden values checked, pinned, exact."""
         p = self.pinned
         return {
             "runs": [str(r) for r in self.runs],
             "threshold": self.threshold,
             "protection_width": self.width,
-            "hidden_values": int(len(self.table)),
-            "pinned": int(len(p)),
+            "hidden_values": len(self.table),
+            "pinned": len(p),
             "exact": int((p["width"] < 0.5).sum()),
-            "published_small": 0 if self.small is None else int(len(self.small)),
+            "published_small": 0 if self.small is None else len(self.small),
         }
 
 
@@ -292,7 +290,7 @@ def _stage(record: dict[str, Any], name: str) -> dict[str, Any]:
     return {}
 
 
-def _rates(record: dict[str, Any], out: Path) -> list[Rate]:
+def _rates(record: dict[str, Any]) -> list[Rate]:
     saved = _stage(record, "disclosure model").get("rates")
     if isinstance(saved, dict) and saved:
         return [Rate(k, str(v[0]), str(v[1]), float(v[2])) for k, v in saved.items()]
@@ -301,7 +299,7 @@ def _rates(record: dict[str, Any], out: Path) -> list[Rate]:
     path = record.get("parameters", {}).get("inputs", {}).get("indicators", {}).get("catalogue")
     catalogue = load_catalogue(Path(path)) if path and Path(path).is_file() else default_catalogue()
     return [
-        Rate(ind.id, ind.numerator, ind.denominator, float(ind.scale))
+        Rate(ind.id, str(ind.numerator), str(ind.denominator), float(ind.scale))
         for ind in catalogue
         if getattr(ind, "numerator", None) and getattr(ind, "denominator", None)
     ]
@@ -320,13 +318,16 @@ def _read_run(out: Path, label: str) -> tuple[System, int]:
         if name in layers:
             layers[name][C.AREA_ID] = layers[name][C.AREA_ID].astype(str)
     join = _stage(record, "join_grid")
-    totals = {k: (join.get(k) or {}).get(C.POP_TOT) for k in ("total_in", "total_assigned", "total_outside")}
+    totals: dict[str, Any] = {
+        k: (join.get(k) or {}).get(C.POP_TOT)
+        for k in ("total_in", "total_assigned", "total_outside")
+    }
     references = _stage(record, "score_areas").get("reference") or {}
     rounding = _stage(record, "disclosure model").get("population_rounding")
     system = build_system(
         layers,
         rounding=None if rounding is None else float(rounding),
-        rates=_rates(record, out),
+        rates=_rates(record),
         totals=totals,
         references=references,
         known=False,
@@ -337,7 +338,7 @@ def _read_run(out: Path, label: str) -> tuple[System, int]:
 
 
 def audit(runs: Sequence[str | Path], *, width: float | None = None) -> AuditResult:
-    """Audit the output folders of one or more runs: which hidden values can be narrowed?
+    """Audit the output folders of one or more runs for hidden values that can be narrowed.
 
     Parameters
     ----------
@@ -371,12 +372,16 @@ def audit(runs: Sequence[str | Path], *, width: float | None = None) -> AuditRes
     w = protection_width(threshold) if width is None else float(width)
     table = intervals(system, threshold=threshold, width=w)
     return AuditResult(
-        runs=paths, threshold=threshold, width=w, table=table, small=published_small(system, threshold)
+        runs=paths,
+        threshold=threshold,
+        width=w,
+        table=table,
+        small=published_small(system, threshold),
     )
 
 
 def published_small(system: System, threshold: int) -> pd.DataFrame:
-    """Published counts the primary rule should have hidden (see :mod:`~.rules`).
+    """Return published counts the primary rule should have hidden (see :mod:`~.rules`).
 
     Counts of 1 to ``threshold - 1`` (cells, sub-groups, indicator counts, area and zone
     populations), empty sub-groups of a populated cell, and numerators that leave fewer

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,9 +39,11 @@ from geoloft import columns as C
 
 __all__ = ["Rate", "System", "build_system", "combine", "link_grids"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
+# numpy's stubs do not follow dtypes through concatenate and boolean masks: plain arrays
+FloatArray = npt.NDArray[Any]
+BoolArray = npt.NDArray[Any]
+IntArray = npt.NDArray[Any]
+ObjArray = npt.NDArray[Any]
 
 #: Count columns of a grid that enter the model (persons).
 GRID_COUNTS = (C.POP_TOT, C.POP_MAL, C.POP_FEM)
@@ -87,9 +90,9 @@ class System:
         Per figure: a one-sided fact ``a·x >= f``.
     """
 
-    keys: npt.NDArray[np.object_]
-    layer: npt.NDArray[np.object_]
-    column: npt.NDArray[np.object_]
+    keys: ObjArray
+    layer: ObjArray
+    column: ObjArray
     row: IntArray
     x: FloatArray
     hidden: BoolArray
@@ -99,10 +102,10 @@ class System:
     tol: FloatArray
     fig_hidden: BoolArray
     fig_target: BoolArray
-    fig_kind: npt.NDArray[np.object_]
-    fig_label: npt.NDArray[np.object_]
-    fig_layer: npt.NDArray[np.object_]
-    fig_column: npt.NDArray[np.object_]
+    fig_kind: ObjArray
+    fig_label: ObjArray
+    fig_layer: ObjArray
+    fig_column: ObjArray
     fig_row: IntArray
     lower_only: BoolArray
     notes: list[str] = field(default_factory=list)
@@ -124,10 +127,10 @@ class _Rows:
     tol: list[FloatArray] = field(default_factory=list)
     hidden: list[BoolArray] = field(default_factory=list)
     target: list[BoolArray] = field(default_factory=list)
-    kind: list[npt.NDArray[np.object_]] = field(default_factory=list)
-    label: list[npt.NDArray[np.object_]] = field(default_factory=list)
-    layer: list[npt.NDArray[np.object_]] = field(default_factory=list)
-    column: list[npt.NDArray[np.object_]] = field(default_factory=list)
+    kind: list[ObjArray] = field(default_factory=list)
+    label: list[ObjArray] = field(default_factory=list)
+    layer: list[ObjArray] = field(default_factory=list)
+    column: list[ObjArray] = field(default_factory=list)
     row: list[IntArray] = field(default_factory=list)
     lower: list[BoolArray] = field(default_factory=list)
     n: int = 0
@@ -171,9 +174,9 @@ class _Rows:
 
 @dataclass
 class _Vars:
-    keys: list[npt.NDArray[np.object_]] = field(default_factory=list)
-    layer: list[npt.NDArray[np.object_]] = field(default_factory=list)
-    column: list[npt.NDArray[np.object_]] = field(default_factory=list)
+    keys: list[ObjArray] = field(default_factory=list)
+    layer: list[ObjArray] = field(default_factory=list)
+    column: list[ObjArray] = field(default_factory=list)
     row: list[IntArray] = field(default_factory=list)
     x: list[FloatArray] = field(default_factory=list)
     n: int = 0
@@ -195,7 +198,7 @@ def _numbers(frame: pd.DataFrame, column: str) -> FloatArray:
 
 
 def _rounding(values: FloatArray) -> float:
-    """Half-width of the rounding of published aggregates: 5 for multiples of 10, …"""
+    """Return the half-width of the rounding of published aggregates (5 for tens)."""
     v = values[np.isfinite(values)]
     for base in (10.0, 5.0):
         if v.size >= 3 and np.all(np.mod(v, base) == 0):
@@ -318,7 +321,7 @@ def build_system(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
     rates: Iterable[Rate] = (),
-    totals: Mapping[str, float] | None = None,
+    totals: Mapping[str, Any] | None = None,
     references: Mapping[str, float] | None = None,
     known: bool = False,
     blocks: bool = False,
@@ -381,36 +384,8 @@ def build_system(
             rows=np.arange(len(areas)),
         )
     if zones is not None and len(zones) and areas is not None:
-        member = _members(zones, areas[C.AREA_ID])
-        zid = zones[C.ZONE_ID].astype(str).tolist()
-        if area_rows is not None and C.POP in zones.columns:
-            pop = _numbers(zones, C.POP)
-            rows.add(
-                member @ area_rows,
-                pop,
-                kind="zone",
-                labels=[f"{label}zone {z} pop" for z in zid],
-                tol=_rounding(pop) if rounding is None else max(rounding / 2, EXACT),
-                target=True,
-                layer="intervention_areas",
-                column=C.POP,
-                rows=np.arange(len(zones)),
-            )
-        for rel in rates:
-            col = f"{rel.id}_rate"
-            if col in zones.columns and rel.numerator in counts and rel.denominator in counts:
-                _rate_rows(
-                    rows,
-                    member,
-                    counts[rel.numerator],
-                    counts[rel.denominator],
-                    _numbers(zones, col),
-                    rel,
-                    n_vars,
-                    labels=[f"{label}zone {z} {col}" for z in zid],
-                    layer="intervention_areas",
-                    rows_at=np.arange(len(zones)),
-                )
+        tol = None if rounding is None else max(rounding / 2, EXACT)
+        _zone_rows(rows, zones, areas, area_rows, counts, rates, n_vars, tol, label)
     if areas is not None:
         _area_rates(rows, areas, rates, counts, references, n_vars, known, label)
     if grid is not None and C.POP_TOT in gvars:
@@ -419,6 +394,50 @@ def build_system(
             for col, idx in gvars.items():
                 _blocks(rows, grid, size, idx, vars_.x, n_vars, col, threshold)
     return _finish(vars_, rows, known)
+
+
+def _zone_rows(
+    rows: _Rows,
+    zones: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    area_rows: sparse.csr_matrix | None,
+    counts: dict[str, IntArray],
+    rates: Iterable[Rate],
+    n_vars: int,
+    tol: float | None,
+    label: str,
+) -> None:
+    """Add the zones' populations (sums of member areas) and their pooled rates."""
+    member = _members(zones, areas[C.AREA_ID])
+    zid = zones[C.ZONE_ID].astype(str).tolist()
+    if area_rows is not None and C.POP in zones.columns:
+        pop = _numbers(zones, C.POP)
+        rows.add(
+            member @ area_rows,
+            pop,
+            kind="zone",
+            labels=[f"{label}zone {z} pop" for z in zid],
+            tol=_rounding(pop) if tol is None else tol,
+            target=True,
+            layer="intervention_areas",
+            column=C.POP,
+            rows=np.arange(len(zones)),
+        )
+    for rel in rates:
+        col = f"{rel.id}_rate"
+        if col in zones.columns and rel.numerator in counts and rel.denominator in counts:
+            _rate_rows(
+                rows,
+                member,
+                counts[rel.numerator],
+                counts[rel.denominator],
+                _numbers(zones, col),
+                rel,
+                n_vars,
+                labels=[f"{label}zone {z} {col}" for z in zid],
+                layer="intervention_areas",
+                rows_at=np.arange(len(zones)),
+            )
 
 
 def _area_rates(
@@ -473,7 +492,7 @@ def _area_rates(
 
 def _totals(
     rows: _Rows,
-    totals: Mapping[str, float] | None,
+    totals: Mapping[str, Any] | None,
     pop_vars: IntArray,
     area_rows: sparse.csr_matrix | None,
     n_vars: int,
@@ -511,7 +530,7 @@ def _blocks(
     col: str,
     threshold: int,
 ) -> None:
-    """Sums over the 1 km and 5 km blocks of a finer grid, as SSB publishes them.
+    """Add the sums over the 1 km and 5 km blocks of a finer grid, as SSB publishes them.
 
     A block under ``threshold`` persons is not published (SSB's primary rule), and a
     5 km block that holds such a 1 km block is taken as withheld too (SSB's own
@@ -542,37 +561,37 @@ def _blocks(
 
 
 def _finish(vars_: _Vars, rows: _Rows, known: bool) -> System:
-    def cat(parts: list[npt.NDArray[np.generic]], dtype: type) -> npt.NDArray[np.generic]:
+    def cat(parts: list[Any], dtype: type) -> ObjArray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
     n = vars_.n
-    x = cat(vars_.x, float).astype(np.float64)  # type: ignore[arg-type]
-    A = sparse.csr_matrix(
-        (cat(rows.v, float), (cat(rows.i, np.int64), cat(rows.j, np.int64))),  # type: ignore[arg-type]
+    x = cat(vars_.x, float).astype(np.float64)
+    matrix = sparse.csr_matrix(
+        (cat(rows.v, float), (cat(rows.i, np.int64), cat(rows.j, np.int64))),
         shape=(rows.n, n),
     )
-    A.sum_duplicates()
-    A.eliminate_zeros()
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
     hidden = np.isnan(x) if not known else np.zeros(n, dtype=bool)
     return System(
-        keys=cat(vars_.keys, object),  # type: ignore[arg-type]
-        layer=cat(vars_.layer, object),  # type: ignore[arg-type]
-        column=cat(vars_.column, object),  # type: ignore[arg-type]
-        row=cat(vars_.row, np.int64).astype(np.int64),  # type: ignore[arg-type]
+        keys=cat(vars_.keys, object),
+        layer=cat(vars_.layer, object),
+        column=cat(vars_.column, object),
+        row=cat(vars_.row, np.int64).astype(np.int64),
         x=x,
         hidden=hidden,
         primary=hidden.copy(),
-        A=A,
-        f=cat(rows.f, float).astype(np.float64),  # type: ignore[arg-type]
-        tol=cat(rows.tol, float).astype(np.float64),  # type: ignore[arg-type]
-        fig_hidden=cat(rows.hidden, bool).astype(bool),  # type: ignore[arg-type]
-        fig_target=cat(rows.target, bool).astype(bool),  # type: ignore[arg-type]
-        fig_kind=cat(rows.kind, object),  # type: ignore[arg-type]
-        fig_label=cat(rows.label, object),  # type: ignore[arg-type]
-        fig_layer=cat(rows.layer, object),  # type: ignore[arg-type]
-        fig_column=cat(rows.column, object),  # type: ignore[arg-type]
-        fig_row=cat(rows.row, np.int64).astype(np.int64),  # type: ignore[arg-type]
-        lower_only=cat(rows.lower, bool).astype(bool),  # type: ignore[arg-type]
+        A=matrix,
+        f=cat(rows.f, float).astype(np.float64),
+        tol=cat(rows.tol, float).astype(np.float64),
+        fig_hidden=cat(rows.hidden, bool).astype(bool),
+        fig_target=cat(rows.target, bool).astype(bool),
+        fig_kind=cat(rows.kind, object),
+        fig_label=cat(rows.label, object),
+        fig_layer=cat(rows.layer, object),
+        fig_column=cat(rows.column, object),
+        fig_row=cat(rows.row, np.int64).astype(np.int64),
+        lower_only=cat(rows.lower, bool).astype(bool),
     )
 
 
@@ -595,7 +614,7 @@ def combine(systems: Sequence[System]) -> System:
     x[inverse[seen]] = x_all[seen]
     hidden = np.isnan(x)
 
-    def stack(name: str) -> npt.NDArray[np.generic]:
+    def stack(name: str) -> ObjArray:
         return np.concatenate([getattr(s, name) for s in systems])
 
     return System(

@@ -116,7 +116,7 @@ def _primary(
 
 
 def _hidden_rates(system: System, rates: list[Rate]) -> None:
-    """A rate figure is hidden when any count in it is hidden."""
+    """Hide every rate figure in which a count is hidden."""
     is_rate = system.fig_kind == "rate"
     touches = (abs(system.A) @ system.hidden.astype(np.float64)) > 0
     system.fig_hidden[is_rate & (system.fig_layer != "") & touches] = True
@@ -170,7 +170,7 @@ def protect_layers(
     *,
     threshold: int,
     rates: Iterable[Rate] = (),
-    totals: Mapping[str, float] | None = None,
+    totals: Mapping[str, Any] | None = None,
     references: Mapping[str, float] | None = None,
     area_pop: np.ndarray | None = None,
     rounding: int = ROUNDING,
@@ -233,6 +233,8 @@ def protect_layers(
         "threshold": int(threshold),
         "protection_width": width,
         "population_rounding": int(rounding),
+        "counts": int(system.n_vars),
+        "figures": int(system.A.shape[0]),
         "primary_hidden": int(primary.sum()),
         "primary_areas": int(hidden_areas.sum()),
         "secondary_hidden": int(secondary.sum()),

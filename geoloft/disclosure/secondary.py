@@ -37,8 +37,8 @@ def _ours(system: System, rows: np.ndarray) -> np.ndarray:
 
 def _row_pass(system: System, width: float) -> int:
     """Hide counts until every published figure leaves each hidden small count room."""
-    A = system.A.tocsr()
-    absA = abs(A).tocsr()
+    matrix = system.A.tocsr()
+    abs_a = abs(matrix).tocsr()
     x = np.nan_to_num(system.x)
     usable = ~np.isnan(system.x) & (system.x > 0)
     added = 0
@@ -47,15 +47,15 @@ def _row_pass(system: System, width: float) -> int:
     for _ in range(_ROUNDS):
         h = system.hidden.astype(np.float64)
         p = (system.primary & system.hidden).astype(np.float64)
-        slack = absA @ (h * x) + 2 * system.tol
-        need = (absA @ sparse.diags(p * (x + width))).max(axis=1).toarray().ravel()
-        has_primary = (absA @ p) > 0
+        slack = abs_a @ (h * x) + 2 * system.tol
+        need = (abs_a @ sparse.diags(p * (x + width))).max(axis=1).toarray().ravel()
+        has_primary = (abs_a @ p) > 0
         bad = pub & has_primary & (slack < need - 1e-9)
-        bad |= targets & ((absA @ (h * x)) < width)
+        bad |= targets & ((abs_a @ (h * x)) < width)
         rows = np.flatnonzero(bad)
         if not rows.size:
             break
-        sub = A[rows].tocoo()
+        sub = matrix[rows].tocoo()
         cand = pd.DataFrame(
             {
                 "row": sub.row,
@@ -84,7 +84,7 @@ def _row_pass(system: System, width: float) -> int:
 
 
 def _cheapest(cols: np.ndarray, x: np.ndarray, width: float) -> int:
-    """The count that hides the fewest persons, preferring one of at least ``width``."""
+    """Return the count that hides the fewest persons, preferring one of ``width`` or more."""
     big = cols[x[cols] >= width]
     pool = big if big.size else cols
     return int(pool[np.argmin(x[pool])])

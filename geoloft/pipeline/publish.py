@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
 #: Columns that name or describe a row; they stay in rows under the disclosure threshold.
 #: Every other column (counts, rates, scores, ranks, explanations) is withheld there.
-#: An area's score status and whether it qualifies are withheld too: both follow from its rates.
-_AREA_KEEP = frozenset({C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID})
+_AREA_KEEP = frozenset({C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID, C.STATUS, C.QUALIFIES})
 _GRID_KEEP = frozenset({C.SSBID, C.CELL_SIZE})
 _ZONE_KEEP = frozenset({C.ZONE_ID, C.NAME, C.MEMBERS, C.N_MEMBERS, C.LOCKED_IN, C.ADDED, C.FLAGS})
 
@@ -85,7 +84,7 @@ def _area_population(result: RunResult) -> Any:
 
 
 def _report_notes(result: RunResult, stage: str) -> dict[str, Any]:
-    """Notes of the first stage report named ``stage`` (empty if the stage did not run)."""
+    """Return the notes of the stage report named ``stage`` (empty if it did not run)."""
     for report in result.reports:
         if report.stage == stage:
             return dict(report.notes)
@@ -93,7 +92,7 @@ def _report_notes(result: RunResult, stage: str) -> dict[str, Any]:
 
 
 def _rates(result: RunResult, areas: gpd.GeoDataFrame) -> list[Any]:
-    """The catalogue's count indicators whose numerator and denominator the areas carry."""
+    """Return the catalogue's count indicators whose counts the areas carry."""
     from geoloft.disclosure.model import Rate
 
     return [
@@ -112,7 +111,7 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
     from geoloft.report import StageReport
 
     join = _report_notes(result, "join_grid")
-    totals = {
+    totals: dict[str, Any] = {
         k: (join.get(k) or {}).get(C.POP_TOT) if isinstance(join.get(k), dict) else None
         for k in ("total_in", "total_assigned", "total_outside")
     }
@@ -127,12 +126,13 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
     )
     layers.update(protection.layers)
     notes = protection.notes
+    result.timings["disclosure"] = notes.pop("seconds")
     result.reports.append(
         StageReport(
             stage="disclosure model",
             source="every figure the run publishes",
-            rows_in=int(notes["primary_hidden"]),
-            rows_out=int(notes["primary_hidden"] + notes["secondary_hidden"]),
+            rows_in=int(notes["counts"]),
+            rows_out=int(notes["counts"]),
             notes=notes,
         )
     )
@@ -151,8 +151,9 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     :mod:`geoloft.disclosure`): counts under the threshold are hidden, then more counts
     are hidden so that no hidden one can be worked out from the published ones. In areas
     and cells under the threshold only ids, names and geometry remain (and, for areas,
-    the level and parent); every figure and the text derived from figures
-    (explanations) is withheld, also in the intervention areas' per-member stability.
+    the level, parent, score status and whether it qualifies); every figure and the
+    text derived from figures (explanations) is withheld, also in the intervention
+    areas' per-member stability.
     With ``disclosure = false`` in the project nothing is withheld (recorded and printed).
     """
     from geoloft.disclosure import suppress
@@ -172,6 +173,9 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         layers["intervention_areas"] = zones
     if result.frames.get("measures") is not None:
         layers["measures"] = result.frames["measures"]
+    from geoloft.disclosure.protect import check_threshold
+
+    check_threshold(threshold, allow_tiny=getattr(result.project, "allow_tiny_threshold", False))
     if not getattr(result.project, "disclosure", True):
         result.notes.append(
             "disclosure control switched OFF (disclosure = false): every figure is published "
