@@ -18,7 +18,7 @@ permutation p-values, and hot/cold spot counts.
 Grids: the Oslo 250 m grid of 2015 (../shared/realdata) and the synthetic demo
 grid (data/grid).
 
-Run: python scripts/null_hotspots.py [--shuffles 200] [--seed 1] [--skip-esda]
+Run: python scripts/null_hotspots.py [--shuffles 200] [--seed 1] [--skip-esda] [--national]
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ from geoloft import read_grid
 from geoloft.delineation import benjamini_hochberg, hotspots
 
 REPO = Path(__file__).resolve().parents[1]
+REALDATA = REPO.parent / "shared" / "realdata"
 GRIDS = {
-    "Oslo 250 m 2015": REPO.parent
-    / "shared/realdata/ssb-grid-norway-2015/ru250m_2015_oslo0301.csv",
+    "Oslo 250 m 2015": REALDATA / "ssb-grid-norway-2015/ru250m_2015_oslo0301.csv",
     "demo 250 m": REPO / "data/grid/demoby_ru250m_syntetisk.csv",
 }
+NATIONAL = REALDATA / "ssb-grid-norway-2015/ru250m_2015.csv"
 ALPHA = 0.05
 METHODS = {"analytic (before)": 0, "permutation (default)": None}
 
@@ -129,6 +130,9 @@ def main() -> None:
     parser.add_argument("--shuffles", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-esda", action="store_true")
+    parser.add_argument(
+        "--national", action="store_true", help="also time one national run (250 m, 2015)"
+    )
     args = parser.parse_args()
     pd.set_option("display.width", 120)
     for name, path in GRIDS.items():
@@ -148,6 +152,22 @@ def main() -> None:
             print(f"  against esda on the real (unshuffled) {name} grid:")
             for key, value in esda_comparison(grid).items():
                 print(f"    {key}: {value}")
+    if args.national and NATIONAL.exists():
+        national(load(NATIONAL))
+
+
+def national(grid: pd.DataFrame) -> None:
+    """Time the default and the analytic inference on all of Norway."""
+    for method, permutations in METHODS.items():
+        start = time.perf_counter()
+        spots = hotspots(grid, "pop_tot", alpha=ALPHA, permutations=permutations)
+        spent = time.perf_counter() - start
+        tested = int((spots["n_neighbours"] > 0).sum())
+        print(
+            f"\nNorway 250 m 2015, {len(grid):,} cells ({tested:,} tested), {method}: "
+            f"{spent:.1f} s, {int(spots['hot_spot'].sum()):,} hot and "
+            f"{int(spots['cold_spot'].sum()):,} cold spots"
+        )
 
 
 if __name__ == "__main__":

@@ -182,20 +182,20 @@ def auto_permutations(n_tested: int, alpha: float) -> int:
 
 
 def _subsets(rng: np.random.Generator, pool: int, k: int, size: int) -> npt.NDArray[np.int64]:
-    """Draw ``size`` random ``k``-subsets of ``0..pool-1`` (rows of distinct indices)."""
+    """Draw ``size`` random ``k``-subsets of ``0..pool-1``: column ``j`` holds subset ``j``."""
     if 4 * k * k > pool:  # small pool: clashes are common, take k of a random order instead
         keys = rng.random((size, pool))
-        return np.argpartition(keys, k - 1, axis=1)[:, :k].astype(np.int64)
-    draws = rng.integers(0, pool, size=(size, k))
+        return np.ascontiguousarray(np.argpartition(keys, k - 1, axis=1)[:, :k].T, np.int64)
+    draws = rng.integers(0, pool, size=(k, size))
     while True:
         clash = np.zeros(size, dtype=bool)
         for a in range(1, k):
             for b in range(a):
-                clash |= draws[:, a] == draws[:, b]
+                clash |= draws[a] == draws[b]
         if not clash.any():
             return draws
-        rows = np.flatnonzero(clash)
-        draws[rows] = rng.integers(0, pool, size=(rows.size, k))
+        cols = np.flatnonzero(clash)
+        draws[:, cols] = rng.integers(0, pool, size=(k, cols.size))
 
 
 def permutation_p(
@@ -331,15 +331,23 @@ def _shared_counts(
     width = n - 1 if 4 * kmax * kmax > n - 1 else kmax
     batch = max(1, min(permutations, BATCH_DRAWS // width))
     done = 0
+    without_max, without_min = ranked[:-1], ranked[1:]
     while done < permutations:
         size = min(batch, permutations - done)
         idx = _subsets(rng, n - 1, kmax, size)
-        low = np.cumsum(ranked[idx], axis=1)  # the largest value left out
-        high = np.cumsum(ranked[idx + 1], axis=1)  # the smallest value left out
-        for k, cells in groups:
+        low = np.zeros(size)  # sums of the first j draws, the largest value left out
+        high = np.zeros(size)  # the same draws, the smallest value left out
+        todo = iter(groups)
+        k, cells = next(todo)
+        for j in range(kmax):
+            low += without_max.take(idx[j])
+            high += without_min.take(idx[j])
+            if j + 1 < k:
+                continue
             observed = neighbour_sum[cells]
-            upper[cells] += size - np.searchsorted(np.sort(high[:, k - 1]), observed - tol)
-            lower[cells] += np.searchsorted(np.sort(low[:, k - 1]), observed + tol, side="right")
+            upper[cells] += size - np.searchsorted(np.sort(high), observed - tol)
+            lower[cells] += np.searchsorted(np.sort(low), observed + tol, side="right")
+            k, cells = next(todo, (kmax + 1, cells))  # past the last: no more to do
         done += size
     return upper, lower
 
