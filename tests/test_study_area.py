@@ -379,3 +379,24 @@ def test_list_outside_writes_full_lists_beside_the_run(tmp_path):
     assert len(outside) + len(kept) == 3664
     assert not set(outside["ssbid"]) & set(kept["ssbid"])
     assert (result.frames["areas"]["area_id"].str[:2] == "01").all()
+
+
+@pytest.mark.filterwarnings("ignore:.*repaired \\d+ invalid geometries")
+def test_run_kommune_option_cuts_a_national_project(tmp_path, realdata, capsys):
+    from geoloft.cli import main
+
+    project = tmp_path / "norge.toml"
+    project.write_text(
+        f'[inputs.boundaries]\npath = "{realdata / "kommuner-2024" / "Kommuner-S.geojson"}"\n'
+        "[maps]\nfigures = false\n",
+        encoding="utf-8",
+    )
+    code = main(["run", str(project), "--kommune", "1201", "--out", str(tmp_path / "o"), "-q"])
+    assert code == 0
+    record = json.loads((tmp_path / "o" / "run.json").read_text(encoding="utf-8"))
+    boundaries = next(s for s in record["stages"] if s["stage"] == "read_boundaries")
+    assert boundaries["rows_out"] == 1  # Bergen, found by its number before 2020
+    assert boundaries["notes"]["kommune matched by another vintage's number"] == {"1201": ["4601"]}
+    code = main(["run", str(project), "--kommune", "9999", "--out", str(tmp_path / "p")])
+    assert code == 1
+    assert "no area lies in kommune 9999" in capsys.readouterr().err

@@ -148,15 +148,30 @@ def run_project(
     ] = None,
     only: Only = None,
     overwrite: Overwrite = False,
+    kommune: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kommune",
+            help="Work in these kommuner only (4-digit number, repeatable); replaces "
+            "the study area of the project file.",
+        ),
+    ] = None,
 ) -> None:
     """Run every stage of a project file and write the output folder.
 
-    Example:
+    National files are cut to the project's study area right after reading
+    (study_area in the project file, or --kommune here).
+
+    Example (the second cuts a national project to Oslo):
 
         geoloft run myproject/project.toml --out myproject/output --overwrite
+
+        geoloft run norge.toml --kommune 0301 --out oslo
     """
-    from geoloft.config import load_project
+    from geoloft.config import load_project, with_kommune
 
     project = load_project(project_file)
+    if kommune:
+        project = with_kommune(project, kommune)
     target = out_dir if out_dir is not None else project.root / "output"
     _run_with_progress(project, target, overwrite, only)
