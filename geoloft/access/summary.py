@@ -37,7 +37,9 @@ def access_by_area(
     """Summarise the cells' distances per area.
 
     A cell belongs to the area that holds its centre (SSB's convention for
-    tables by area); cells outside every area are counted in the report.
+    tables by area); a cell whose centre lies in no area goes to the nearest
+    area within one cell size (coastlines of simplified boundary files cut
+    through populated cells). Cells farther out are counted in the report.
 
     Parameters
     ----------
@@ -91,6 +93,11 @@ def access_by_area(
     links = crosswalk(cells, areas, method="centroid")
     by_id = pd.Series(np.arange(len(cells)), index=cells[C.SSBID].to_numpy())
     rows = by_id.reindex(links[C.SSBID].to_numpy()).to_numpy()
+    near_rows, near_ids = _nearest_area(cells, areas, rows)
+    rows = np.concatenate([rows, near_rows])
+    links = pd.DataFrame(
+        {C.AREA_ID: np.concatenate([links[C.AREA_ID].to_numpy(), near_ids]).astype(str)}
+    )
     people = cells[pop].fillna(0.0).to_numpy()[rows]
     dist = cells[DIST].to_numpy()[rows]
     reach = np.isfinite(dist)
@@ -122,8 +129,7 @@ def access_by_area(
         if facilities is not None:
             out[N_FACILITIES] = _facilities_in(areas, facilities)
             out[PER_1000] = np.where(total > 0, 1000.0 * out[N_FACILITIES] / total, np.nan)
-    notes = links.attrs.get("report")
-    outside = len(notes.notes.get("cells_outside", [])) if notes is not None else 0
+    outside = len(cells) - len(np.unique(rows))
     report = StageReport(
         stage="access_by_area",
         source="areas",
@@ -131,12 +137,37 @@ def access_by_area(
         rows_out=len(out),
         notes={
             "cells outside every area": outside,
+            "cells given to the nearest area (centre within one cell size of it)": len(near_rows),
             "persons outside every area": float(cells[pop].fillna(0).sum() - float(total.sum())),
             "areas without residents": int((total == 0).sum()),
         },
     )
     out.attrs["access"] = {"thresholds": limits}
     return attach_report(out, report)
+
+
+def _nearest_area(
+    cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, assigned: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give cells whose centre lies in no area to the nearest area within one cell size.
+
+    Boundary files clipped to the coastline (and simplified) leave the centres of
+    many coastal cells in the sea; without this their residents would be lost.
+    """
+    from geoloft.access._inputs import cell_size_of
+    from geoloft.grid import cell_centres
+
+    free = np.setdiff1d(np.arange(len(cells)), assigned)
+    if not len(free):
+        return free, np.array([], dtype=str)
+    size = cell_size_of(cells)
+    x, y = cell_centres(cells[C.SSBID].to_numpy()[free], size)
+    points = gpd.GeoDataFrame({"_row": free}, geometry=gpd.points_from_xy(x, y), crs=cells.crs)
+    hits = gpd.sjoin_nearest(
+        points, areas[[C.AREA_ID, areas.geometry.name]], max_distance=float(size)
+    )
+    hits = hits[~hits.index.duplicated()]
+    return hits["_row"].to_numpy(), hits[C.AREA_ID].astype(str).to_numpy()
 
 
 def _facilities_in(areas: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> np.ndarray:
