@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from geoloft.cli._app import OutFile, Overwrite, app, out
+from geoloft.cli._disclosure import AllowTiny, NoDisclosure, Threshold, protect_for_cli
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -180,6 +181,32 @@ def _summary(areas: Any) -> list[str]:
     return lines
 
 
+def _protect(
+    zones: Any, units: Any, cells: Any, threshold: int, off: bool, allow_tiny: bool
+) -> Any:
+    """Withhold the figures of small intervention areas and those that would reveal them."""
+    import pandas as pd
+
+    from geoloft import columns as C
+    from geoloft.disclosure import suppress
+
+    layers = {"intervention_areas": zones}
+    if cells is not None and C.AREA_ID in units.columns and C.POP_TOT in units.columns:
+        layers.update(grid=cells, areas=units)
+    zones = protect_for_cli(layers, threshold=threshold, off=off, allow_tiny=allow_tiny)[
+        "intervention_areas"
+    ]
+    if off or C.POP not in zones.columns:
+        return zones
+    keep = {C.ZONE_ID, C.NAME, C.MEMBERS, C.N_MEMBERS, C.LOCKED_IN, C.ADDED, C.FLAGS}
+    numeric = [
+        c
+        for c in zones.columns
+        if c not in keep and c != C.POP and pd.api.types.is_numeric_dtype(zones[c])
+    ]
+    return suppress(zones, columns=numeric, pop=C.POP, threshold=threshold)
+
+
 def _count(n: int, noun: str) -> str:
     """``"1 area"``, ``"2,344 areas"``."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
@@ -241,8 +268,14 @@ def delineate_command(
         ),
     ] = False,
     overwrite: Overwrite = False,
+    threshold: Threshold = 10,
+    no_disclosure: NoDisclosure = False,
+    allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     r"""Draw contiguous intervention areas from qualifying grid cells or units.
+
+    Areas under the disclosure threshold keep their outline but no figures, and with
+    units and --grid, populations that would reveal SSB's small cells are withheld.
 
     Adjacent qualifying rows merge; areas under --min-pop grow with their best
     neighbours or are dropped; areas over --max-pop are split along their
@@ -278,6 +311,7 @@ def delineate_command(
         max_areas=max_areas, lock_in=_ids(lock_in), lock_out=_ids(lock_out), within=within,
         grid=cells, seed=seed, allow_sensitive=allow_sensitive,
     )  # fmt: skip
+    areas = _protect(areas, data, cells, threshold, no_disclosure, allow_tiny_threshold)
     inputs = tuple(p.resolve() for p in (source, scores, grid) if p is not None)
     written = _write(areas, output, overwrite, inputs)
     for line in [*_summary(areas), *(f"  note: {note}." for note in notes)]:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from geoloft.cli._app import Overwrite, app, out
+from geoloft.cli._disclosure import AllowTiny, NoDisclosure, Threshold, protect_for_cli
 
 SPATIAL_KINDS = ("grid", "boundaries", "measures")
 
@@ -50,8 +51,14 @@ def export_file(
         str | None, typer.Option(help="Layer name in the output GeoPackage.")
     ] = None,
     overwrite: Overwrite = False,
+    threshold: Threshold = 10,
+    no_disclosure: NoDisclosure = False,
+    allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     """Convert a file for other GIS tools, validated and repaired on the way.
+
+    Grid statistics leave protected: cells under the disclosure threshold, and the
+    cells that would reveal them through SSB's 1 km and 5 km totals, are withheld.
 
     The file is read as geoloft reads it (ids as text, invalid geometries
     repaired, SSB markers as missing, canonical column names first; the other
@@ -84,6 +91,13 @@ def export_file(
         "measures": read_measures,
     }
     frame = readers[found](source, layer=layer)
+    if found == "grid":
+        frame = protect_for_cli(
+            {"grid": frame},
+            threshold=threshold,
+            off=no_disclosure,
+            allow_tiny=allow_tiny_threshold,
+        )["grid"]
     path = write(
         frame, target, crs=crs, layer=out_layer, overwrite=overwrite, inputs=(source.resolve(),)
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from geoloft.cli._app import Overwrite, app, out
+from geoloft.cli._disclosure import AllowTiny, NoDisclosure, Threshold, protect_for_cli
 
 GridArg = Annotated[Path, typer.Argument(help="SSB grid file (CSV, GML, GPKG, ...).")]
 BoundariesArg = Annotated[Path, typer.Argument(help="Area boundaries (any OGR format).")]
@@ -89,8 +90,14 @@ def join_command(
     cell_size: CellSize = None,
     id_column: IdColumn = None,
     overwrite: Overwrite = False,
+    threshold: Threshold = 10,
+    no_disclosure: NoDisclosure = False,
+    allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     """Sum grid counts (and person-weighted means) into areas; print what fell outside.
+
+    Areas under the disclosure threshold, and the counts that would reveal them or
+    SSB's small cells, are withheld (see docs/disclosure.md).
 
     Example:
 
@@ -104,10 +111,18 @@ def join_command(
         raise typer.BadParameter("use 'area' or 'centroid'.", param_hint="--method")
     cells, areas = _read(grid, boundaries, cell_size, id_column)
     result = join_grid(cells, areas, values=_split_names(values), method=method)
+    report = get_report(result)
+    result = protect_for_cli(
+        {"grid": cells, "areas": result},
+        threshold=threshold,
+        off=no_disclosure,
+        allow_tiny=allow_tiny_threshold,
+        join_method=method,
+    )["areas"]
     frame = result.drop(columns=result.geometry.name) if target.suffix == ".csv" else result
     inputs = (grid.resolve(), boundaries.resolve())
     written = write(frame, target, overwrite=overwrite, inputs=inputs)
-    _print_report(get_report(result), written)
+    _print_report(report, written)
 
 
 @app.command("crosswalk")

@@ -237,7 +237,9 @@ def _grid_vars(
     return size, found
 
 
-def _shares(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, size: int) -> pd.DataFrame:
+def _shares(
+    grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, size: int, method: str
+) -> pd.DataFrame:
     from geoloft.join import crosswalk
 
     cells = gpd.GeoDataFrame(
@@ -251,14 +253,19 @@ def _shares(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, size: int) -> pd.Da
         geometry=areas.geometry.to_numpy(),
         crs=areas.crs,
     ).to_crs(C.WORKING_CRS)
-    return crosswalk(cells, polys)
+    return crosswalk(cells, polys, method=method)
 
 
 def _area_matrix(
-    grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, size: int, pop_vars: IntArray, n_vars: int
+    grid: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    size: int,
+    pop_vars: IntArray,
+    n_vars: int,
+    method: str,
 ) -> sparse.csr_matrix:
     """Rows: areas; columns: variables; entries: the share of each cell in each area."""
-    table = _shares(grid, areas, size)
+    table = _shares(grid, areas, size, method)
     cell_pos = pd.Series(np.arange(len(grid)), index=grid[C.SSBID].to_numpy(dtype=np.int64))
     area_pos = pd.Series(np.arange(len(areas)), index=areas[C.AREA_ID].astype(str).to_numpy())
     i = area_pos.reindex(table[C.AREA_ID].to_numpy()).to_numpy()
@@ -327,6 +334,7 @@ def build_system(
     blocks: bool = False,
     threshold: int = 10,
     rounding: float | None = None,
+    join_method: str = "area",
     label: str = "",
 ) -> System:
     """Return the linear model of the figures in ``layers``.
@@ -352,6 +360,8 @@ def build_system(
     rounding
         The stated rounding (persons) of area and zone populations; ``None``: taken
         from the values (multiples of 10 or 5), else exact.
+    join_method
+        How cells were given to areas: ``"area"`` (exact shares) or ``"centroid"``.
     label
         Prefix of the figures' labels (a run's name when several are audited).
     """
@@ -369,7 +379,7 @@ def build_system(
     n_vars = vars_.n
     area_rows = None
     if areas is not None and C.POP_TOT in gvars and C.POP_TOT in areas.columns:
-        area_rows = _area_matrix(grid, areas, size, gvars[C.POP_TOT], n_vars)
+        area_rows = _area_matrix(grid, areas, size, gvars[C.POP_TOT], n_vars, join_method)
         ids = areas[C.AREA_ID].astype(str)
         pop = _numbers(areas, C.POP_TOT)
         rows.add(

@@ -174,6 +174,7 @@ def protect_layers(
     references: Mapping[str, float] | None = None,
     area_pop: np.ndarray | None = None,
     rounding: int = ROUNDING,
+    join_method: str = "area",
 ) -> Protection:
     """Return copies of ``layers`` with primary and secondary suppression applied.
 
@@ -192,6 +193,8 @@ def protect_layers(
     rounding
         Area and zone populations (estimates from exact area shares of grid cells) are
         published rounded to this many persons; 0 publishes them unrounded.
+    join_method
+        How the areas' populations were summed from cells (``"area"``, ``"centroid"``).
 
     Returns
     -------
@@ -219,6 +222,7 @@ def protect_layers(
         blocks=True,
         threshold=threshold,
         rounding=float(rounding),
+        join_method=join_method,
     )
     hidden_areas = _primary(system, out, threshold, area_pop, rates)
     primary = system.hidden.copy()
