@@ -100,9 +100,10 @@ def check_layer(
         )
     layer: gpd.GeoDataFrame = frame
     if polygons:
-        shapes = polygonal(layer.geometry.to_numpy())
+        values = layer.geometry.to_numpy()
+        shapes = polygonal(values)
         keep = shapes != None  # noqa: E711 - element-wise on an object array
-        if keep.any():
+        if keep.any() and (shapely.get_type_id(values) == _COLLECTION).any():
             shapes_series = gpd.GeoSeries(shapes, index=layer.index, crs=layer.crs)
             layer = layer.assign(**{layer.geometry.name: shapes_series})
     else:
