@@ -74,6 +74,8 @@ def _bars(result: RunResult, zone: pd.Series, lang: str) -> list[IndicatorBar]:
         num, den = getattr(ind, "numerator", None), getattr(ind, "denominator", None)
         if not num or not den or num not in table or den not in table:
             continue
+        if pd.isna(zone.get(f"{ind.id}_rate", 0.0)):
+            continue  # withheld by disclosure control: the bar would show it
         ref = 100 * table[num].sum() / table[den].sum()
         den_sum = rows[den].sum()
         value = 100 * rows[num].sum() / den_sum if den_sum > 0 else np.nan
@@ -194,10 +196,13 @@ def report_data(
             )
     threshold = cfg.disclosure_threshold
     note = (
-        f"Prikking: tall for ruter og områder med færre enn {threshold} innbyggere vises ikke."
+        f"Prikking: tall for ruter og områder med færre enn {threshold} innbyggere vises ikke, "
+        "heller ikke tall som ville gjøre dem mulige å regne ut; befolkning i områder er "
+        "avrundet til nærmeste 10."
         if lang == "nb"
         else f"Disclosure control: no figures are shown for cells or areas with fewer than "
-        f"{threshold} residents."
+        f"{threshold} residents, nor figures from which they could be worked out; area "
+        "populations are rounded to the nearest 10."
     )
     sources = [*project_sources(cfg), *([cfg.project.licence] if cfg.project.licence else [])]
     overview = result.out / "maps" / "overview.html"
