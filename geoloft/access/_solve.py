@@ -112,7 +112,13 @@ def greedy_swap(problem: Problem, k: int) -> IntArray:
         chosen.append(j)
         on = problem.col == j
         np.maximum.at(best, problem.row[on], saving[on])
-    picked = np.asarray(chosen, dtype=np.int64)
+    return local_search(problem, np.asarray(chosen, dtype=np.int64))
+
+
+def local_search(problem: Problem, start: IntArray) -> IntArray:
+    """Improve a set of candidates by best swaps until none helps."""
+    saving = problem.saving
+    picked = np.asarray(start, dtype=np.int64)
     for _ in range(MAX_ROUNDS):
         swap = _best_swap(problem, picked, saving)
         if swap is None:
@@ -245,6 +251,7 @@ class Lagrangian:
     bound: float
     excluded: npt.NDArray[np.bool_]  # open in no solution better than ``upper``
     fixed: npt.NDArray[np.bool_]  # open in every solution better than ``upper``
+    start: IntArray  # the candidates open at the best multipliers (a start for local search)
 
 
 def lagrangian_bound(
@@ -295,4 +302,5 @@ def lagrangian_bound(
     margin = 1e-9 * max(abs(upper), 1.0)
     excluded = ~chosen & (best + best_rho - kth > upper + margin)
     fixed = chosen & (best - best_rho + next_ > upper + margin)
-    return Lagrangian(best, excluded, fixed)
+    start = np.argsort(best_rho, kind="stable")[:k].astype(np.int64)
+    return Lagrangian(best, excluded, fixed, start)

@@ -18,6 +18,7 @@ from geoloft.access._solve import (
     Solution,
     greedy_swap,
     lagrangian_bound,
+    local_search,
     solve_exact,
 )
 from geoloft.access.distance import Network, nearest, pairs_within
@@ -309,6 +310,9 @@ def _solve(problem: Problem, k: int, method: str, time_limit: float) -> Solution
             bound = None if lp is None else max(lp.bound or value, value)
     else:
         lagrange = lagrangian_bound(problem, k, value)
+        other = local_search(problem, lagrange.start)  # Beasley's Lagrangian heuristic
+        if problem.value(other) < value:
+            chosen, value = other, problem.value(other)
         bound = min(lagrange.bound, value)
         keep, fixed = ~lagrange.excluded, lagrange.fixed
     heuristic = Solution(chosen, value, bound, "greedy+swap")
