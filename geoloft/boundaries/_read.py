@@ -250,6 +250,8 @@ def read_boundaries(
     UTM 33N, SSB's grid CRS) and Z values dropped. Invalid geometries are
     repaired with :func:`shapely.make_valid`, keeping only their polygon parts,
     and reported by id; empty and missing geometries are dropped and reported.
+    GeometryCollections (what a dissolve or another tool's repair can leave)
+    keep their polygons; their stray lines and points are dropped and reported.
 
     Parameters
     ----------
@@ -324,6 +326,8 @@ def read_boundaries(
         When invalid geometries were repaired (count and ids).
     EmptyGeometryWarning
         When features were dropped for empty or missing geometry (count and ids).
+    StrayPartsWarning
+        When lines or points in geometry collections were dropped (count and ids).
 
     Examples
     --------

@@ -325,6 +325,13 @@ def write(
     pathlib.Path
         The written file.
 
+    Warns
+    -----
+    geoloft.boundaries.StrayPartsWarning
+        Layers of areas are written with polygonal geometry only (see
+        :func:`polygonal_layer`); when lines or points were dropped from
+        geometry collections, or a sliver was too thin for GeoJSON's 9 decimals.
+
     Raises
     ------
     geoloft.errors.OutputExistsError
