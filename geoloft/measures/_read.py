@@ -145,6 +145,8 @@ def read_measures(
         )
     else:
         frame = from_vector(src, crs=crs, layer=layer, report=report)
+        if given.x or given.y:
+            report.notes["coordinate columns not used"] = "the file has geometry"
     report.rows_in = len(frame)
     frame = rename(frame, given=given.given, source=src, report=report)
     if label is not None and CATEGORY in report.notes.get("columns not in file", []):
