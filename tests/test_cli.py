@@ -85,6 +85,18 @@ def test_verbose_anywhere_shows_the_traceback_of_a_bug(capsys, monkeypatch, args
     assert "KeyError" in err
 
 
+def test_a_long_exception_text_is_cut_to_one_short_line(capsys, monkeypatch):
+    def boom(*args, **kwargs):
+        raise ValueError("row\n" * 500)
+
+    monkeypatch.setattr("geoloft.info.describe_file", boom)
+    assert main(["info", GRID]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "(ValueError: row row" in err
+    assert "…) while running 'geoloft info'" in err
+    assert len(err) < 500
+
+
 def test_a_bug_in_a_pipeline_stage_names_the_stage(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("geoloft.pipeline.stages.stage_join", _boom)
     assert main(["demo", "--out", str(tmp_path / "out")]) == 1

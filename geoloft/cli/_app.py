@@ -189,6 +189,8 @@ def bug_message(err: BaseException) -> str:
         doing.append(f"in {where}")
     what = f"{type(err).__name__}: {err}".strip().rstrip(":")
     what = " ".join(what.split())  # one line, whatever the exception said
+    if len(what) > 200:  # a whole table in a KeyError: -v shows it
+        what = what[:199] + "…"
     return (
         f"this is a bug in geoloft ({what}) while running {', '.join(doing)}. "
         f"Run the same command with -v to see the details, and please report them at "
