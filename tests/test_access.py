@@ -257,6 +257,20 @@ def test_disclosure_hides_small_remainders():
     assert out["pop_tot"].iloc[0] == 100
 
 
+def test_published_counts_are_rounded_and_shares_follow_them():
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["A"], "name": ["A"], "pop_tot": [1234.0], pop_within(500): [987.0],
+         share_within(500): [100 * 987 / 1234]},
+        geometry=[shapely.box(0, 0, 1, 1)], crs=CRS,
+    )  # fmt: skip
+    out = publish_areas(areas, [500])
+    assert out["pop_tot"].iloc[0] == 1230
+    assert out[pop_within(500)].iloc[0] == 990
+    assert out[share_within(500)].iloc[0] == pytest.approx(100 * 990 / 1230)
+    exact = publish_areas(areas, [500], rounding=0)
+    assert exact[pop_within(500)].iloc[0] == 987
+
+
 def test_disclosure_of_cells_keeps_distances(row_of_cells):
     res = access(row_of_cells, points([(50, Y0 + 50)]), thresholds=[300])
     out = publish_cells(res.cells, threshold=25)

@@ -190,4 +190,5 @@ def test_publish_sites_withholds_small_counts():
     assert np.isnan(out["pop_added"].iloc[1])
     assert out["pop_added"].iloc[2] == 40
     assert np.isnan(out["pop_served"].iloc[2])
-    assert out["pop_served"].iloc[0] == 12
+    assert out["pop_served"].iloc[0] == 10  # published counts are rounded to 10 persons
+    assert publish_sites(sites, threshold=10, rounding=0)["pop_served"].iloc[0] == 12

@@ -12,6 +12,12 @@ under the threshold show no figure):
   threshold is withheld.
 
 A zero is published: it reveals no person.
+
+Counts of persons (an area's population, persons within reach, persons a new
+site adds) are then published rounded to :data:`~geoloft.disclosure.protect.ROUNDING`
+persons, as the run's area populations are, and shares are computed from the
+rounded counts: an area's count minus its published cells then leaves an
+interval, not a hidden cell's value.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from geoloft.access._inputs import (
     share_within,
 )
 from geoloft.disclosure import DEFAULT_THRESHOLD, suppress
+from geoloft.disclosure.protect import ROUNDING
 
 __all__ = ["publish_areas", "publish_cells", "publish_sites", "publish_totals"]
 
@@ -57,7 +64,11 @@ def _small_counts(
 
 
 def publish_areas(
-    areas: gpd.GeoDataFrame, thresholds: Sequence[int], *, threshold: int = DEFAULT_THRESHOLD
+    areas: gpd.GeoDataFrame,
+    thresholds: Sequence[int],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    rounding: int = ROUNDING,
 ) -> gpd.GeoDataFrame:
     """Return the per-area summary as it may leave the tool.
 
@@ -69,12 +80,15 @@ def publish_areas(
         The distance thresholds (metres) of its columns.
     threshold
         Disclosure threshold (persons).
+    rounding
+        Published counts are rounded to this many persons (0: not rounded).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Areas under ``threshold`` persons keep id, name and geometry only and are
-        flagged ``suppressed``; small counts elsewhere are withheld with their share.
+        flagged ``suppressed``; small counts elsewhere are withheld with their share;
+        counts are rounded and shares computed from the rounded counts.
     """
     figures = [MEAN_DIST, C.N_CELLS, POP_UNREACHABLE, PER_1000]
     figures += [c for t in thresholds for c in (pop_within(t), share_within(t))]
@@ -88,7 +102,20 @@ def publish_areas(
         beyond = out[C.POP_TOT] - out[pop_within(t)]
         small = (beyond > 0) & (beyond < threshold)
         out.loc[small, [pop_within(t), share_within(t)]] = np.nan
+    if rounding:
+        counts = [C.POP_TOT, POP_UNREACHABLE, *(pop_within(t) for t in thresholds)]
+        for col in (c for c in counts if c in out.columns):
+            out[col] = _rounded(out[col], rounding)
+        total = out[C.POP_TOT].where(out[C.POP_TOT] > 0)
+        for t in thresholds:
+            share = 100.0 * out[pop_within(t)] / total
+            out[share_within(t)] = share.where(out[share_within(t)].notna())
     return out
+
+
+def _rounded(values: pd.Series, rounding: int) -> pd.Series:
+    """Round counts to the nearest ``rounding`` persons (NaN stays NaN)."""
+    return (pd.to_numeric(values, errors="coerce") / rounding).round() * rounding
 
 
 def publish_cells(
@@ -99,16 +126,24 @@ def publish_cells(
 
 
 def publish_sites(
-    sites: gpd.GeoDataFrame, *, threshold: int = DEFAULT_THRESHOLD
+    sites: gpd.GeoDataFrame, *, threshold: int = DEFAULT_THRESHOLD, rounding: int = ROUNDING
 ) -> gpd.GeoDataFrame:
-    """Return the new sites with counts of persons in 1..threshold-1 withheld."""
+    """Return the new sites with counts of persons in 1..threshold-1 withheld, others rounded."""
     from geoloft.access.siting import POP_ADDED, POP_SERVED
 
-    return _small_counts(sites, [(POP_ADDED, []), (POP_SERVED, [])], threshold)
+    out = _small_counts(sites, [(POP_ADDED, []), (POP_SERVED, [])], threshold)
+    for col in (POP_ADDED, POP_SERVED):
+        if rounding and col in out.columns:
+            out[col] = _rounded(out[col], rounding)
+    return out
 
 
 def publish_totals(
-    notes: dict[str, float], thresholds: Sequence[int], *, threshold: int = DEFAULT_THRESHOLD
+    notes: dict[str, float],
+    thresholds: Sequence[int],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    rounding: int = ROUNDING,
 ) -> dict[str, float]:
     """Return the run's totals (``persons``, ``persons within <t> m``) as they may be shown.
 
@@ -120,7 +155,7 @@ def publish_totals(
     renamed = row.rename(columns=dict(zip(keys, (pop_within(t) for t in thresholds), strict=True)))
     for t in thresholds:
         renamed[share_within(t)] = np.nan
-    out = publish_areas(renamed, thresholds, threshold=threshold)
+    out = publish_areas(renamed, thresholds, threshold=threshold, rounding=rounding)
     result = {"persons": float(out[C.POP_TOT].iloc[0])}
     result.update(
         {k: float(out[pop_within(t)].iloc[0]) for k, t in zip(keys, thresholds, strict=True)}
