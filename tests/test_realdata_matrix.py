@@ -1,0 +1,212 @@
+"""End to end on real files, in the shapes users have them, checked in a real browser.
+
+Every boundary file of ``../shared/realdata`` × {a national 250 m grid vintage, the national
+1 km grid} × {no measures, a minimal lon/lat file, the national school register} runs through
+``geoloft run`` with nothing but paths and a study area. Each run's overview map opens in
+headless Chromium with no script error, draws every area and every measure inside the study
+area, and opens on the study area; every file the run wrote reads back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from geoloft.config import load_project
+from geoloft.pipeline import run
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*repaired \\d+ invalid geometries", "ignore:.*dropped \\d+ .*geometr"
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: boundary file, and the study-area keys a user would write for it
+BOUNDARIES = {
+    "oslo-delbydeler": ("oslo-delbydeler/oslo_delbydeler.geojson", ""),
+    "oslo-bydeler-names": ("oslo-delbydeler/oslo_bydeler2.geojson", ""),
+    "oslo-bydeler-gpkg": ("oslo-bydeler-gpkg/oslo_bydeler.gpkg", ""),
+    "kommuner-geojson": ("kommuner-2024/Kommuner-S.geojson", 'kommune = ["0301", "3201"]'),
+    "kommuner-topojson": ("kommuner-2024/Kommuner-S.topojson", 'kommune = ["4601"]'),
+    "asker-baerum": ("asker-baerum-grunnkretser/ab.geojson", ""),
+}
+#: a different 250 m vintage for each boundary file, so that every vintage is exercised
+VINTAGES = ("2007", "2016", "2019", "2022", "2019", "2016")
+GRIDS = ("250m", "1km")
+MEASURES = ("none", "minimal", "schools")
+
+# what each map shows, read from the Leaflet objects in the page
+COUNT = """() => {
+  const isMap = k => { try { return window[k] instanceof L.Map; } catch (e) { return false; } };
+  const maps = Object.keys(window).filter(isMap);
+  const m = window[maps[0]];
+  const out = {maps: maps.length, panes: {}, empty: 0, markers: 0, clustered: 0};
+  m.eachLayer(l => {
+    if (l instanceof L.Polygon) {
+      const pane = l.options.pane || "overlay";
+      out.panes[pane] = (out.panes[pane] || 0) + 1;
+      if (!l._path || !(l._path.getAttribute("d") || "").length) { out.empty += 1; }
+    } else if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) {
+      out.clustered += l.getLayers().length;
+    } else if (l instanceof L.Marker && !(L.MarkerCluster && l instanceof L.MarkerCluster)) {
+      out.markers += 1;
+    }
+  });
+  const b = m.getBounds();
+  out.view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "headless Chromium not installed at /usr/bin/chromium (apt-get install chromium)"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        # no network: tiles and CDN files come from the installed packages or are blank
+        context.route("**/*", _offline_route)
+        yield context
+        browser.close()
+
+
+def _offline_route(route):
+    url = route.request.url
+    if url.startswith("file://"):
+        route.continue_()
+    else:
+        route.fulfill(status=204, body="")
+
+
+def _minimal_measures(realdata: Path, folder: Path) -> Path:
+    """A measures file as people have it: lon;lat and nothing else (inside and far outside)."""
+    schools = pyogrio.read_dataframe(realdata / "schools-norway" / "skoler.geojson")
+    pick = schools.iloc[::25]
+    table = pd.DataFrame({"lon": pick.geometry.x.round(6), "lat": pick.geometry.y.round(6)})
+    path = folder / "tiltak_minimal.csv"
+    table.to_csv(path, sep=";", index=False)
+    return path
+
+
+def _project(realdata: Path, tmp: Path, boundary: str, grid: str, measures: str) -> Path:
+    bpath, study = BOUNDARIES[boundary]
+    vintage = VINTAGES[list(BOUNDARIES).index(boundary)]
+    series = realdata / "ssb-grid-norway-250m-series"
+    gpath = (
+        series / f"NOR0250M_POP_{vintage}.csv"
+        if grid == "250m"
+        else series / "NOR1000M_POP_2019.csv"
+    )
+    lines = [
+        "[project]",
+        f'name = "{boundary}"',
+        'source = "SSB; Kartverket; Oslo kommune; Udir"',
+        "[inputs.boundaries]",
+        f'path = "{realdata / bpath}"',
+        "[inputs.grid]",
+        f'path = "{gpath}"',
+        f"cell_size = {250 if grid == '250m' else 1000}",
+    ]
+    if measures == "minimal":
+        lines += ["[[inputs.measures]]", f'path = "{_minimal_measures(realdata, tmp)}"']
+    elif measures == "schools":
+        lines += [
+            "[[inputs.measures]]",
+            f'path = "{realdata / "schools-norway" / "skoler.geojson"}"',
+            'label = "Skole"',
+        ]
+    lines += ["[study_area]", study, "[maps]", "figures = false", "offline = true"]
+    path = tmp / "project.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _read_back(out: Path) -> None:
+    """Every file the run wrote opens with the tool a user would use for it."""
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    for name in record["files"]:
+        path = out / name
+        assert path.is_file(), name
+        if path.suffix == ".gpkg":
+            for layer, _kind in pyogrio.list_layers(path):
+                if layer == "layer_styles":
+                    continue
+                frame = gpd.read_file(path, layer=layer)
+                assert frame.crs.to_epsg() == 25833, (name, layer)
+                kinds = set(frame.geom_type.dropna())
+                if layer in ("areas", "grid", "intervention_areas", "settlements"):
+                    assert kinds <= {"Polygon", "MultiPolygon"}, (name, layer, kinds)
+        elif path.suffix == ".geojson":
+            frame = gpd.read_file(path)
+            assert set(frame.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}
+        elif path.suffix == ".html":
+            assert "</html>" in path.read_text(encoding="utf-8")[-200:].lower()
+        elif path.suffix == ".csv":
+            pd.read_csv(path)
+    assert (out / "run.json").stat().st_size <= 100e3
+
+
+CASES = [(b, g, m) for b in BOUNDARIES for g in GRIDS for m in MEASURES]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("boundary", "grid", "measures"), CASES, ids=["-".join(c) for c in CASES])
+def test_real_files_run_end_to_end_and_draw(
+    browser_context, realdata, tmp_path, boundary, grid, measures
+):
+    project = load_project(_project(realdata, tmp_path, boundary, grid, measures))
+    out = tmp_path / "out"
+    result = run(project, out=out)
+    areas = result.frames["areas"]
+    _read_back(out)
+
+    errors: list[str] = []
+    page = browser_context.new_page()
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto((out / "maps" / "overview.html").as_uri())
+        page.wait_for_function("() => document.querySelector('.leaflet-pane path') !== null")
+        seen = page.evaluate(COUNT)
+    finally:
+        page.close()
+    assert not errors, errors
+    assert seen["maps"] == 1
+    assert seen["empty"] == 0, seen
+    assert seen["panes"].get("gl-areas", 0) == len(areas), seen
+    expected_measures = len(result.frames.get("measures", ()))
+    assert seen["markers"] + seen["clustered"] == expected_measures, seen
+    if measures != "none":
+        # national files: only what lies in the study area is drawn, and the cut is reported
+        report = next(r for r in result.reports if r.stage == "cut measures")
+        assert report.rows_out == expected_measures < report.rows_in
+    # the map opens on the study area, not on Norway
+    west, south, east, north = seen["view"]
+    lon, lat = _study_lonlat(areas)
+    assert west <= lon[0] + 0.05, (seen["view"], lon)
+    assert east >= lon[1] - 0.05, (seen["view"], lon)
+    assert (east - west) < 6 * max(lon[1] - lon[0], 0.05), (seen["view"], lon)
+    assert (north - south) < 6 * max(lat[1] - lat[0], 0.03), (seen["view"], lat)
+
+
+def _study_lonlat(areas: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    minx, miny, maxx, maxy = areas.to_crs(4326).total_bounds
+    return np.array([minx, maxx]), np.array([miny, maxy])
