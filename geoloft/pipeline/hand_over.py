@@ -43,6 +43,7 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         zones=_drawn_zones(layers),
         indicators=_indicator_labels(result),
         title=result.project.project.title,
+        fit=_study_area_frame(result),
         **kwargs,
     )
     save_map(overview, maps_dir / "overview.html", overwrite=overwrite)
@@ -63,6 +64,14 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
             path = maps_dir / f"{zone[C.ZONE_ID]}.html"
             save_map(one, path, overwrite=overwrite)
             result.files.append(path)
+
+
+def _study_area_frame(result: RunResult) -> gpd.GeoSeries | None:
+    """Return the study area as a GeoSeries for the overview map to open on, or None."""
+    study = result.frames.get("study_area")
+    if study is None:
+        return None
+    return gpd.GeoSeries([study.geometry], crs=C.WORKING_CRS)
 
 
 def write_figures(
