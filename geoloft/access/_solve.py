@@ -193,8 +193,8 @@ def solve_exact(
     if res.x is None:
         return None
     if relax:
-        bound = sign * float(res.fun)
-        return Solution(np.array([], dtype=np.int64), bound, bound, "lp")
+        relaxed = sign * float(res.fun)
+        return Solution(np.array([], dtype=np.int64), relaxed, relaxed, "lp")
     chosen = np.flatnonzero(res.x[:n_x] > 0.5).astype(np.int64)
     dual = getattr(res, "mip_dual_bound", None)
     bound = None if dual is None or not np.isfinite(dual) else sign * float(dual)
@@ -272,10 +272,11 @@ def lagrangian_bound(
     stay = w * problem.current
     lam = stay.copy()
     np.minimum.at(lam, row, cost)
-    best, best_rho, step_scale, stall = -np.inf, np.zeros(m), 2.0, 0
+    best, step_scale, stall = -np.inf, 2.0, 0
+    best_rho: FloatArray = np.zeros(m)
     for _ in range(iterations):
         reduced = np.minimum(cost - lam[row], 0.0)
-        rho = np.bincount(col, weights=reduced, minlength=m)
+        rho: FloatArray = np.bincount(col, weights=reduced, minlength=m).astype(np.float64)
         open_ = np.argpartition(rho, k - 1)[:k] if k < m else np.arange(m)
         stays = stay - lam < 0
         value = float(lam.sum() + np.minimum(stay - lam, 0.0).sum() + rho[open_].sum())

@@ -146,7 +146,7 @@ def access(
         C.CELL_SIZE: np.full(len(grid), size, dtype=np.int64),
         pop: people.to_numpy(),
         DIST: dist,
-        NEAREST_ID: np.where(row >= 0, ids.to_numpy()[np.maximum(row, 0)], None),
+        NEAREST_ID: pd.Series(ids.to_numpy()[np.maximum(row, 0)]).where(row >= 0).to_numpy(),
     }
     for t, count in zip(limits, counts, strict=True):
         data[n_within(t)] = count
