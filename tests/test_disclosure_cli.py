@@ -63,3 +63,32 @@ def test_threshold_below_ten_warns(grid_csv, tmp_path):
     args = ["export", str(grid_csv), "-o", str(tmp_path / "o.gpkg")]
     with pytest.warns(UserWarning, match="below SSB's 10 persons"):
         CliRunner().invoke(app, [*args, "--threshold", "2", "--allow-tiny-threshold"])
+
+
+def test_score_withholds_rates_of_small_counts(tmp_path):
+    catalogue = tmp_path / "cat.toml"
+    catalogue.write_text(
+        '[[indicator]]\nid = "low"\nlabel_nb = "Lav"\nlabel_en = "Low"\n'
+        'numerator = "low_n"\ndenominator = "low_d"\nunit = "percent"\n'
+        'domain = "income"\ndirection = "higher_is_worse"\n',
+        encoding="utf-8",
+    )
+    table = tmp_path / "t.csv"
+    pd.DataFrame(
+        {
+            "area_id": ["0101", "0102", "0103", "0104"],
+            "low_n": [30, 50, 3, 60],
+            "low_d": [300, 400, 200, 500],
+        }
+    ).to_csv(table, sep=";", index=False)
+    target = tmp_path / "s.csv"
+    args = ["score", str(table), "-c", str(catalogue), "--min-pop", "0", "-o", str(target)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(target, dtype={"area_id": str}).set_index("area_id")
+    # 3 persons with the trait: 0103's rate and z-score are withheld
+    assert scores.loc["0103", ["low_rate", "low_std"]].isna().all()
+    assert scores.loc[["0101", "0102", "0104"], "low_rate"].notna().all()
+    result = CliRunner().invoke(app, [*args, "--overwrite", "--no-disclosure"])
+    again = pd.read_csv(target, dtype={"area_id": str}).set_index("area_id")
+    assert pd.notna(again.loc["0103", "low_rate"])  # shown when switched off

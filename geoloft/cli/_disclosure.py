@@ -23,6 +23,14 @@ Threshold = Annotated[
         "that would reveal them (SSB: 10).",
     ),
 ]
+DisclosureThreshold = Annotated[
+    int,
+    typer.Option(
+        "--disclosure-threshold",
+        help="Persons: rates from smaller counts are withheld, with those that would "
+        "reveal them (SSB: 10).",
+    ),
+]
 NoDisclosure = Annotated[
     bool,
     typer.Option(

@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 import typer
 
 from geoloft.cli._app import Lang, OutFile, Overwrite, Where, app, check_lang, out, parse_where
+from geoloft.cli._disclosure import (
+    AllowTiny,
+    DisclosureThreshold,
+    NoDisclosure,
+    protect_for_cli,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,6 +37,42 @@ def _read(table: Path, key: str | None, where: dict[str, object] | None) -> pd.D
     from geoloft.indicators import read_indicators
 
     return read_indicators(table, key=key, where=where)
+
+
+def _protect(
+    result: pd.DataFrame,
+    table: pd.DataFrame,
+    catalogue: Path | None,
+    threshold: int,
+    off: bool,
+    allow_tiny: bool,
+) -> pd.DataFrame:
+    """Withhold rates (and their z-scores) whose counts the disclosure rule hides."""
+    from geoloft.columns import AREA_ID
+    from geoloft.disclosure.model import Rate
+    from geoloft.indicators import default_catalogue, load_catalogue
+
+    cat = load_catalogue(catalogue) if catalogue is not None else default_catalogue()
+    rates = [
+        Rate(ind.id, str(ind.numerator), str(ind.denominator), float(ind.scale))
+        for ind in cat
+        if getattr(ind, "numerator", None)
+        and getattr(ind, "denominator", None)
+        and ind.numerator in table.columns
+        and ind.denominator in table.columns
+    ]
+    if not rates and not off:
+        return result
+    counts = [c for r in rates for c in (r.numerator, r.denominator)]
+    areas = result.merge(table[[AREA_ID, *dict.fromkeys(counts)]], on=AREA_ID, how="left")
+    shown = protect_for_cli(
+        {"areas": areas}, threshold=threshold, off=off, allow_tiny=allow_tiny, rates=rates
+    )["areas"]
+    out = result.copy()
+    for col in out.columns:
+        if col in shown.columns and col != AREA_ID:
+            out[col] = out[col].where(shown[col].notna().to_numpy() | out[col].isna())
+    return out
 
 
 @app.command()
@@ -61,8 +103,14 @@ def score(
     ] = False,
     lang: Lang = "nb",
     overwrite: Overwrite = False,
+    disclosure_threshold: DisclosureThreshold = 10,
+    no_disclosure: NoDisclosure = False,
+    allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     r"""Score areas on living-condition indicators and write a CSV, one row per area.
+
+    Rates and standardised values built on counts under the disclosure threshold are
+    withheld (see docs/disclosure.md).
 
     Columns: area_id, status, index, rank (1 = most exposed), decile (10 = most
     exposed), qualifies, n_indicators, explanation and per indicator its rate,
@@ -91,6 +139,10 @@ def score(
         out.print(comparison.spearman.round(2).to_string(), highlight=False, markup=False)
     else:
         result = score_areas(frame, catalogue, method=method, threshold=threshold, **options)
+    if not compare:
+        result = _protect(
+            result, frame, catalogue, disclosure_threshold, no_disclosure, allow_tiny_threshold
+        )
     with atomic_path(output, overwrite=overwrite, inputs=inputs) as tmp:
         result.to_csv(tmp, index=False)
     flags = result.filter(regex=r"(^|_)qualifies$").fillna(False).astype(bool).sum()
