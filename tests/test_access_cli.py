@@ -78,7 +78,8 @@ def test_reach_per_area_and_new_sites(files, tmp_path, capsys):
     out = tmp_path / "access.gpkg"
     args = ["access", str(grid), str(schools), "--select", "laveste_trinn <= 7",
             "--areas", str(areas), "--thresholds", "300,600", "-o", str(out),
-            "--new-sites", "1", "--within", str(areas), "--distance", "300"]  # fmt: skip
+            "--new-sites", "1", "--within", str(areas), "--distance", "300",
+            "--map", str(tmp_path / "access.html"), "--what", "skole"]  # fmt: skip
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "1 facilities" in text
@@ -96,6 +97,9 @@ def test_reach_per_area_and_new_sites(files, tmp_path, capsys):
     # a centre at 750 m reaches the cells at 500, 750 and 1000 m (300 + 400 + 500).
     assert sites["pop_added"].tolist() == [1200]
     assert "New sites (coverage" in text
+    page = (tmp_path / "access.html").read_text(encoding="utf-8")
+    assert "Forslag 1: 1" in page  # "1 200 flere innen 300 m", with a thin space
+    assert "Avstand til skole (m)" in page
 
 
 def test_small_counts_are_withheld(files, tmp_path):

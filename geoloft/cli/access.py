@@ -147,6 +147,12 @@ def access_command(
     disclosure_threshold: Annotated[
         int, typer.Option(help="Fewest persons whose figures are shown.")
     ] = 10,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Also write the Nærmiljø map (.html).")
+    ] = None,
+    what: Annotated[
+        str | None, typer.Option(help="What the facilities are, for the map, e.g. skole.")
+    ] = None,
     lang: Lang = "nb",
     overwrite: Overwrite = False,
 ) -> None:
@@ -223,12 +229,41 @@ def access_command(
         layers["sites"] = publish_sites(siting.sites, threshold=disclosure_threshold)
     inputs = tuple(p.resolve() for p in (grid, facilities, *(areas or [])))
     written = write_layers(layers, output, overwrite=overwrite, inputs=inputs)
+    if map_file is not None:
+        _write_map(map_file, layers, summaries, result, siting, lang, what, overwrite)
     _report(result, summaries, layers.get("sites"), siting, disclosure_threshold)
     out.print(
         f"\nTimings: read {read_s:.1f} s, distances {access_s:.1f} s, areas {areas_s:.1f} s. "
         f"Wrote {written}",
         highlight=False,
     )
+
+
+def _write_map(
+    path: Path,
+    layers: dict[str, Any],
+    summaries: list[tuple[str, Any]],
+    result: AccessResult,
+    siting: SitingResult | None,
+    lang: str,
+    what: str | None,
+    overwrite: bool,
+) -> None:
+    from geoloft.maps import save_map
+    from geoloft.maps.access import make_access_map
+
+    reach = None if siting is None else siting.report.notes.get("distance_m")
+    m = make_access_map(
+        layers["cells"],
+        thresholds=result.thresholds,
+        areas=summaries[-1][1] if summaries else None,
+        sites=layers.get("sites"),
+        site_distance=None if reach is None else int(reach),
+        what=what,
+        lang=lang,
+    )
+    save_map(m, path, overwrite=overwrite)
+    out.print(f"Wrote {path}", highlight=False)
 
 
 def _report(
