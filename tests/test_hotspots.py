@@ -233,3 +233,17 @@ def test_default_keeps_false_hot_spots_rare_on_shuffled_demo(repo: Path) -> None
         any_analytic += bool(analytic["hot_spot"].any())
     assert any_default <= 2  # P(>= 3 of 12) < 2 % at the nominal 5 %
     assert any_analytic >= 10  # the normal approximation invents them
+
+
+def test_three_cells_are_enough_for_gi_star() -> None:
+    # the smallest region Gi* is defined for (n - 1 > 1 in the variance): three cells in a row
+    ids = corners_to_ssbid(260_000 + SIZE * np.arange(3), np.full(3, 6_650_000))
+    grid = pd.DataFrame({"ssbid": ids, "cell_size": SIZE, "value": [1.0, 2.0, 9.0]})
+    ours = hotspots(grid, "value", permutations=0)
+    theirs = esda_gstar(grid, queen=True)
+    np.testing.assert_allclose(ours["gi_z"].to_numpy()[[0, 2]], theirs.Zs[[0, 2]], atol=1e-12)
+    # the middle cell's window is the whole region: its sum cannot vary, it is not tested
+    assert np.isnan(ours["gi_z"].iloc[1])
+    assert not hotspots(grid, "value")["gi_p"].iloc[[0, 2]].isna().any()
+    two = hotspots(grid.iloc[:2], "value", permutations=0)
+    assert two["gi_z"].isna().all()  # two cells: no spread left to compare with

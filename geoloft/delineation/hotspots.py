@@ -124,7 +124,9 @@ def getis_ord(
     Returns
     -------
     z, p : numpy.ndarray
-        NaN for nodes without neighbours and nodes with a NaN value.
+        NaN for nodes without neighbours, nodes neighbouring every other node
+        (their window is the whole region, so its sum cannot vary) and nodes
+        with a NaN value.
 
     Examples
     --------
@@ -147,17 +149,18 @@ def getis_ord(
     x = x_all[keep]
     degree = np.diff(graph.indptr)
     std = np.sqrt(max(float(np.mean(x * x) - np.mean(x) ** 2), 0.0)) if n else 0.0
-    tested = degree > 0
+    tested = (degree > 0) & (degree < n - 1)  # a window of every node cannot vary
     if n < 3 or std <= 0 or not tested.any():
         return z, p
     lag = graph @ x + x
     window = degree + 1.0
-    spread = std * np.sqrt((n * window - window**2) / (n - 1))
-    z_kept = (lag - x.mean() * window) / spread
+    spread = std * np.sqrt(np.maximum(n * window - window**2, 0.0) / (n - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_kept = (lag - x.mean() * window) / spread
     z_kept[~tested] = np.nan
     z[keep] = z_kept
     if permutations:
-        p_kept = permutation_p(x, lag - x, degree, permutations, seed=seed)
+        p_kept = permutation_p(x, lag - x, np.where(tested, degree, 0), permutations, seed=seed)
     else:
         p_kept = 2.0 * stats.norm.sf(np.abs(z_kept))
     p_kept[~tested] = np.nan
