@@ -142,11 +142,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "w = np.ones(rates.shape[1:]) if s.ref_weight is None else s.ref_weight",
         "1 -> 2",
     ): "ones of shape (m,) broadcast like ones of shape (n, m) in the next line",
-    (
-        "geoloft/delineation/hotspots.py",
-        "kmax = int(min(degree[tested].max(), n - 1))",
-        "1 -> 2",
-    ): "getis_ord tests only nodes with fewer than n - 1 neighbours, so the cap never binds",
 }
 
 SWAP_OPS: dict[type, type] = {

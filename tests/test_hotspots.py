@@ -247,3 +247,19 @@ def test_three_cells_are_enough_for_gi_star() -> None:
     assert not hotspots(grid, "value")["gi_p"].iloc[[0, 2]].isna().any()
     two = hotspots(grid.iloc[:2], "value", permutations=0)
     assert two["gi_z"].isna().all()  # two cells: no spread left to compare with
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["per-cell draws", "shared draws"])
+def test_permutation_p_of_a_window_that_cannot_vary_is_one(
+    shared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geoloft.delineation.hotspots import permutation_p
+
+    if shared:
+        monkeypatch.setattr(sys.modules["geoloft.delineation.hotspots"], "EXACT_WORK", 0)
+    x = np.array([1.0, 2.0, 3.0, 4.0, 9.0])
+    degree = np.array([4, 1, 1, 1, 1])  # node 0 neighbours all others: its sum is always 18
+    neighbour_sum = np.array([18.0, 1.0, 1.0, 1.0, 1.0])
+    p = permutation_p(x, neighbour_sum, degree, 199, seed=3)
+    assert p[0] == 1.0
+    assert np.all((p > 0) & (p <= 1))
