@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from geoloft.cli._app import Lang, OutFile, Overwrite, Where, app, check_lang, out, parse_where
+from geoloft.cli._disclosure import AllowTiny, NoDisclosure, Threshold, protect_for_cli
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -62,6 +63,33 @@ def _with_indicators(
     return merged, column
 
 
+def _protect(
+    frame: gpd.GeoDataFrame, column: str, threshold: int, off: bool, allow_tiny: bool
+) -> gpd.GeoDataFrame:
+    """Withhold small counts in the drawn column (numerators by their denominators)."""
+    import numpy as np
+    import pandas as pd
+
+    from geoloft.disclosure.protect import check_threshold
+    from geoloft.disclosure.rules import primary_counts, primary_numerators
+    from geoloft.indicators import default_catalogue
+
+    if off:
+        protect_for_cli({}, threshold=threshold, off=True, allow_tiny=allow_tiny)  # warns
+        return frame
+    check_threshold(threshold, allow_tiny=allow_tiny, stacklevel=3)
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    known = values[~np.isnan(values)]
+    if not known.size or not np.all(np.mod(known, 1) == 0):
+        return frame  # not a count
+    hide = primary_counts(values, threshold) & ~np.isnan(values) & (values > 0)
+    for ind in default_catalogue():
+        if ind.numerator == column and ind.denominator in frame.columns:
+            den = pd.to_numeric(frame[ind.denominator], errors="coerce").to_numpy(np.float64)
+            hide |= primary_numerators(values, den, threshold)[0]
+    return frame.assign(**{column: np.where(hide, np.nan, values)})
+
+
 @app.command()
 def figure(
     boundaries: Annotated[
@@ -108,8 +136,14 @@ def figure(
     ] = "none",
     lang: Lang = "nb",
     overwrite: Overwrite = False,
+    threshold: Threshold = 10,
+    no_disclosure: NoDisclosure = False,
+    allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     r"""Draw a map for reports as PNG (300 dpi) or PDF: classes, legend, scale bar, north arrow.
+
+    A drawn count (whole numbers) under the disclosure threshold is withheld (drawn as
+    missing); so is a numerator that leaves fewer than the threshold without the trait.
 
     Values come from a column of the --indicators table, joined to the areas by
     area id; areas without a value are hatched grey. Without --indicators the
@@ -136,6 +170,7 @@ def figure(
 
         table = read_indicators(indicators, key=key, areas=frame, where=rows)
         frame, column = _with_indicators(frame, table, column, indicators)
+        frame = _protect(frame, column, threshold, no_disclosure, allow_tiny_threshold)
     zones = read_boundaries(areas) if areas is not None else None
     path = make_figure(
         frame,
