@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, out
+from geoloft.cli._disclosure import AllowTiny, Threshold
 
 
 @app.command("map")
@@ -38,6 +39,8 @@ def map_command(
     title: Annotated[str | None, typer.Option(help="Page title.")] = None,
     lang: Lang = "nb",
     overwrite: Overwrite = False,
+    threshold: Threshold = 10,
+    allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     """Draw an interactive web map: areas, grid, intervention areas, measures.
 
@@ -51,8 +54,10 @@ def map_command(
         --grid data/grid/demoby_ru250m_syntetisk.csv
         --measures data/measures/demoby_tiltak.csv -o kart.html --offline
     """
+    from geoloft.disclosure.protect import check_threshold
     from geoloft.maps.files import write_map
 
+    check_threshold(threshold, allow_tiny=allow_tiny_threshold, stacklevel=3)
     written = write_map(
         boundaries,
         output,
@@ -66,6 +71,7 @@ def map_command(
         title=title,
         basemap=basemap,
         overwrite=overwrite,
+        threshold=threshold,
     )
     out.print(f"wrote {written.path} ({written.size:,} bytes)", highlight=False, markup=False)
     for note in written.notes:
