@@ -200,13 +200,17 @@ def posterior_model(raw: np.ndarray, den: np.ndarray, prior: np.ndarray) -> Post
     n = np.where(missing, 0.0, den)
     y = np.where(missing, 0.0, raw) * n
     sd_grid, w = sd_posterior(np.where(missing, np.nan, y), np.where(missing, np.nan, n), prior)
-    sd = np.sum(sd_grid * w, axis=0)
+    # the joint prior takes the most likely SD: where the spread is unclear, the
+    # posterior mean under a flat prior overstates it and would borrow noise
+    likely = sd_grid[
+        np.argmax(w / np.where(sd_grid > 0, sd_grid, 1.0), axis=0), np.arange(y.shape[1])
+    ]
     shift, factor = np.zeros(y.shape), np.ones(y.shape)
-    joint = _joint_prior(y, n, missing, prior, sd)
+    joint = _joint_prior(y, n, missing, prior, likely)
     if joint is None:
         return Posterior(y, n, missing, prior, sd_grid, w, shift, factor, None)
     sigma, logits, noise = joint
-    shift, factor = _borrowed(sigma, logits, np.where(missing, 1e6, noise), prior)
+    shift, factor = _borrowed(sigma, logits, np.where(missing, 1e6, noise))
     chol = _posterior_correlation(sigma, np.where(missing, 1e6, noise))
     return Posterior(y, n, missing, prior, sd_grid, w, shift, factor, chol)
 
@@ -217,11 +221,14 @@ def _joint_prior(
     """Prior covariance of the true logits across indicators, the observed logits and noise.
 
     Deprivation indicators go together: an area's true rates are correlated
-    across indicators. The correlation is that of the observed logits of
-    complete areas, soft-thresholded at two standard errors (noise must not
-    couple indicators) and divided by the reliabilities ``τ² / (τ² + v)``
-    (sampling noise attenuates it; ``τ`` is ``sd`` on the logit scale by the
-    delta method); it is clipped to ±0.95 and made positive definite.
+    across indicators. Sampling errors are independent between indicators, so
+    the precision-weighted cross-products of the observed logits of complete
+    areas (weights ``1 / sqrt((τ_j² + v_j)(τ_k² + v_k))``) estimate
+    ``ρ τ_j τ_k`` without bias (``τ`` is ``sd`` on the logit scale, by the
+    delta method; the most likely ``sd``, as where the spread is unclear the
+    posterior mean overstates it). The correlation is shrunk toward 0 by its
+    noise, ``ρ (1 - (2 se / ρ)²)⁺`` (kept where it stands clearly above two
+    standard errors), clipped to ±0.95 and made positive definite.
     """
     m = y.shape[1]
     complete = ~missing.any(axis=1)
@@ -233,12 +240,17 @@ def _joint_prior(
     with np.errstate(invalid="ignore", divide="ignore"):
         tau = np.where((prior > 0) & (prior < 1), sd / (prior * (1.0 - prior)), 0.0)
     tau = np.maximum(np.nan_to_num(tau), 1e-6)
+    lc, vc = logits[complete], noise[complete]
+    scale = np.sqrt(tau[None] ** 2 + vc)  # SD of each observed logit about its mean
+    mu = np.sum(lc / scale**2, axis=0) / np.sum(1.0 / scale**2, axis=0)
+    dev = (lc - mu) / scale
+    weights = 1.0 / (scale[:, :, None] * scale[:, None, :])  # (N, m, m)
+    cov = np.einsum("ij,ik->jk", dev, dev) / weights.sum(axis=0)  # estimates ρ τ_j τ_k
+    corr = cov / np.outer(tau, tau)
+    se = np.sqrt(complete.sum()) / (weights.sum(axis=0) * np.outer(tau, tau))
     with np.errstate(invalid="ignore", divide="ignore"):
-        observed = np.nan_to_num(np.corrcoef(logits[complete], rowvar=False))
-    threshold = 2.0 / np.sqrt(complete.sum())
-    observed = np.sign(observed) * np.maximum(np.abs(observed) - threshold, 0.0)
-    reliability = np.clip(tau**2 / (tau**2 + noise[complete].mean(axis=0)), 1e-6, 1.0)
-    corr = np.clip(observed / np.sqrt(np.outer(reliability, reliability)), -0.95, 0.95)
+        corr = corr * np.clip(1.0 - (2.0 * se / corr) ** 2, 0.0, 1.0)  # shrunk unless > 2 SE
+    corr = np.clip(np.nan_to_num(corr), -0.95, 0.95)
     np.fill_diagonal(corr, 1.0)
     vals, vecs = np.linalg.eigh(corr)
     corr = (vecs * np.maximum(vals, 1e-3)) @ vecs.T
@@ -247,17 +259,20 @@ def _joint_prior(
 
 
 def _borrowed(
-    sigma: np.ndarray, logits: np.ndarray, noise: np.ndarray, prior: np.ndarray
+    sigma: np.ndarray, logits: np.ndarray, noise: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each area's prior for one indicator given its other indicators (normal, logit scale).
 
     ``μ_j + Σ_jo (Σ_oo + V_o)⁻¹ (l_o - μ_o)`` and the SD factor
     ``sqrt((Σ_jj - Σ_jo (Σ_oo + V_o)⁻¹ Σ_oj) / Σ_jj)``: what the other
     indicators of the area (``o``) say about indicator ``j`` before its own
-    count is seen. Returns the shift from ``μ_j`` and the factor.
+    count is seen; ``μ`` is the precision-weighted mean of the observed
+    logits (small counts bias a logit, so not the logit of the pooled rate).
+    Returns the shift from ``μ_j`` and the factor.
     """
     m = sigma.shape[0]
-    mu = np.log(prior / (1.0 - prior))
+    precision = 1.0 / (np.diag(sigma)[None] + noise)
+    mu = np.sum(precision * logits, axis=0) / np.sum(precision, axis=0)
     shift, factor = np.zeros(logits.shape), np.ones(logits.shape)
     for j in range(m):  # a loop over indicators; each step is vectorised over areas
         o = np.delete(np.arange(m), j)
