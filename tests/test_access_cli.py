@@ -137,3 +137,33 @@ def test_usage_and_input_errors(files, tmp_path, capsys, extra, code, message):
     assert main(["access", str(grid), str(schools), *extra]) == code
     captured = capsys.readouterr()
     assert message in captured.err + captured.out
+
+
+def test_network_distances_from_a_line_file(files, tmp_path):
+    grid, schools, _ = files
+    # A path along the row of centres that turns north 500 m before reaching the east end:
+    # from the school at x = 125 the path runs east to 625, north 200 m, east to 1125.
+    path = tmp_path / "stier.geojson"
+    coords = [[125, Y0 + 125], [625, Y0 + 125], [625, Y0 + 325], [1125, Y0 + 325]]
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}},
+                "features": [
+                    {"type": "Feature", "properties": {},
+                     "geometry": {"type": "LineString", "coordinates": coords}}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "net.gpkg"
+    args = ["access", str(grid), str(schools), "--select", "laveste_trinn <= 7",
+            "--network", str(path), "--thresholds", "500", "-o", str(out)]  # fmt: skip
+    assert main(args) == 0
+    cells = pyogrio.read_dataframe(out, layer="cells").sort_values("ssbid")
+    # Centres at 875 and 1125 join the path 200 m north of them (nearest vertex of the
+    # 50 m segments), then walk back: 200 + (250 or 500) along the top + 200 + 500.
+    expected = [0, 250, 500, 200 + 250 + 200 + 500, 200 + 500 + 200 + 500]
+    np.testing.assert_allclose(cells["dist_nearest"], expected, atol=1e-4)
