@@ -92,7 +92,10 @@ def spopt_solve(kind, cost, weights, k, reach, solver_name, limit):
         else:
             model = PMedian.from_cost_matrix(cost, weights, p_facilities=k)
         model = model.solve(solver)
-    return model.problem.objective.value(), pulp.LpStatus[model.problem.status]
+    # PuLP says "Optimal" when CBC stops at its time limit with a solution; the solution
+    # status tells a proven optimum from a feasible one.
+    proven = model.problem.sol_status == pulp.LpSolutionOptimal
+    return model.problem.objective.value(), "optimal" if proven else "feasible"
 
 
 def siting(candidates: list[int], k: int, reach: int, solver: str, limit: float) -> None:
