@@ -29,7 +29,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-console = Console(stderr=True)
+console = Console(stderr=True)  # progress and notes on stderr: silent with -q
+errors = Console(stderr=True)  # error lines: always printed
 out = Console()  # notes, summaries, "wrote ..." lines: silent with -q
 result = Console()  # what a command was asked to show (info's description): printed with -q too
 
@@ -90,7 +91,7 @@ def _root(
     logging.getLogger("pyogrio").setLevel(logging.WARNING)  # "Created N records" is noise
     warnings.formatwarning = _format_warning
     if _state["quiet"]:
-        out.quiet = True  # no summaries, notes or "wrote ..." lines
+        out.quiet = console.quiet = True  # no progress, summaries, notes or "wrote ..." lines
         warnings.simplefilter("ignore")  # main() restores the filters afterwards
 
 
@@ -134,7 +135,7 @@ def parse_where(items: list[str] | None) -> dict[str, object] | None:
 
 def report_error(err: BaseException | str) -> None:
     """Print one clear error line (no markup is read from the message)."""
-    console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False, soft_wrap=True)
+    errors.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False, soft_wrap=True)
 
 
 def _os_error(err: OSError) -> str:
@@ -211,7 +212,7 @@ def _import_error(err: ImportError) -> str:
 
 def _reset() -> None:
     _state.update(verbose=False, quiet=False, command=None, stage=None)
-    out.quiet = False
+    out.quiet = console.quiet = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,7 +253,7 @@ def _invoke(args: list[str], verbose: bool) -> int:
             err.show()
             return int(exit_code)
         if verbose:
-            console.print_exception()
+            errors.print_exception()
         report_error(_one_line(err))
         return 1
     return 0
