@@ -319,7 +319,7 @@ def _read_run(out: Path, label: str) -> tuple[System, int]:
             layers[name][C.AREA_ID] = layers[name][C.AREA_ID].astype(str)
     join = _stage(record, "join_grid")
     totals: dict[str, Any] = {
-        k: (join.get(k) or {}).get(C.POP_TOT)
+        k: v.get(C.POP_TOT) if isinstance(v := join.get(k), dict) else None
         for k in ("total_in", "total_assigned", "total_outside")
     }
     references = _stage(record, "score_areas").get("reference") or {}

@@ -105,6 +105,23 @@ def _rates(result: RunResult, areas: gpd.GeoDataFrame) -> list[Any]:
     ]
 
 
+def _withhold_totals(result: RunResult, system: Any) -> None:
+    """Take study-area totals the model withheld out of the run record (``run.json``)."""
+    if system is None:
+        return
+    hidden = {
+        str(label).split(" ")[0]
+        for label, kind, off in zip(
+            system.fig_label, system.fig_kind, system.fig_hidden, strict=True
+        )
+        if kind == "total" and off
+    }
+    for report in result.reports:
+        if report.stage == "join_grid":
+            for key in hidden & set(report.notes):
+                report.notes[key] = "withheld (disclosure control)"
+
+
 def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: int) -> None:
     """Secondary suppression over every figure the run publishes (in place on ``layers``)."""
     from geoloft.disclosure.protect import protect_layers
@@ -125,6 +142,7 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
         area_pop=None if rule is None else np.asarray(rule, dtype=np.float64),
     )
     layers.update(protection.layers)
+    _withhold_totals(result, protection.system)
     notes = protection.notes
     result.timings["disclosure"] = notes.pop("seconds")
     result.reports.append(
