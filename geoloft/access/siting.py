@@ -63,7 +63,8 @@ class SitingResult:
         Coverage: persons newly within ``distance``. p-median: person-metres
         (sum of each resident's distance to the nearest facility) after siting.
     before
-        The same measure before siting (0 for coverage).
+        The same measure before siting (0 for coverage; ``inf`` for p-median when
+        some residents had no facility to reach).
     bound
         Best possible value proven (upper for coverage, lower for p-median), or ``None``.
     gap
@@ -210,7 +211,13 @@ def choose_sites(
     solution = _solve(problem, k, method, time_limit)
     people_at = (xy, weight, current)
     sites = _sites(candidates, ids, cand_xy, solution.chosen, distance, people_at, network)
-    before = 0.0 if problem.coverage else float(problem.weight @ problem.current)
+    lived = weight > 0
+    if problem.coverage:
+        before = 0.0
+    elif not np.isfinite(current[lived]).all():  # someone had no facility at all
+        before = np.inf
+    else:
+        before = float(weight[lived] @ current[lived])
     report = StageReport(
         stage="choose_sites",
         source="candidates",
