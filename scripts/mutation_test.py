@@ -142,6 +142,21 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "w = np.ones(rates.shape[1:]) if s.ref_weight is None else s.ref_weight",
         "1 -> 2",
     ): "ones of shape (m,) broadcast like ones of shape (n, m) in the next line",
+    (
+        "geoloft/delineation/hotspots.py",
+        "width = n - 1 if 4 * kmax * kmax > n - 1 else kmax",
+        "Mult -> Div",
+    ): "sets only the batch size (memory per batch), not the distribution of the draws",
+    (
+        "geoloft/delineation/hotspots.py",
+        "width = n - 1 if 4 * kmax * kmax > n - 1 else kmax",
+        "1 -> 2",
+    ): "sets only the batch size (memory per batch), not the distribution of the draws",
+    (
+        "geoloft/delineation/hotspots.py",
+        "batch = max(1, min(permutations, BATCH_DRAWS // width))",
+        "1 -> 2",
+    ): "a batch of at least 2 draws instead of 1: the same draws, grouped differently",
 }
 
 SWAP_OPS: dict[type, type] = {

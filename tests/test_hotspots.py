@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -263,3 +264,63 @@ def test_permutation_p_of_a_window_that_cannot_vary_is_one(
     p = permutation_p(x, neighbour_sum, degree, 199, seed=3)
     assert p[0] == 1.0
     assert np.all((p > 0) & (p <= 1))
+
+
+def exact_p(
+    x: np.ndarray, graph: sp.csr_array, pool_of: Callable[[np.ndarray, int], tuple]
+) -> np.ndarray:
+    """Two-sided conditional-permutation p-values by enumerating every neighbour set."""
+    from itertools import combinations
+
+    degree = np.diff(graph.indptr)
+    out = np.full(x.size, np.nan)
+    for i in np.flatnonzero(degree > 0):
+        observed = x[graph.indices[graph.indptr[i] : graph.indptr[i + 1]]].sum()
+        upper_pool, lower_pool = pool_of(x, i)
+        upper = np.mean([sum(c) >= observed - 1e-9 for c in combinations(upper_pool, degree[i])])
+        lower = np.mean([sum(c) <= observed + 1e-9 for c in combinations(lower_pool, degree[i])])
+        out[i] = min(1.0, 2 * min(upper, lower))
+    return out
+
+
+def own_left_out(x: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
+    rest = np.delete(x, i)
+    return rest, rest
+
+
+def bound_pools(x: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
+    ranked = np.sort(x)
+    return ranked[1:], ranked[:-1]  # smallest left out (upper tail), largest (lower)
+
+
+@pytest.mark.parametrize(
+    ("name", "shared"),
+    [("ring of 9", False), ("path of 20", False), ("ring of 9", True), ("path of 20", True)],
+)
+def test_permutation_p_equals_enumeration(
+    name: str, shared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # per-cell draws must match the exact conditional distribution (own value left
+    # out); shared draws the exact distribution of their bound (never smaller)
+    from geoloft.delineation.hotspots import permutation_p
+
+    if shared:
+        monkeypatch.setattr(sys.modules["geoloft.delineation.hotspots"], "EXACT_WORK", 0)
+    if name == "ring of 9":  # 4 k^2 > n: per-cell draws take k of a random order
+        n, offsets = 9, (1, 2, -1, -2)
+        x = np.array([0.0, 1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 40.0])
+    else:  # 4 k^2 <= n: per-cell draws are integers with clashes redrawn
+        n, offsets = 20, (1, -1)
+        x = np.r_[np.arange(10.0), 100.0, np.arange(10.0, 19.0)]
+    rows = np.repeat(np.arange(n), len(offsets))
+    cols = (rows + np.tile(offsets, n)) % n
+    if name == "path of 20":
+        keep = np.abs(cols - rows) == 1
+        rows, cols = rows[keep], cols[keep]
+    graph = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    degree = np.diff(graph.indptr)
+    draws = 20_000
+    p = permutation_p(x, graph @ x, degree, draws, seed=8)
+    expected = exact_p(x, graph, bound_pools if shared else own_left_out)
+    tolerance = 4.5 * np.sqrt(expected * (1 - expected / 2) / draws) + 3 / draws
+    np.testing.assert_array_less(np.abs(p - expected), tolerance)
