@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "access",
     "figure",
     "maps",
+    "audit",
 )
 
 #: Command modules that failed to import, with the error; main() reports them in one
