@@ -181,6 +181,25 @@ def test_quiet_run_draws_no_progress_bar(capsys, monkeypatch, tmp_path):
     assert quiet_out == ("", "")
 
 
+def test_quiet_silences_notes_on_stderr_but_not_errors(capsys, monkeypatch):
+    from geoloft import info
+    from geoloft.cli import _app
+
+    describe = info.describe_file
+
+    def noisy(*args, **kwargs):
+        _app.console.print("disclosure: 3 counts under 10 persons hidden")
+        return describe(*args, **kwargs)
+
+    monkeypatch.setattr("geoloft.info.describe_file", noisy)
+    assert main(["info", GRID]) == 0
+    assert "disclosure: 3 counts" in capsys.readouterr().err
+    assert main(["info", GRID, "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["info", "missing.csv", "-q"]) == 1
+    assert "missing.csv: file not found" in capsys.readouterr().err
+
+
 def test_quiet_info_still_describes_the_file(capsys):
     assert main(["info", GRID, "-q"]) == 0
     assert "kind:    grid" in capsys.readouterr().out
