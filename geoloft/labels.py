@@ -85,6 +85,19 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "zoom_in": ("Zoom inn", "Zoom in"),
     "zoom_out": ("Zoom ut", "Zoom out"),
     "layers": ("Kartlag", "Map layers"),
+    "layer_bases": ("Bakgrunnskart", "Basemap"),
+    "layer_choices": ("Fargelegging (én om gangen)", "Colouring (one at a time)"),
+    "layer_overlays": ("Vis også", "Also show"),
+    "layer_none": ("Ingen", "None"),
+    "no_library": (
+        "Det interaktive kartet kan ikke vises: kartbiblioteket (Leaflet) ble ikke lastet "
+        "eller får ikke kjøre her (ingen nettforbindelse, eller siden stenger skript ute). "
+        "Tallene står i tabellene under. Lag kartet med offline = true for å bruke det "
+        "uten nett.",
+        "The interactive map cannot be shown: the map library (Leaflet) did not load or "
+        "may not run here (no network, or the page blocks scripts). The numbers are in the "
+        "tables below. Make the map with offline = true to use it without a network.",
+    ),
     "skip_to_tables": ("Hopp til tabellene under kartet", "Skip to the tables below the map"),
     "tables": ("Tallene i kartet", "The numbers in the map"),
     "notes": ("Merknader", "Notes"),

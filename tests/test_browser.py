@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -47,7 +48,10 @@ ON_OUTLINE = """() => {
   const p = el.getPointAtLength(el.getTotalLength() * 0.1);
   return [p.x * m.a + p.y * m.c + m.e, p.x * m.b + p.y * m.d + m.f];
 }"""
+# polygons drawn in the areas' pane (4 areas per indicator layer on the map)
+AREA_FILLS = """() => document.querySelectorAll(".leaflet-gl-areas-pane path").length"""
 LEAFLET = importlib.resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+CLUSTER = importlib.resources.files("xstatic.pkg.leaflet_markercluster") / "data"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,9 @@ def browser():
         b.close()
 
 
+CORS = {"Access-Control-Allow-Origin": "*"}  # the CDN's header: integrity checks need CORS
+
+
 def _serve_offline(route):
     """Route requests without the network: CDN Leaflet from the installed package, blank tiles."""
     url = route.request.url
@@ -71,7 +78,15 @@ def _serve_offline(route):
     if re.search(r"/leaflet@[\d.]+/dist/leaflet\.(js|css)$", url):
         name = url.rsplit("/", 1)[1]
         kind = "text/css" if name.endswith(".css") else "application/javascript"
-        return route.fulfill(body=(LEAFLET / name).read_bytes(), content_type=kind)
+        return route.fulfill(body=(LEAFLET / name).read_bytes(), content_type=kind, headers=CORS)
+    if re.search(r"/leaflet\.markercluster@[\d.]+/dist/", url):
+        # the package's files are the npm release's; its CSS has LF where the release has CRLF
+        name = url.rsplit("/", 1)[1]
+        body = (CLUSTER / name).read_bytes()
+        if name.endswith(".css"):
+            body = body.replace(b"\n", b"\r\n")
+        kind = "text/css" if name.endswith(".css") else "application/javascript"
+        return route.fulfill(body=body, content_type=kind, headers=CORS)
     if url.endswith(".png"):
         return route.fulfill(body=TILE, content_type="image/png")
     return route.abort()
@@ -94,6 +109,13 @@ def _open(browser, path, *, block_all=False):
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0")
     page.load_seconds = time.perf_counter() - start
     return page, errors, dialogs
+
+
+def _open_panel(page):
+    """Unfold the layer panel (a button; folded when the page opens)."""
+    toggle = page.locator("#gl-layers .gl-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
 
 
 def _areas(names=("Tøyen", "Grønland", "Vålerenga", "Kampen")):
@@ -150,12 +172,14 @@ def test_map_opens_without_errors_and_legend_follows_its_layer(browser, tmp_path
     assert errors == []
     assert page.locator("#gl-legend-area-0").is_visible()  # the first indicator is on
     assert not page.locator("#gl-legend-area-1").is_visible()
-    box = page.locator(".leaflet-control-layers-toggle").bounding_box()
-    page.mouse.move(box["x"] + 5, box["y"] + 5)  # opens the layer control
-    page.get_by_role("checkbox", name="Lavinntekt").check()
+    _open_panel(page)
+    page.get_by_role("radio", name="Lavinntekt").check()  # indicators are exclusive
     assert page.locator("#gl-legend-area-1").is_visible()
-    page.get_by_role("checkbox", name="Levekårsindeks").uncheck()
     assert not page.locator("#gl-legend-area-0").is_visible()
+    assert page.evaluate(AREA_FILLS) == 4  # one choropleth drawn, not two stacked
+    page.get_by_role("radio", name="Ingen").check()
+    assert not page.locator("#gl-legend-area-1").is_visible()
+    assert page.evaluate(AREA_FILLS) == 0
     page.get_by_role("checkbox", name="Tiltak").uncheck()
     assert not page.locator("#gl-legend-measures").is_visible()
     assert errors == []
@@ -218,11 +242,9 @@ def test_payloads_in_names_do_not_run(browser, tmp_path):
     assert page.locator(".leaflet-popup-content").count() == 1
     for marker in page.locator(".gl-marker").all():
         marker.click()
-    box = page.locator(".leaflet-control-layers-toggle").bounding_box()
-    page.mouse.move(box["x"] + 5, box["y"] + 5)
-    for checkbox in page.get_by_role("checkbox").all():
-        checkbox.click()
-    page.mouse.move(600, 400)
+    _open_panel(page)
+    for box in page.locator("#gl-layers input").all():
+        box.click()
     page.fill("#gl-search-input", "img")
     page.press("#gl-search-input", "Enter")
     page.wait_for_timeout(300)
@@ -256,14 +278,6 @@ def test_screenshot_of_a_real_oslo_map(browser, tmp_path, realdata):
     assert not [e for e in errors if not e.startswith("Failed to load resource")]
 
 
-def _serve_without_cluster(route):
-    """As _serve_offline, with the marker-cluster plugin unavailable (its CDN is unreachable)."""
-    if "markercluster" in route.request.url:
-        kind = "text/css" if route.request.url.endswith(".css") else "application/javascript"
-        return route.fulfill(body=b"", content_type=kind)
-    return _serve_offline(route)
-
-
 def test_demo_overview_map(browser, tmp_path):
     from geoloft.cli import main
 
@@ -273,7 +287,7 @@ def test_demo_overview_map(browser, tmp_path):
     errors = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.route("**/*", _serve_without_cluster)
+    page.route("**/*", _serve_offline)
     page.goto((out / "maps" / "overview.html").as_uri(), wait_until="load")
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 30")
     assert errors == []
@@ -284,8 +298,7 @@ def test_demo_overview_map(browser, tmp_path):
         for i in range(legends.count())
         if legends.nth(i).is_visible()
     }
-    box = page.locator(".leaflet-control-layers-toggle").bounding_box()
-    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    _open_panel(page)
     page.get_by_role("checkbox", name=re.compile("Befolkning|Population")).check()
     visible_after = {
         legends.nth(i).get_attribute("id")
@@ -358,7 +371,7 @@ def test_a_polygon_with_a_hole_draws_every_feature(browser, tmp_path):
     assert errors == []
     assert _count_paths(page) == 3
     assert page.locator("#gl-legend-area-0").is_visible()
-    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator("#gl-layers").count() == 1
     # the hole is a hole: its centre is not filled, the ring around it is
     box = page.locator("path.leaflet-interactive").nth(1).bounding_box()
     centre = page.evaluate(
@@ -408,4 +421,253 @@ def test_measures_with_only_a_location_draw(browser, tmp_path):
     assert errors == []
     page.locator(".gl-marker").first.click()
     assert page.locator(".leaflet-popup").count() == 1
+    page.close()
+
+
+# ---- controls at three window sizes, strict CSP, clustering ------------------------------
+
+VIEWPORTS = [(1366, 768), (1920, 1080), (390, 844)]
+# boxes of the on-screen controls that must never cover each other
+CONTROLS = {
+    "layers": "#gl-layers",
+    "legend": "#gl-legends",
+    "search": "#gl-search",
+    "zoom": ".leaflet-control-zoom",
+}
+
+
+def _rich_map(tmp_path, name="kart.html", n_measures=2, **kwargs):
+    """Four areas with two indicators, grid, an intervention area and measures."""
+    cells = [shapely.box(X0 + i * 250, Y0, X0 + (i + 1) * 250, Y0 + 250) for i in range(12)]
+    grid = gpd.GeoDataFrame(
+        {"ssbid": [str(i) for i in range(12)], "pop_tot": [15.0 * (i + 1) for i in range(12)]},
+        geometry=cells,
+        crs=25833,
+    ).assign(cell_size=250)
+    xs = X0 + 100 + (np.arange(n_measures) * 97) % 3000
+    ys = Y0 + 100 + (np.arange(n_measures) * 53) % 800
+    measures = gpd.GeoDataFrame(
+        {
+            "name": [f"Tiltak {i}" for i in range(n_measures)],
+            "category": [("fysisk", "sosialt", "kultur")[i % 3] for i in range(n_measures)],
+        },
+        geometry=gpd.points_from_xy(xs, ys),
+        crs=25833,
+    )
+    m = make_map(
+        _areas(),
+        grid=grid,
+        zones=_zones(),
+        measures=measures,
+        indicators={"index": "Levekårsindeks", "low_income": "Lavinntekt"},
+        **kwargs,
+    )
+    path = tmp_path / name
+    save_map(m, path)
+    return path
+
+
+def _boxes(page):
+    out = {}
+    for key, selector in CONTROLS.items():
+        loc = page.locator(selector)
+        if loc.count() and loc.first.is_visible():
+            out[key] = loc.first.bounding_box()
+    return out
+
+
+def _overlaps(boxes, width, height):
+    """Pairs of controls whose boxes intersect, and controls that leave the window."""
+    bad = []
+    keys = sorted(boxes)
+    for i, a in enumerate(keys):
+        p = boxes[a]
+        if p["x"] < 0 or p["y"] < 0 or p["x"] + p["width"] > width + 0.5:
+            bad.append((a, "outside"))
+        for b in keys[i + 1 :]:
+            q = boxes[b]
+            if (
+                p["x"] < q["x"] + q["width"]
+                and q["x"] < p["x"] + p["width"]
+                and p["y"] < q["y"] + q["height"]
+                and q["y"] < p["y"] + p["height"]
+            ):
+                bad.append((a, b))
+    return bad
+
+
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+def test_controls_never_overlap_and_every_control_clicks(browser, tmp_path, width, height):
+    path = _rich_map(tmp_path)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", _serve_offline)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0")
+    assert not page.locator("#gl-nolib").is_visible()
+    legend_toggle = page.locator("#gl-legends .gl-toggle")
+    phone = width < 600
+    # the legend opens folded on a phone, unfolded on a desktop
+    assert legend_toggle.get_attribute("aria-expanded") == ("false" if phone else "true")
+    if phone:
+        legend_toggle.click()
+    _open_panel(page)
+    assert _overlaps(_boxes(page), width, height) == []
+    inputs = page.locator("#gl-layers input")
+    assert inputs.count() == 4 + 3 + 3  # basemaps; 2 indicators + none; zones, grid, measures
+    for i in range(inputs.count()):
+        box = inputs.nth(i)
+        box.click()  # fails if anything covers it
+        assert _overlaps(_boxes(page), width, height) == [], box.get_attribute("data-layer")
+        shown = [
+            lid
+            for lid in ("gl-legend-area-0", "gl-legend-area-1")
+            if page.locator(f"#{lid}").is_visible()
+        ]
+        assert len(shown) <= 1  # one colouring at a time
+    # every input clicked once: the checkboxes are off, the last radio of each group is on
+    assert page.get_by_role("radio", name="Ingen").is_checked()
+    assert page.evaluate(AREA_FILLS) == 0
+    for box in page.locator("#gl-layers input[type=checkbox]").all():
+        box.click()
+    page.get_by_role("radio", name="Lavinntekt").click()
+    assert page.locator("#gl-legend-area-1").is_visible()
+    assert _overlaps(_boxes(page), width, height) == []
+    page.screenshot(path=f"/tmp/geoloft_controls_{width}x{height}.png")
+    # the legend folds away and back; zoom buttons and full screen respond
+    legend_toggle.click()
+    assert not page.locator("#gl-legends-body").is_visible()
+    legend_toggle.click()
+    assert page.locator("#gl-legend-area-1").is_visible()
+    page.locator("#gl-layers .gl-toggle").click()
+    assert not page.locator("#gl-layers-body").is_visible()
+    zoom = page.evaluate("() => window.gl_geoloftmap_0.getZoom()")
+    page.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => window.gl_geoloftmap_0.getZoom()") > zoom
+    page.locator(".leaflet-control-zoom-out").click()
+    page.locator("#gl-fullscreen").click()
+    assert _overlaps(_boxes(page), width, height) == []
+    assert errors == []
+    page.close()
+
+
+class _CSPHandler:
+    """A handler class for http.server that sends a strict Content-Security-Policy."""
+
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-src 'self'"
+    )
+
+    @classmethod
+    def make(cls, folder):
+        import functools
+        import http.server
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def end_headers(self):
+                self.send_header("Content-Security-Policy", cls.policy)
+                super().end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        return functools.partial(Handler, directory=str(folder))
+
+
+@pytest.fixture
+def csp_server(tmp_path):
+    import http.server
+    import threading
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CSPHandler.make(folder))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _open_http(browser, url):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective));"
+    )
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.") else r.abort()
+    )
+    page.goto(url, wait_until="load")
+    return page, errors
+
+
+def test_csp_mode_runs_under_a_strict_policy(browser, csp_server):
+    folder, base = csp_server
+    _rich_map(folder, "csp.html", n_measures=40, csp=True, basemap="none")
+    _rich_map(folder, "inline.html", offline=True, basemap="none")
+    # the inline page under the same header: blocked, and it says so (the test can fail)
+    page, errors = _open_http(browser, f"{base}/inline.html")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__csp.length") > 0
+    assert page.locator("#gl-nolib").is_visible()
+    assert page.locator("path.leaflet-interactive").count() == 0
+    page.close()
+    page, errors = _open_http(browser, f"{base}/csp.html")
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__csp") == []
+    assert errors == []
+    assert not page.locator("#gl-nolib").is_visible()
+    assert page.locator(".marker-cluster").count() > 0  # clustering from lib/ files
+    # colours set through the DOM, not inline style markup
+    swatch = page.locator("#gl-legend-area-0 .gl-swatch").first
+    assert swatch.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    _open_panel(page)
+    page.get_by_role("radio", name="Lavinntekt").click()
+    page.get_by_role("checkbox", name="Tiltak").click()
+    page.get_by_role("checkbox", name="Tiltak").click()
+    assert page.locator(".marker-cluster").count() > 0
+    assert page.evaluate("window.__csp") == []
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
+def test_clustering_survives_layer_toggles_without_a_basemap(browser, tmp_path, offline):
+    path = _rich_map(tmp_path, n_measures=40, offline=offline)
+    page, errors, _ = _open(browser, path, block_all=offline)
+    assert page.locator(".marker-cluster").count() > 0
+    _open_panel(page)
+    page.get_by_role("radio", name="Uten bakgrunnskart").click()
+    page.get_by_role("checkbox", name="Tiltak").click()
+    assert page.locator(".gl-marker, .marker-cluster").count() == 0
+    page.get_by_role("checkbox", name="Tiltak").click()
+    page.wait_for_timeout(300)
+    assert page.locator(".marker-cluster").count() > 0
+    seen = page.evaluate(
+        """() => { let n = 0; window.gl_geoloftmap_0.eachLayer(l => {
+             if (l instanceof L.MarkerClusterGroup) { n += l.getLayers().length; } });
+           return n; }"""
+    )
+    assert seen == 40
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []  # tiles
+    page.close()
+
+
+def test_a_map_whose_library_cannot_load_says_so(browser, tmp_path):
+    path = _rich_map(tmp_path)  # CDN mode
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.as_uri(), wait_until="load")
+    message = page.locator("#gl-nolib")
+    assert message.is_visible()
+    assert "Leaflet" in message.inner_text()
+    assert page.locator("#gl-table-areas").count() == 1  # the numbers are still there
     page.close()

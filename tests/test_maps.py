@@ -36,6 +36,20 @@ PAYLOADS = [
 ]
 
 
+_INPUT = re.compile(
+    r'<input type="(radio|checkbox)"(?: name="([\w-]+)")? data-layer="(\w+)"( checked)?>'
+    r"<span>(.*?)</span>"
+)
+
+
+def _panel(html: str) -> dict[str, tuple[str, str, str, bool]]:
+    """Return the layer panel's entries: name -> (input type, group, layer variable, checked)."""
+    return {
+        name: (kind, group or "", var, bool(on))
+        for kind, group, var, on, name in _INPUT.findall(html)
+    }
+
+
 def _areas(names=("Tøyen", "Grønland", "Vålerenga")):
     return gpd.GeoDataFrame(
         {
@@ -132,15 +146,19 @@ def test_page_is_accessible():
 
 def test_layers_basemaps_and_controls():
     html = _html(grid=_grid(), zones=_zones(), measures=_measures(), indicators=None)
+    panel = _panel(html)
     for name in (
         "Kartverket gråtone",
         "Kartverket topografisk",
         "OpenStreetMap",
         "Uten bakgrunnskart",
     ):
-        assert f'gl_bases["{name}"]' in html
-    for name in ("Innsatsområder", "Indeks", "Befolkning per rute (250 m)", "Tiltak"):
-        assert f'gl_overlays["{name}"]' in html
+        assert panel[name][:2] == ("radio", "gl-base")
+    # the index is a colouring (exclusive, with "none"); the rest are overlays
+    assert panel["Indeks"][:2] == ("radio", "gl-choice")
+    assert 'name="gl-choice" data-none="1"><span>Ingen</span>' in html
+    for name in ("Innsatsområder", "Befolkning per rute (250 m)", "Tiltak"):
+        assert panel[name][:2] == ("checkbox", "")
     tiles = {
         json.loads(url): var
         for var, url in re.findall(r'var (\w+) = L\.tileLayer\(("[^"]*")', html)
@@ -248,8 +266,8 @@ def test_numbers_and_words_follow_the_language():
         },
     )
     assert '<html lang="en">' in html
-    assert 'gl_overlays["Low income"]' in html
-    assert 'gl_overlays["Measures"]' in html
+    assert _panel(html)["Low income"][:2] == ("radio", "gl-choice")
+    assert _panel(html)["Measures"][:2] == ("checkbox", "")
     assert "NOK 1,250,000" in html
     nb = _html(measures=_measures())
     assert "1\u00a0250\u00a0000\u00a0kr" in nb
@@ -527,12 +545,8 @@ def test_folium_layers_added_later_join_the_layer_control():
     m = make_map(_areas())
     folium.GeoJson(_zones().to_crs(4326).__geo_interface__, name="<i>ekstra</i>").add_to(m)
     html = m.get_root().render()
-    named = {
-        json.loads(key): (var, pos.start())
-        for pos in re.finditer(r'gl_overlays\[("[^"]*")\] = (\w+);', html)
-        for key, var in [pos.groups()]
-    }
-    var, where = named["&lt;i&gt;ekstra&lt;/i&gt;"]  # escaped, like every layer name
+    var = _panel(html)["&lt;i&gt;ekstra&lt;/i&gt;"][2]  # escaped, like every layer name
+    where = html.index(f'"{var}": {var}')  # handed to the layer panel's script
     assert html.index(f"var {var} ") < where  # defined before the control names it
 
 
@@ -541,7 +555,7 @@ def test_custom_basemap():
 
     own = Basemap("kommune", "https://kart.example.no/{z}/{x}/{y}.png", "© Kommunen", "")
     html = _html(basemap=own)
-    assert 'gl_bases["kommune"]' in html
+    assert _panel(html)["kommune"][:2] == ("radio", "gl-base")
     assert "© Kommunen" in html
     bad = Basemap("x", "javascript:alert(1)//{z}", "", "")
     with pytest.raises(

@@ -35,7 +35,10 @@ def test_every_demo_file_is_packaged(repo):
 # --- licence, dependencies and their lower bounds -----------------------------------------
 
 #: Runtime dependencies geoloft uses without an import statement, with how it uses them.
-USED_AS_DATA = {"django-js-lib-leaflet": "js_lib_leaflet"}  # Leaflet files for offline maps
+USED_AS_DATA = {
+    "django-js-lib-leaflet": "js_lib_leaflet",  # Leaflet files for offline maps
+    "xstatic-leaflet-markercluster": "xstatic.pkg.leaflet_markercluster",  # its plugin
+}
 
 
 def _source_text(repo) -> str:

@@ -22,7 +22,6 @@ from geoloft.maps.layers import Built, MapOptions, area_layers, grid_layer
 from geoloft.maps.legend import legend_box
 from geoloft.maps.measures import CLUSTER_ABOVE, measure_layer
 from geoloft.maps.offline import page_assets
-from geoloft.maps.runtime import RUNTIME_CSS, RUNTIME_JS
 from geoloft.maps.table import tables_section
 from geoloft.maps.zones import zone_layer
 
@@ -126,6 +125,8 @@ def make_map(
     tolerance: float = 2.0,
     fit: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     method: str | None = None,
+    csp: bool = False,
+    categories: Sequence[str] | None = None,
 ) -> GeoloftMap:
     """Make an interactive map of areas, grid cells, intervention areas and measures.
 
@@ -182,6 +183,17 @@ def make_map(
         ``None`` calls it "Indeks". An intervention area's index is called a
         composite z-score when the zones have ``n_criteria`` (recomputed from
         counts), else the members' index averaged.
+    csp
+        Write a page that runs under a strict Content-Security-Policy
+        (``script-src 'self'``): :func:`save_map` puts Leaflet, the plugins,
+        geoloft's script and style and the page's own script in files beside
+        the page (``lib/`` and ``<page>.js``); the page holds no inline script
+        or style. Works without a network too.
+    categories
+        Measure categories in the order that gives them their colour and
+        symbol (see :func:`geoloft.maps.style.category_styles`), so that
+        several maps of one run draw a category alike; categories not listed
+        follow in order of appearance.
 
     Returns
     -------
@@ -222,6 +234,7 @@ def make_map(
         breaks=breaks,
         tolerance=tolerance,
         method=method,
+        categories=tuple(categories or ()),
     )
     parts: list[Built] = []
     if zones is not None:
@@ -232,7 +245,9 @@ def make_map(
         shown = not any(p.legends and p.geo_var == "gl_geo_areas" for p in parts)
         parts.append(grid_layer(grid, grid_column, opts, show=shown))
     wants_cluster = measures is not None and len(measures) > CLUSTER_ABOVE
-    assets = page_assets(offline=offline, cluster=wants_cluster, lang=lang)
+    assets = page_assets(
+        offline=offline, cluster=wants_cluster, lang=lang, mode="files" if csp else None
+    )
     if measures is not None:
         parts.append(measure_layer(measures, opts, cluster=assets.cluster))
     return _assemble(
@@ -260,21 +275,31 @@ def _assemble(
         + _controls_html(search.names if search else [], lang)
         + tables_section([t for p in parts for t in p.tables], notes, lang=lang)
     )
-    head = [*assets.head, f"<style>{RUNTIME_CSS}</style>", f"<script>{RUNTIME_JS}</script>"]
     m = GeoloftMap(
         bounds=_bounds(parts, fit),
         label=f"{text('map', lang)}: {title}",
-        head=head,
+        head=list(assets.head),
         body=body,
         zoom_titles=(text("zoom_in", lang), text("zoom_out", lang)),
+        no_library=text("no_library", lang),
     )
     m.notes = notes
+    m.files = dict(assets.files)
     Page(lang=lang, title=title, skip_text=text("skip_to_tables", lang)).add_child(m)
     children = [
         *_basemap_layers(base, lang),
         *(s for p in parts for s in p.scripts),
         *(layer for p in parts for layer in p.layers),
-        Controls(search_geo=search.geo_var if search else "", layers_title=text("layers", lang)),
+        Controls(
+            search_geo=search.geo_var if search else "",
+            titles={
+                "layers": text("layers", lang),
+                "bases": text("layer_bases", lang),
+                "choices": text("layer_choices", lang),
+                "overlays": text("layer_overlays", lang),
+                "none": text("layer_none", lang),
+            },
+        ),
     ]
     # names from a counter, not at random: the same input writes the same bytes
     name_elements([m, *children])
@@ -306,16 +331,38 @@ def save_map(
     Returns
     -------
     int
-        Size of the file in bytes.
+        Size of the page in bytes.
 
     Raises
     ------
     OutputExistsError
         If ``path`` exists and ``overwrite`` is false, or ``path`` is one of ``inputs``.
+
+    Notes
+    -----
+    A map made with ``csp=True`` also writes its script as ``<page>.js`` and
+    the libraries under ``lib/`` beside the page (shared by the maps of a
+    folder; the same bytes each time, so they are simply replaced).
     """
-    html = m.get_root().render().encode("utf-8")
-    with atomic_path(path, overwrite=overwrite, inputs=tuple(map(Path, inputs))) as tmp:
+    root = m.get_root()
+    files: dict[str, bytes] = dict(getattr(m, "files", None) or {})
+    target = Path(path)
+    if files and isinstance(root, Page):
+        root.script_src = f"{target.stem}.js"
+    try:
+        html = root.render().encode("utf-8")
+    finally:
+        script = getattr(root, "script_text", "")
+        if isinstance(root, Page):
+            root.script_src = ""
+    guarded = tuple(map(Path, inputs))
+    with atomic_path(target, overwrite=overwrite, inputs=guarded) as tmp:
         Path(tmp).write_bytes(html)
+    if files:
+        files[f"{target.stem}.js"] = script.encode("utf-8")
+        for name, data in files.items():
+            with atomic_path(target.parent / name, overwrite=True, inputs=guarded) as tmp:
+                Path(tmp).write_bytes(data)
     return len(html)
 
 

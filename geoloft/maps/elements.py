@@ -10,7 +10,7 @@ that allows pinch-zoom, a skip link and data tables after the map.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import folium
@@ -19,7 +19,16 @@ from branca.element import Element, Figure, MacroElement
 from geoloft.maps.escape import html_text, safe_json
 from geoloft.maps.legend import LEGEND_BOX_ID
 
-__all__ = ["Controls", "GeoloftMap", "JsLayer", "Page", "Raw", "Script", "name_elements"]
+__all__ = [
+    "LAYERS_ID",
+    "Controls",
+    "GeoloftMap",
+    "JsLayer",
+    "Page",
+    "Raw",
+    "Script",
+    "name_elements",
+]
 
 
 def _page(element: Element) -> Figure:
@@ -105,12 +114,22 @@ class Page(Figure):
         self.header._children.clear()  # folium's meta tag; the page writes its own
         self.lang = lang
         self.skip_text = skip_text
+        #: When set, the page script goes to this file (beside the page) instead of
+        #: inline, and :attr:`script_text` holds it after rendering.
+        self.script_src = ""
+        self.script_text = ""
 
     def render(self, **kwargs: Any) -> str:
         """Return the whole page."""
         for child in list(self._children.values()):
             child.render(**kwargs)
         title = html_text(self.title)
+        script = self.script.render(**kwargs)
+        if self.script_src:
+            self.script_text = script
+            tail = f'<script src="{html_text(self.script_src)}"></script>'
+        else:
+            tail = f"<script>\n{script}\n</script>"
         return (
             f'<!DOCTYPE html>\n<html lang="{html_text(self.lang)}">\n<head>\n'
             '<meta charset="utf-8">\n'
@@ -119,7 +138,7 @@ class Page(Figure):
             f'<a class="gl-skip" href="#gl-tables">{html_text(self.skip_text)}</a>\n'
             f'<header class="gl-header"><h1>{title}</h1></header>\n'
             f"<main>\n{self.html.render(**kwargs)}\n</main>\n"
-            f"<script>\n{self.script.render(**kwargs)}\n</script>\n</body>\n</html>\n"
+            f"{tail}\n</body>\n</html>\n"
         )
 
 
@@ -137,6 +156,11 @@ class GeoloftMap(_Named, folium.Map):
     body
         HTML after the map: legends and controls (moved into the map by the
         script) and the data tables.
+    zoom_titles
+        Titles of the zoom buttons.
+    no_library
+        Message shown above the map until the page script has drawn it, so a
+        reader whose browser cannot load or run the map library is told why.
     """
 
     def __init__(
@@ -147,6 +171,7 @@ class GeoloftMap(_Named, folium.Map):
         head: Sequence[str],
         body: str,
         zoom_titles: tuple[str, str] = ("Zoom inn", "Zoom ut"),
+        no_library: str = "",
     ) -> None:
         (south, west), (north, east) = bounds
         super().__init__(location=[(south + north) / 2, (west + east) / 2], tiles=None)
@@ -155,8 +180,11 @@ class GeoloftMap(_Named, folium.Map):
         self.head = list(head)
         self.body = body
         self.zoom_titles = zoom_titles
+        self.no_library = no_library
         #: Notes for the reader (also shown on the page): features left out, etc.
         self.notes: list[str] = []
+        #: Files to write beside the page (``csp`` maps): relative path -> bytes.
+        self.files: dict[str, bytes] = {}
 
     # branca's MacroElement.render (unannotated) returns None, overriding Element.render -> str
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
@@ -168,9 +196,14 @@ class GeoloftMap(_Named, folium.Map):
             "zoomOutTitle": html_text(self.zoom_titles[1]),
         }
         figure.header.add_child(Raw("\n".join(self.head)), name=f"{name}_head")
+        message = (
+            f'<p class="gl-nolib" id="gl-nolib" role="status">{html_text(self.no_library)}</p>\n'
+            if self.no_library
+            else ""
+        )
         figure.html.add_child(
             Raw(
-                f'<div class="folium-map gl-map" id="{name}" role="region" '
+                f'{message}<div class="folium-map gl-map" id="{name}" role="region" '
                 f'aria-label="{html_text(self.label)}"></div>\n{self.body}'
             ),
             name=name,
@@ -178,7 +211,7 @@ class GeoloftMap(_Named, folium.Map):
         script = (
             f"var {name} = L.map({safe_json(name)}, "
             f"{{center: {safe_json(self.location)}, zoom: 11, zoomSnap: 0.25, "
-            "zoomControl: false});\n"
+            "zoomControl: false, maxZoom: 19});\n"
             f"L.control.zoom({safe_json(zoom)}).addTo({name});\n"
             f"geoloft.panes({name});\n"
             f"geoloft.fit({name}, {safe_json(self.bounds)});"
@@ -225,15 +258,26 @@ class JsLayer(_Named, folium.map.Layer):
         On when the page opens.
     legend_id
         HTML id of the layer's legend, shown only while the layer is on.
+    choice
+        One of the map's exclusive layers (indicator choropleths): a radio button,
+        with "none", so choropleths never stack.
     """
 
     def __init__(
-        self, name: str, js: str, *, overlay: bool = True, show: bool = True, legend_id: str = ""
+        self,
+        name: str,
+        js: str,
+        *,
+        overlay: bool = True,
+        show: bool = True,
+        legend_id: str = "",
+        choice: bool = False,
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "GeoloftLayer"
         self.js = js
         self.legend_id = legend_id
+        self.choice = choice
 
     # folium's Layer.render (unannotated) returns None, overriding Element.render -> str
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ARG002
@@ -245,45 +289,90 @@ class JsLayer(_Named, folium.map.Layer):
         _page(self).script.add_child(Raw(code), name=name)
 
 
-class Controls(_Named, MacroElement):
-    """Layer control, metric scale bar, full screen, search and legend switching.
+#: Id of the layer panel.
+LAYERS_ID = "gl-layers"
 
-    Add it to the map after every layer.
+
+def _input(layer: folium.map.Layer, kind: str, group: str) -> str:
+    name = f' name="{group}"' if group else ""
+    checked = " checked" if layer.show else ""
+    return (
+        f'<label><input type="{kind}"{name} data-layer="{html_text(layer.get_name())}"{checked}>'
+        f"<span>{html_text(layer.layer_name)}</span></label>"
+    )
+
+
+class Controls(_Named, MacroElement):
+    """Layer panel, metric scale bar, full screen, search and legend switching.
+
+    Add it to the map after every layer. The panel has three groups: basemaps
+    and indicators are radio buttons (one at a time; indicators also "none"),
+    boundaries, intervention areas, grid and measures are check boxes.
 
     Parameters
     ----------
     search_geo
         Name of the script variable with the searchable geometry, or ``""``.
+    titles
+        Texts of the panel: ``layers`` (its button), ``bases``, ``choices``,
+        ``overlays`` (group headings) and ``none`` (no indicator).
     """
 
-    def __init__(self, *, search_geo: str = "", layers_title: str = "Kartlag") -> None:
+    def __init__(self, *, search_geo: str = "", titles: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self._name = "Controls"
         self.search_geo = search_geo
-        self.layers_title = layers_title
+        self.titles = {
+            "layers": "Kartlag",
+            "bases": "Bakgrunnskart",
+            "choices": "Fargelegging",
+            "overlays": "Kartlag",
+            "none": "Ingen",
+            **(titles or {}),
+        }
+
+    def _panel(self, layers: Sequence[folium.map.Layer]) -> str:
+        t = {k: html_text(v) for k, v in self.titles.items()}
+        bases = [x for x in layers if not x.overlay]
+        choices = [x for x in layers if x.overlay and getattr(x, "choice", False)]
+        overlays = [x for x in layers if x.overlay and not getattr(x, "choice", False)]
+        groups = []
+        if len(bases) > 1:
+            rows = "".join(_input(x, "radio", "gl-base") for x in bases)
+            groups.append(f"<fieldset><legend>{t['bases']}</legend>{rows}</fieldset>")
+        if choices:
+            rows = "".join(_input(x, "radio", "gl-choice") for x in choices)
+            none = (
+                '<label><input type="radio" name="gl-choice" data-none="1">'
+                f"<span>{t['none']}</span></label>"
+            )
+            groups.append(f"<fieldset><legend>{t['choices']}</legend>{rows}{none}</fieldset>")
+        if overlays:
+            rows = "".join(_input(x, "checkbox", "") for x in overlays)
+            groups.append(f"<fieldset><legend>{t['overlays']}</legend>{rows}</fieldset>")
+        return (
+            f'<section class="gl-panel gl-layers" id="{LAYERS_ID}" aria-label="{t["layers"]}" '
+            f'hidden><button type="button" class="gl-toggle" aria-expanded="false" '
+            f'aria-controls="{LAYERS_ID}-body">{t["layers"]}</button>'
+            f'<div class="gl-body" id="{LAYERS_ID}-body">{"".join(groups)}</div></section>'
+        )
 
     # branca's MacroElement.render (unannotated) returns None, overriding Element.render -> str
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ARG002
-        """Add the controls' script, naming every layer of the map with escaped text."""
+        """Add the panel and the controls' script, naming every layer with escaped text."""
         parent = _parent(self)
         m = parent.get_name()
         layers = [
             c for c in parent._children.values() if isinstance(c, folium.map.Layer) and c.control
         ]
-        lines = ["var gl_bases = {}, gl_overlays = {};"]
-        for layer in layers:
-            target = "gl_overlays" if layer.overlay else "gl_bases"
-            lines.append(
-                f"{target}[{safe_json(html_text(layer.layer_name))}] = {layer.get_name()};"
-            )
-        title = safe_json(html_text(self.layers_title))
-        lines += [
-            f"var gl_lc = L.control.layers(gl_bases, gl_overlays, {{collapsed: true}}).addTo({m});",
-            'var gl_lt = gl_lc.getContainer().querySelector(".leaflet-control-layers-toggle");',
-            f'gl_lt.title = {title}; gl_lt.setAttribute("aria-label", {title});',
+        page = _page(self)
+        page.html.add_child(Raw(self._panel(layers)), name=f"{self.get_name()}_panel")
+        keyed = ", ".join(f"{safe_json(x.get_name())}: {x.get_name()}" for x in layers)
+        lines = [
+            f"geoloft.layers({m}, {safe_json(LAYERS_ID)}, {{{keyed}}});",
+            f"L.control.scale({{metric: true, imperial: false}}).addTo({m});",
+            f'geoloft.fullscreen({m}, "gl-fullscreen");',
         ]
-        lines.append(f"L.control.scale({{metric: true, imperial: false}}).addTo({m});")
-        lines.append(f'geoloft.fullscreen({m}, "gl-fullscreen");')
         if self.search_geo:
             lines.append(f'geoloft.search({m}, {self.search_geo}, "gl-search");')
         pairs = [
@@ -292,4 +381,5 @@ class Controls(_Named, MacroElement):
             if (legend_id := getattr(layer, "legend_id", ""))
         ]
         lines.append(f"geoloft.legends({m}, {safe_json(LEGEND_BOX_ID)}, [{', '.join(pairs)}]);")
-        _page(self).script.add_child(Raw("\n".join(lines)), name=self.get_name())
+        lines.append('geoloft.ready("gl-nolib");')
+        page.script.add_child(Raw("\n".join(lines)), name=self.get_name())

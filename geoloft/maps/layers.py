@@ -63,6 +63,8 @@ class MapOptions:
     breaks: Mapping[str, Sequence[float]] | None = None
     tolerance: float = 2.0
     method: str | None = None
+    #: Measure categories in the order that fixes their colour and symbol.
+    categories: tuple[str, ...] = ()
 
 
 @dataclass
@@ -266,6 +268,7 @@ def area_layers(
                 f"geoloft.polygons(gl_geo_areas, {data})",
                 show=i == 0,
                 legend_id=legend_id,
+                choice=True,
             )
         )
         built.legends.append(

@@ -31,7 +31,7 @@ def _wrap(legend_id: str, title: str, items: Sequence[str], note: str = "") -> s
 
 def _swatch(colour: str, label: str) -> str:
     return (
-        f'<span class="gl-swatch" style="background:{html_text(colour)}" aria-hidden="true">'
+        f'<span class="gl-swatch" data-bg="{html_text(colour)}" aria-hidden="true">'
         f"</span>{html_text(label)}"
     )
 
@@ -100,8 +100,8 @@ def category_legend(legend_id: str, title: str, rows: Sequence[tuple[str, str, s
     True
     """
     items = [
-        f'<span class="gl-glyph" style="background:{html_text(c)};color:{html_text(f)};'
-        f'width:18px;height:18px;font-size:11px" aria-hidden="true">{html_text(g)}</span>'
+        f'<span class="gl-glyph gl-glyph-small" data-bg="{html_text(c)}" data-fg="{html_text(f)}" '
+        f'aria-hidden="true">{html_text(g)}</span>'
         f"{html_text(label)}"
         for c, g, f, label in rows
     ]
@@ -133,7 +133,7 @@ def outline_legend(legend_id: str, title: str, colour: str, label: str) -> str:
     True
     """
     item = (
-        f'<span class="gl-line" style="border-color:{html_text(colour)}" aria-hidden="true">'
+        f'<span class="gl-line" data-line="{html_text(colour)}" aria-hidden="true">'
         f"</span>{html_text(label)}"
     )
     return _wrap(legend_id, title, [item])
@@ -141,6 +141,10 @@ def outline_legend(legend_id: str, title: str, colour: str, label: str) -> str:
 
 def legend_box(legends: Sequence[str], *, lang: str = "nb") -> str:
     """Return the box that holds every legend (the script makes it a map control).
+
+    The box folds away behind its heading button (folded on opening on narrow
+    screens). Colours are data attributes the page script applies, so the page
+    needs no inline style (a strict Content-Security-Policy refuses it).
 
     Parameters
     ----------
@@ -161,7 +165,10 @@ def legend_box(legends: Sequence[str], *, lang: str = "nb") -> str:
     """
     if not legends:
         return ""
+    title = html_text(text("legend", lang))
     return (
-        f'<section class="gl-panel gl-legends" id="{LEGEND_BOX_ID}" '
-        f'aria-label="{html_text(text("legend", lang))}" hidden>{"".join(legends)}</section>'
+        f'<section class="gl-panel gl-legends" id="{LEGEND_BOX_ID}" aria-label="{title}" hidden>'
+        f'<button type="button" class="gl-toggle" aria-expanded="true" '
+        f'aria-controls="{LEGEND_BOX_ID}-body">{title}</button>'
+        f'<div class="gl-body" id="{LEGEND_BOX_ID}-body">{"".join(legends)}</div></section>'
     )

@@ -98,7 +98,9 @@ def measure_layer(measures: gpd.GeoDataFrame, opts: MapOptions, *, cluster: bool
     lang = opts.lang
     fields = _fields(measures, lang)
     no_category = text("no_category", lang)
-    styles = category_styles([c or no_category for c in fields[CATEGORY]])
+    present = [c or no_category for c in fields[CATEGORY]]
+    styles = category_styles([*opts.categories, *present])
+    styles = {cat: style for cat, style in styles.items() if cat in set(present)}
     position = {cat: i for i, cat in enumerate(styles)}
     points = gpd.GeoSeries(
         shapely.point_on_surface(measures.geometry.to_numpy()), crs=measures.crs

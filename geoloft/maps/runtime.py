@@ -75,20 +75,56 @@ var geoloft = (function () {
     return group;
   }
 
+  function glyph(cat, name) {
+    var box = document.createElement("span"), mark = document.createElement("span");
+    var sr = document.createElement("span");
+    mark.className = "gl-glyph"; mark.style.background = cat.c; mark.style.color = cat.f;
+    mark.setAttribute("aria-hidden", "true"); mark.textContent = cat.g;
+    sr.className = "gl-sr"; sr.innerHTML = name;  // escaped text (see the module)
+    box.appendChild(mark); box.appendChild(sr);
+    return box;
+  }
+
   function measures(m, o) {
     var group = (o.cluster && L.markerClusterGroup) ?
       L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40}) : L.featureGroup();
     for (var i = 0; i < m.k.length; i++) {
-      var cat = m.cats[m.k[i]];
-      var html = "<span class=\"gl-glyph\" style=\"background:" + cat.c + ";color:" + cat.f +
-        "\" aria-hidden=\"true\">" + cat.g + "</span><span class=\"gl-sr\">" + m.n[i] + "</span>";
-      var icon = L.divIcon({className: "gl-marker", html: html, iconSize: [26, 26],
-        iconAnchor: [13, 13], popupAnchor: [0, -12]});
+      var icon = L.divIcon({className: "gl-marker", html: glyph(m.cats[m.k[i]], m.n[i]),
+        iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12]});
       var marker = L.marker([m.ll[2 * i] / Q, m.ll[2 * i + 1] / Q], {icon: icon, keyboard: true});
       group.addLayer(marker.bindPopup(m.pop[i]));
     }
     return group;
   }
+
+  // Colours given as data attributes (never as inline style markup, which a strict
+  // Content-Security-Policy refuses): set them through the DOM.
+  function paint(root) {
+    var els = root.querySelectorAll("[data-bg], [data-fg], [data-line]");
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (el.hasAttribute("data-bg")) { el.style.background = el.getAttribute("data-bg"); }
+      if (el.hasAttribute("data-fg")) { el.style.color = el.getAttribute("data-fg"); }
+      if (el.hasAttribute("data-line")) { el.style.borderColor = el.getAttribute("data-line"); }
+    }
+  }
+
+  // A panel whose heading button folds its body away (aria-expanded says which).
+  function foldable(panel, open) {
+    var button = panel.querySelector(".gl-toggle"), body = panel.querySelector(".gl-body");
+    if (!button || !body) { return; }
+    function set(on) {
+      button.setAttribute("aria-expanded", String(on));
+      body.hidden = !on;
+      panel.classList.toggle("gl-open", on);
+    }
+    button.addEventListener("click", function () {
+      set(button.getAttribute("aria-expanded") !== "true");
+    });
+    set(open);
+  }
+
+  function narrow(map) { return map.getContainer().clientWidth < 600; }
 
   function control(map, id, position) {
     var el = document.getElementById(id);
@@ -107,7 +143,9 @@ var geoloft = (function () {
   function legends(map, boxId, pairs) {
     var box = document.getElementById(boxId);
     if (!box) { return; }
-    control(map, boxId, "bottomright");
+    paint(box);
+    control(map, boxId, "topright");
+    foldable(box, !narrow(map));
     function sync() {
       var any = false;
       for (var i = 0; i < pairs.length; i++) {
@@ -116,8 +154,46 @@ var geoloft = (function () {
       }
       box.hidden = !any;
     }
-    map.on("overlayadd overlayremove", sync);
+    map.on("gl-layers", sync);
     sync();
+  }
+
+  // The layer panel: basemaps and indicators are each a radio group (one at a time;
+  // indicators also "none"), the other layers are check boxes. Inputs name their
+  // layer by the key of `layers`.
+  function layers(map, id, layers) {
+    var panel = document.getElementById(id);
+    if (!panel) { return; }
+    control(map, id, "topright");
+    foldable(panel, false);
+    var inputs = panel.querySelectorAll("input[data-layer]");
+    function apply() {
+      for (var i = 0; i < inputs.length; i++) {
+        var key = inputs[i].getAttribute("data-layer"), layer = layers[key];
+        if (!layer) { continue; }
+        if (inputs[i].checked && !map.hasLayer(layer)) { map.addLayer(layer); }
+        else if (!inputs[i].checked && map.hasLayer(layer)) { map.removeLayer(layer); }
+      }
+      map.fire("gl-layers");
+    }
+    for (var i = 0; i < inputs.length; i++) {
+      var layer = layers[inputs[i].getAttribute("data-layer")];
+      inputs[i].checked = !!layer && map.hasLayer(layer);
+      inputs[i].addEventListener("change", apply);
+    }
+    var none = panel.querySelectorAll("input[data-none]");
+    for (var j = 0; j < none.length; j++) {
+      var group = panel.querySelectorAll("input[name='" + none[j].name + "']:checked");
+      none[j].checked = group.length === 0;
+      none[j].addEventListener("change", apply);
+    }
+    map.fire("gl-layers");
+  }
+
+  // The page drew: hide the message shown while (or if) the map library cannot run.
+  function ready(id) {
+    var el = document.getElementById(id);
+    if (el) { el.hidden = true; }
   }
 
   function fullscreen(map, id) {
@@ -197,7 +273,8 @@ var geoloft = (function () {
   }
 
   return {decode: decode, panes: panes, polygons: polygons, measures: measures,
-    legends: legends, fullscreen: fullscreen, search: search, fit: fit};
+    legends: legends, layers: layers, fullscreen: fullscreen, search: search, fit: fit,
+    ready: ready, paint: paint};
 })();
 """
 
@@ -213,7 +290,23 @@ html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Sego
 .gl-panel { background: #fff; padding: .4rem .6rem; border-radius: 4px;
   box-shadow: 0 1px 5px rgba(0,0,0,.4); font-size: .85rem; line-height: 1.3; max-width: 17rem; }
 .gl-panel h2 { font-size: .9rem; margin: .1rem 0 .3rem; }
-.gl-legends { max-height: 45vh; overflow-y: auto; }
+/* Layer panel and legend share the top right corner as one column that never grows
+   past the map (above the attribution): they cannot overlap, each scrolls instead. */
+.gl-map .leaflet-top.leaflet-right { bottom: 1.6rem; display: flex; flex-direction: column;
+  align-items: flex-end; }
+.gl-map .leaflet-top.leaflet-right > .leaflet-control { float: none; flex: 0 1 auto;
+  min-height: 2.4rem; overflow-y: auto; box-sizing: border-box; }
+.gl-map .leaflet-top.leaflet-right > .leaflet-control[hidden] { display: none; }
+.gl-toggle { display: block; width: 100%; min-height: 2rem; text-align: left; font: inherit;
+  font-weight: 600; background: none; border: 0; padding: .2rem .1rem; cursor: pointer; }
+.gl-toggle::after { content: " \\25B8"; }
+.gl-toggle[aria-expanded="true"]::after { content: " \\25BE"; }
+.gl-layers fieldset { border: 0; margin: .2rem 0 .3rem; padding: 0; }
+.gl-layers legend { font-weight: 600; font-size: .8rem; color: #444; padding: 0; }
+.gl-layers label { display: flex; align-items: center; gap: .35rem; margin: .1rem 0;
+  min-height: 1.5rem; cursor: pointer; }
+.gl-nolib { margin: .5rem .75rem; padding: .6rem .8rem; border: 2px solid #b00020;
+  background: #fff4f4; }
 .gl-legend + .gl-legend { border-top: 1px solid #ddd; margin-top: .4rem; padding-top: .3rem; }
 .gl-legend ul { list-style: none; margin: 0; padding: 0; }
 .gl-legend li { display: flex; align-items: center; gap: .4rem; margin: .1rem 0; }
@@ -229,6 +322,7 @@ html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Sego
   height: 34px; padding: 0; cursor: pointer; color: #333; background: #fff;
   border: 2px solid rgba(0,0,0,.3); border-radius: 4px; }
 .gl-marker { background: none; border: none; }
+.gl-glyph.gl-glyph-small { width: 18px; height: 18px; font-size: 11px; }
 .gl-glyph { display: flex; align-items: center; justify-content: center; width: 24px;
   height: 24px; border-radius: 50%; border: 1px solid #fff; font-size: 14px;
   box-shadow: 0 0 2px #000; }
@@ -246,4 +340,8 @@ html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Sego
 .gl-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .gl-table thead th { background: #f2f2f2; position: sticky; top: 0; }
 :focus-visible { outline: 3px solid #0072b2; outline-offset: 1px; }
+@media (max-width: 600px) {
+  .gl-panel { max-width: 46vw; font-size: .8rem; }
+  .gl-search input { width: 6.5rem; }
+}
 """
