@@ -319,16 +319,35 @@ def _upper_bounds(
     return np.unique(np.asarray(bins, dtype=float))
 
 
+def _readable(
+    upper: npt.NDArray[np.float64], *, whole: bool, decimals: int
+) -> npt.NDArray[np.float64]:
+    """Upper bounds without the classes a reader could not tell apart.
+
+    Bounds that print alike at the labels' precision (whole numbers: the whole
+    number at or below; else rounded to ``decimals``) would give legends such
+    as ``"37,5 – 37,5"`` or ``"0 / 0 / 1"``: those classes are merged into one,
+    keeping the highest bound. Other bounds are kept as they are.
+    """
+    shown = np.floor(upper) if whole else np.round(upper, decimals)
+    last = np.r_[shown[1:] != shown[:-1], True]  # the highest bound of each printed value
+    return upper[last]
+
+
 def _labels(bounds: tuple[float, ...], *, whole: bool, decimals: int, lang: str) -> tuple[str, ...]:
-    """Legend labels; for whole numbers a class starts one above the last bound."""
+    """Legend labels; for whole numbers a class starts one above the last bound.
+
+    A class whose lowest and highest values print alike is labelled by one number.
+    """
     out = []
     for i in range(len(bounds) - 1):
         low, high = bounds[i], bounds[i + 1]
         if whole:  # whole numbers: say which whole numbers each class holds
             high = float(np.floor(high))
             low = float(np.floor(low) + 1) if i else float(np.ceil(low))
-        if low >= high:
-            out.append(format_number(high, decimals=decimals, lang=lang))
+        single = format_number(high, decimals=decimals, lang=lang)
+        if low >= high or format_number(low, decimals=decimals, lang=lang) == single:
+            out.append(single)
         else:
             out.append(format_range(low, high, decimals=decimals, lang=lang))
     return tuple(out)
@@ -356,7 +375,8 @@ def classify(
         ``"fixed"`` (see the module docstring; aliases in :data:`SCHEMES`).
     k
         Largest number of classes; fewer when the values have fewer distinct
-        numbers or tied quantiles.
+        numbers, tied quantiles, or bounds that print alike at the labels'
+        precision (those classes are merged, so no legend reads "37,5 – 37,5").
     breaks
         Upper bounds of the classes for the ``"fixed"`` scheme; a class is
         added up to the largest value if it lies above the last bound.
@@ -405,13 +425,12 @@ def classify(
     if not finite.any():
         palette_colours(palette, 1)  # validate the name all the same
         return Classes(canonical, (), (), (), bins, dec)
-    upper = _upper_bounds(arr[finite], canonical, k, breaks)
+    whole = bool(np.all(arr[finite] == np.round(arr[finite])))
+    upper = _readable(_upper_bounds(arr[finite], canonical, k, breaks), whole=whole, decimals=dec)
     bins[finite] = np.minimum(np.searchsorted(upper, arr[finite], side="left"), upper.size - 1)
     low = float(min(arr[finite].min(), upper[0]))
     bounds = (low, *(float(b) for b in upper))
-    labels = _labels(
-        bounds, whole=bool(np.all(arr[finite] == np.round(arr[finite]))), decimals=dec, lang=lang
-    )
+    labels = _labels(bounds, whole=whole, decimals=dec, lang=lang)
     colours = palette_colours(palette, upper.size, reverse=reverse)
     return Classes(canonical, bounds, colours, labels, bins, dec)
 

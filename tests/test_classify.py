@@ -189,3 +189,25 @@ def test_small_shares_get_enough_decimals_to_tell_classes_apart():
     assert got.labels[0].startswith("0,0010")
     assert choose_decimals([0.05, 0.01]) == 3
     assert choose_decimals([0.25, 0.001]) == 2  # the largest value decides
+
+
+def test_classes_that_would_read_alike_are_merged():
+    """Ties and near-ties: no two legend rows print the same, no row reads 'a – a'."""
+    near = [37.51, 37.52, 37.53, 37.54, 37.54, 37.54, 37.54, 41.0, 44.5, 50.0]
+    zones = [0, 0, 0, 0, 0, 0, 1, 0, 0, 1]
+    for values in (near, zones, [5.0] * 7, [0.04, 0.04, 0.041, 0.041, 0.9]):
+        c = classify(values, scheme="quantiles", k=5)
+        assert len(set(c.labels)) == len(c.labels), c.labels
+        for label in c.labels:
+            parts = label.split(" – ")
+            assert len(parts) == 1 or parts[0] != parts[1], label
+        # every value is in a class whose printed bounds hold its printed value
+        assert (c.bins >= 0).all()
+        assert c.counts().sum() == len(values)
+    zone_classes = classify(zones, scheme="quantiles", k=3)
+    assert zone_classes.labels == ("0", "1")  # not "0 / 0 / 1"
+    assert zone_classes.counts().tolist() == [8, 2]
+    # the quantile bounds 37.52 ... 37.54 all print 37,5: one class, labelled by one number
+    tied = classify(near, scheme="quantiles", k=5)
+    assert tied.labels[0] == "37,5"
+    assert tied.counts()[0] == 7
