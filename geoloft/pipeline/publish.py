@@ -105,6 +105,24 @@ def _rates(result: RunResult, areas: gpd.GeoDataFrame) -> list[Any]:
     ]
 
 
+def _withhold_status(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Withhold whether a suppressed area qualifies, and its score status.
+
+    Both follow from its rates. The columns keep their types (yes/no stays a nullable
+    boolean).
+    """
+    mask = areas[C.SUPPRESSED].to_numpy(dtype=bool)
+    if not mask.any():
+        return areas
+    out = areas.copy()
+    if C.QUALIFIES in out.columns:
+        flags = out[C.QUALIFIES].astype("boolean")
+        out[C.QUALIFIES] = flags.mask(mask, pd.NA)
+    if C.STATUS in out.columns:
+        out[C.STATUS] = out[C.STATUS].astype(object).mask(mask, None)
+    return out
+
+
 def _withhold_totals(result: RunResult, system: Any) -> None:
     """Take study-area totals the model withheld out of the run record (``run.json``)."""
     if system is None:
@@ -211,6 +229,7 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
             areas.assign(**{_RULE_POP: rule}), columns=withheld, pop=_RULE_POP, threshold=threshold
         ).drop(columns=[_RULE_POP])
         hidden = set(areas.loc[areas[C.SUPPRESSED], C.AREA_ID].astype(str))
+        areas = _withhold_status(areas)
     layers["areas"] = areas
     grid = layers.get("grid")
     if grid is not None:
