@@ -32,8 +32,9 @@ palette (Okabe & Ito 2008).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,10 +50,12 @@ __all__ = [
     "SCHEMES",
     "SUPPRESSED_COLOUR",
     "Classes",
+    "RunScheme",
     "category_colours",
     "choose_decimals",
     "classify",
     "palette_colours",
+    "run_scheme",
     "scheme_label",
 ]
 
@@ -459,3 +462,104 @@ def scheme_label(scheme: str, k: int, *, lang: str = "nb") -> str:
     """
     name = text(f"scheme_{SCHEMES.get(scheme, scheme)}", lang)
     return text("classes_note", lang, n=k, scheme=name)
+
+
+@dataclass(frozen=True)
+class RunScheme:
+    """The classes and symbols of one run, decided once and used by every output.
+
+    Attributes
+    ----------
+    breaks
+        Column -> class upper bounds, from the whole study area; draw a subset
+        (one intervention area) with ``scheme="fixed"`` and these bounds, so a
+        colour means the same value on every map, figure and QGIS style.
+    categories
+        Measure categories in the order that fixes their colour and symbol.
+    scheme, k
+        How the bounds were found.
+    """
+
+    breaks: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    categories: tuple[str, ...] = ()
+    scheme: str = "quantiles"
+    k: int = 5
+
+    def classes(
+        self, column: str, values: npt.ArrayLike | pd.Series, **kwargs: Any
+    ) -> Classes:
+        """Classify ``values`` of ``column`` with the run's bounds.
+
+        Parameters
+        ----------
+        column
+            A key of :attr:`breaks`.
+        values
+            The values to classify (all of the run's, or a subset).
+        **kwargs
+            Passed to :func:`classify` (``palette``, ``reverse``, ``lang`` ...).
+
+        Returns
+        -------
+        Classes
+            Classes with the run's bounds.
+        """
+        return classify(values, scheme="fixed", breaks=self.breaks[column], **kwargs)
+
+
+def run_scheme(
+    frames: Mapping[str, pd.DataFrame | None],
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    category: str = "category",
+    missing_category: str = "",
+) -> RunScheme:
+    """Decide a run's classes (per numeric column) and measure categories once.
+
+    Parameters
+    ----------
+    frames
+        Column name -> values: a mapping ``{column: frame}`` whose frame holds
+        that column (areas for each indicator and ``index``, the grid for
+        ``pop_tot``), plus ``"measures"`` -> the measures (for the categories).
+    scheme, k
+        Classification of every column (see :func:`classify`).
+    category
+        Column of the measures that holds the category.
+    missing_category
+        Name given to measures without a category.
+
+    Returns
+    -------
+    RunScheme
+        Bounds per column with at least one value, and the categories in order
+        of first appearance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> areas = pd.DataFrame({"index": [1.0, 2.0, 3.0, 4.0]})
+    >>> run = run_scheme({"index": areas}, k=2)
+    >>> run.breaks["index"], run.classes("index", [1.0, 4.0]).bins.tolist()
+    ((2.5, 4.0), [0, 1])
+    """
+    breaks: dict[str, tuple[float, ...]] = {}
+    categories: tuple[str, ...] = ()
+    for column, frame in frames.items():
+        if frame is None:
+            continue
+        if column == "measures":
+            if category in frame:
+                values = frame[category].astype(object).where(frame[category].notna(), None)
+                cats = [missing_category if v is None or v == "" else str(v) for v in values]
+            else:
+                cats = [missing_category] * len(frame)
+            categories = tuple(dict.fromkeys(cats))
+            continue
+        if column not in frame:
+            continue
+        classes = classify(frame[column], scheme=scheme, k=k)
+        if classes.k:
+            breaks[column] = tuple(classes.breaks)
+    return RunScheme(breaks, categories, SCHEMES[scheme], k)

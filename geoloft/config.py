@@ -171,6 +171,9 @@ class MapsConfig:
     basemap: str = "topograatone"
     lang: str = "nb"
     offline: bool = False
+    #: Maps that run under a strict Content-Security-Policy (``script-src 'self'``):
+    #: scripts and styles as files beside each page (maps/lib/, maps/<name>.js).
+    csp: bool = False
     figures: bool = True
     layers: list[str] = field(default_factory=lambda: list(MAP_LAYERS))
 
