@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from geoloft.columns import SSB_MISSING_MARKERS
-from geoloft.errors import EncodingError, InputError, OutputExistsError, SchemaError
+from geoloft.errors import (
+    EncodingError,
+    GeoloftError,
+    InputError,
+    OutputExistsError,
+    SchemaError,
+)
 
 TABLE_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".xlsx", ".xls"})
 
@@ -184,6 +191,46 @@ def parse_numbers(values: pd.Series) -> ParsedNumbers:
     return ParsedNumbers(numbers.astype("float64"), suppressed, bad)
 
 
+#: errno values of a full disk or a quota, and of a folder one may not write to.
+_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
+_DENIED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+class OutputWriteError(GeoloftError, OSError):
+    """An output could not be written: the disk is full or the folder is not writable.
+
+    The message names the path and the fix.
+    """
+
+    @classmethod
+    def from_os_error(cls, err: OSError, path: Path) -> OutputWriteError:
+        """Return the error for ``err`` while writing ``path``."""
+        return cls.from_exception(err, path) or cls(f"{path}: cannot write ({err}).")
+
+    @classmethod
+    def from_exception(cls, err: BaseException, path: Path) -> OutputWriteError | None:
+        """Return the error for a full disk or a refused write, or ``None`` for anything else.
+
+        GDAL and other libraries report a full disk in their own exceptions
+        (``No space left on device`` without a path); those are recognised by text.
+        """
+        code = err.errno if isinstance(err, OSError) else None
+        text = str(err).lower()
+        if code in _FULL or "no space left" in text or "disk quota" in text:
+            return cls(
+                f"{path}: the disk is full (no space left on device) while writing this file. "
+                f"Fix: free space on the disk that holds {path.parent}, or choose another "
+                "output folder (--out); nothing of the earlier output was replaced."
+            )
+        if code in _DENIED or "permission denied" in text or "read-only file system" in text:
+            return cls(
+                f"{path}: permission denied while writing this file. Fix: make "
+                f"{path.parent} writable for you (or its parent folder, where a run writes "
+                "its new output first), or choose another output folder (--out)."
+            )
+        return None
+
+
 def check_not_input(target: Path, inputs: tuple[Path, ...] = ()) -> None:
     """Refuse to write over one of the run's input files."""
     resolved = target.resolve()
@@ -220,8 +267,16 @@ def atomic_path(
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL) want to create the file themselves
     try:
-        yield tmp
-        tmp.replace(target)
+        try:
+            yield tmp
+            tmp.replace(target)
+        except OutputWriteError:
+            raise
+        except Exception as err:
+            problem = OutputWriteError.from_exception(err, target)
+            if problem is None:
+                raise
+            raise problem from err
     finally:
         for leftover in (tmp, *tmp.parent.glob(tmp.name + "*")):
             with contextlib.suppress(FileNotFoundError):

@@ -30,7 +30,11 @@ def _read(path):
     if path.suffix == ".csv":
         table = pyogrio.read_dataframe(path)
         return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries.from_wkt(table["WKT"]), crs=25833)
-    return pyogrio.read_dataframe(path)
+    back = pyogrio.read_dataframe(path)
+    if path.suffix == ".fgb":  # its spatial index orders features along a Hilbert curve
+        key = next(c for c in ("zone_id", "bydel", "area_id") if c in back.columns)
+        back = back.sort_values(key, ignore_index=True)
+    return back
 
 
 @pytest.fixture
@@ -156,7 +160,8 @@ def test_real_oslo_dissolved_reads_back_polygonal(tmp_path, oslo_bydeler, suffix
     np.testing.assert_allclose(back.to_crs(25833).area, oslo_bydeler.area, rtol=1e-6)
     if suffix in ("gpkg", "geojson", "fgb", "shp"):
         areas = read_boundaries(path, id_column="bydel")  # no warning: nothing to repair
-        assert areas["area_id"].tolist() == oslo_bydeler["bydel"].tolist()
+        order = sorted if suffix == "fgb" else list
+        assert order(areas["area_id"]) == oslo_bydeler["bydel"].tolist()
 
 
 def test_geoloft_export_takes_a_collection_file(tmp_path, mixed):

@@ -5,6 +5,10 @@ in, rows out, rows dropped with reasons) and writes the output folder laid out
 in DESIGN.md::
 
     OUT/geoloft.gpkg, intervention_areas.geojson, maps/, figures/, report.html, run.json
+
+The output is transactional: a run writes into a fresh hidden folder beside
+``OUT`` and swaps it in whole at the end (see :mod:`geoloft.pipeline.outputs`),
+so a crash or a kill leaves the earlier output untouched.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import importlib.metadata as md
 import json
 import logging
 import platform
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +32,15 @@ import pandas as pd
 from geoloft import columns as C
 from geoloft.config import Project
 from geoloft.errors import InputError, OutputExistsError
-from geoloft.pipeline.outputs import previous_files, remove_stale
+from geoloft.pipeline.outputs import (
+    carry_over,
+    new_staging,
+    previous_files,
+    remove_leftovers,
+    restore_aside,
+    stale_files,
+    swap_in,
+)
 from geoloft.report import StageReport, get_report
 
 __all__ = ["STAGES", "RunResult", "run"]
@@ -165,7 +178,6 @@ def _run(
     only: Iterable[str] | None,
     progress: Callable[[str], None] | None,
 ) -> RunResult:
-    from geoloft.pipeline import stages
     from geoloft.pipeline.preflight import preflight
 
     wanted = set(only or STAGES)
@@ -178,9 +190,48 @@ def _run(
         )
     _check_out(out, project, overwrite)
     preflight(project)
-    out.mkdir(parents=True, exist_ok=True)
-    previous = previous_files(out)
+    out = out.resolve() if out.is_symlink() else out.absolute()
     result = RunResult(project=project, out=out)
+    _tidy(result)
+    previous = previous_files(out)
+    staging = new_staging(out)
+    result.out = staging
+    try:
+        _stages(result, wanted, progress, overwrite=overwrite)
+        _finish(result, out, previous, wanted & {"maps", "export", "report"}, overwrite)
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        log.warning("the run stopped before its end; %s was left as it was.", out)
+        raise
+    result.files = [out / f.relative_to(staging) if f.is_relative_to(staging) else f
+                    for f in result.files]  # fmt: skip
+    result.out = out
+    return result
+
+
+def _tidy(result: RunResult) -> None:
+    """Put back an output a killed swap left aside; remove killed runs' temporary files."""
+    out = result.out
+    if restore_aside(out) is not None:
+        result.notes.append(f"put back the earlier output of {out.name} that a killed run left.")
+    removed = remove_leftovers(out)
+    if removed:
+        result.notes.append(
+            f"removed {len(removed)} temporary file(s) or folder(s) that killed runs left: "
+            f"{', '.join(removed[:5])}{' …' if len(removed) > 5 else ''}."
+        )
+
+
+def _stages(
+    result: RunResult,
+    wanted: set[str],
+    progress: Callable[[str], None] | None,
+    *,
+    overwrite: bool,
+) -> None:
+    from geoloft.pipeline import stages
+
     last = max(STAGES.index(s) for s in wanted)
     for name in STAGES[: last + 1]:
         if progress:
@@ -193,16 +244,39 @@ def _run(
         else:
             _timed(result, name, functools.partial(step, result))
     _write_sidecars(result, overwrite=overwrite)
-    written = [f.relative_to(out).as_posix() for f in result.files if f.is_relative_to(out)]
-    removed = remove_stale(out, previous, written, wanted & {"maps", "export", "report"})
+
+
+def _finish(
+    result: RunResult, out: Path, previous: list[str], ran: set[str], overwrite: bool
+) -> None:
+    """Complete the new output in ``result.out``: files kept from ``out``, then run.json.
+
+    Files of the earlier run that this run repeats but no longer writes are left
+    behind (they vanish with the earlier output); everything else in ``out`` that
+    this run did not write is carried over. ``run.json`` is written last and lists
+    exactly the run's files there.
+    """
+    staging = result.out
+    written = [f.relative_to(staging).as_posix() for f in result.files if f.is_relative_to(staging)]
+    if not overwrite:
+        clash = [rel for rel in written if (out / rel).is_file()]
+        if clash:
+            raise OutputExistsError(
+                f"{out}: holds {', '.join(clash[:5])} already; pass --overwrite to replace "
+                "them or choose another --out folder. Nothing in it was changed."
+            )
+    stale = stale_files(previous, written, ran)
+    removed = [rel for rel in stale if (out / rel).is_file() and rel in previous]
     if removed:
         result.notes.append(
             f"removed {len(removed)} file(s) of the earlier run that this run no longer "
             f"writes: {', '.join(removed)}."
         )
-    path = write_provenance(result, overwrite=overwrite)
+    kept = set(carry_over(out, staging, stale))
+    # outputs of stages this run did not repeat stay listed, so a later run can replace them
+    result.files.extend(staging / rel for rel in previous if rel in kept)
+    path = write_provenance(result, overwrite=True)
     result.files.append(path)
-    return result
 
 
 def _write_sidecars(result: RunResult, *, overwrite: bool) -> None:

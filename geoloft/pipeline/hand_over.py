@@ -29,12 +29,17 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         )
         return
     maps_dir = result.out / "maps"
+    shared = run_scheme_of(result, everything)
     kwargs: dict[str, Any] = {
         "basemap": cfg.basemap,
         "lang": cfg.lang,
         "offline": cfg.offline,
         "threshold": result.project.disclosure_threshold,
         "method": result.project.score.method,
+        # one set of classes and symbols for the overview and every per-area map
+        "breaks": dict(shared.breaks),
+        "categories": shared.categories,
+        "csp": getattr(cfg, "csp", False),
     }
     overview = make_map(
         layers.get("areas"),
@@ -81,7 +86,6 @@ def write_figures(
 
     Every figure uses the overview's classes, so a colour means the same on each page.
     """
-    from geoloft.classify import classify
     from geoloft.figures import make_figure
 
     cfg = result.project.maps
@@ -89,9 +93,9 @@ def write_figures(
     areas = layers["areas"]
     column = C.INDEX if C.INDEX in areas.columns and areas[C.INDEX].notna().any() else None
     classes: dict[str, Any] = {}
-    if column is not None:
-        bounds = classify(areas[column]).bounds
-        classes = {"scheme": "fixed", "breaks": list(bounds[1:])}
+    shared = run_scheme_of(result, layers)
+    if column is not None and column in shared.breaks:
+        classes = {"scheme": "fixed", "breaks": list(shared.breaks[column])}
     zones = _drawn_zones(layers)
     from geoloft.labels import index_label
     from geoloft.pipeline.report_data import project_sources
@@ -112,6 +116,29 @@ def write_figures(
         one = zones[zones[C.ZONE_ID] == zone[C.ZONE_ID]]
         path = make_figure(units, zones=one, out=fig_dir / f"{zone[C.ZONE_ID]}.png", **common)
         result.files.append(path)
+
+
+def run_scheme_of(result: RunResult, layers: dict[str, gpd.GeoDataFrame]) -> Any:
+    """Return the run's :class:`~geoloft.classify.RunScheme`: classes and symbols, decided once.
+
+    Bounds of the index and every indicator (on all published areas), of the
+    grid's persons, and the order of the measure categories; the overview,
+    every per-area map, the figures and the QGIS styles draw with them.
+    """
+    from geoloft.classify import run_scheme
+    from geoloft.labels import text
+
+    cached = result.frames.get("run_scheme")
+    if cached is not None:
+        return cached
+    areas = layers.get("areas")
+    columns = list((_indicator_labels(result) or {C.INDEX: ""}).keys())
+    frames: dict[str, Any] = {c: areas for c in columns if areas is not None and c in areas}
+    frames[C.POP_TOT] = layers.get("grid")
+    frames["measures"] = layers.get("measures")
+    scheme = run_scheme(frames, missing_category=text("no_category", result.project.maps.lang))
+    result.frames["run_scheme"] = scheme
+    return scheme
 
 
 def _drawn_zones(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame | None:
@@ -162,7 +189,7 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
         "measures": "Tiltak",
         "settlements": "Bosettingsomriss: der folk bor i innsatsområdene",
     }
-    styles = _styles(layers)
+    styles = _styles(layers, lang=cfg.maps.lang, threshold=cfg.disclosure_threshold)
     if "gpkg" in cfg.export.formats:
         path = write_layers(
             layers,
@@ -199,36 +226,22 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
             result.files.append(path)
 
 
-def _styles(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, Any]:
+def _styles(
+    layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb", threshold: int | None = None
+) -> dict[str, Any]:
+    """Return a QGIS style for every layer (see :func:`~geoloft.export.styles.layer_styles_for`)."""
     from geoloft.classify import classify
-    from geoloft.export import LayerStyle
+    from geoloft.export.styles import layer_styles_for
 
-    styles: dict[str, Any] = {}
+    classes: dict[str, Any] = {}
     areas = layers["areas"]
     if "index" in areas.columns and areas["index"].notna().sum() > 1:
-        cls = classify(areas["index"], scheme="quantiles", k=5)
-        styles["areas"] = LayerStyle(
-            column="index",
-            breaks=cls.bounds,
-            colours=cls.colours,
-            labels=cls.labels,
-            name="geoloft indeks",
-        )
+        classes["areas"] = ("index", classify(areas["index"], scheme="quantiles", k=5, lang=lang))
     grid = layers.get("grid")
     if grid is not None and grid[C.POP_TOT].notna().sum() > 1:
-        cls = classify(grid[C.POP_TOT], scheme="quantiles", k=5)
-        styles["grid"] = LayerStyle(
-            column=C.POP_TOT,
-            breaks=cls.bounds,
-            colours=cls.colours,
-            labels=cls.labels,
-            name="geoloft befolkning",
-        )
-    if "intervention_areas" in layers:
-        styles["intervention_areas"] = LayerStyle(
-            colours=("#d7301f",), outline="#d7301f", name="geoloft innsatsområder"
-        )
-    return styles
+        classes["grid"] = (C.POP_TOT, classify(grid[C.POP_TOT], scheme="quantiles", k=5, lang=lang))
+    present = {k: v for k, v in layers.items() if v is not None}
+    return layer_styles_for(present, classes=classes, lang=lang, threshold=threshold)
 
 
 def write_report(result: RunResult, *, overwrite: bool) -> None:
