@@ -516,7 +516,8 @@ def _totals(
     found = {
         "total_in": ones,
         "total_assigned": cover,
-        "total_outside": np.where(ones > 0, ones - cover, 0.0),
+        # the join counts a cell at most once as inside, where areas overlap too
+        "total_outside": np.where(ones > 0, ones - np.minimum(cover, 1.0), 0.0),
     }
     for key, coef in found.items():
         if key in totals and totals[key] is not None:
