@@ -154,6 +154,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ): "sets only the batch size (memory per batch), not the distribution of the draws",
     (
         "geoloft/delineation/hotspots.py",
+        "width = n - 1 if 4 * k * k > n else k",
+        "1 -> 2",
+    ): "sets only the batch size (memory per batch), not the distribution of the draws",
+    (
+        "geoloft/delineation/hotspots.py",
+        "width = n - 1 if 4 * k * k > n else k",
+        "0:Gt -> GtE",
+    ): "sets only the batch size (memory per batch), not the distribution of the draws",
+    (
+        "geoloft/delineation/hotspots.py",
         "batch = max(1, min(permutations, BATCH_DRAWS // width))",
         "1 -> 2",
     ): "a batch of at least 2 draws instead of 1: the same draws, grouped differently",

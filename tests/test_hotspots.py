@@ -324,3 +324,19 @@ def test_permutation_p_equals_enumeration(
     expected = exact_p(x, graph, bound_pools if shared else own_left_out)
     tolerance = 4.5 * np.sqrt(expected * (1 - expected / 2) / draws) + 3 / draws
     np.testing.assert_array_less(np.abs(p - expected), tolerance)
+
+
+@pytest.mark.parametrize(("pool", "k"), [(16, 2), (40, 3), (9, 4)])
+def test_shared_subsets_are_uniform_and_distinct(pool: int, k: int) -> None:
+    # every position equally likely, no position twice in a subset: (16, 2) and
+    # (40, 3) redraw clashing integer draws, (9, 4) takes k of a random order
+    from geoloft.delineation.hotspots import _subsets
+
+    size = 400_000
+    draws = _subsets(np.random.default_rng(6), pool, k, size)
+    assert draws.shape == (k, size)
+    ordered = np.sort(draws, axis=0)
+    assert (np.diff(ordered, axis=0) > 0).all()
+    counts = np.bincount(draws.ravel(), minlength=pool)
+    expected = size * k / pool
+    assert np.abs(counts - expected).max() < 5 * np.sqrt(expected)
