@@ -753,3 +753,45 @@ def test_the_index_is_named_by_its_method(method, label):
     counted = _html(method=method, zones=_zones().assign(criteria_met=1.0, n_criteria=2.0))
     assert "Sammensatt z-skår: 1,50" in counted
     assert "befolkningsvektet" not in counted
+
+
+_SWATCH = re.compile(r'class="gl-swatch" data-bg="(#\w+)" aria-hidden="true"></span>([^<]*)</li>')
+_GLYPH = re.compile(
+    r'data-bg="(#\w+)" data-fg="(#\w+)" aria-hidden="true">([^<]*)</span>([^<]*)</li>'
+)
+
+
+def _legend(html: str, legend_id: str) -> list[tuple[str, str]]:
+    """The class rows (colour, label) of a legend, without the missing/withheld rows."""
+    from geoloft.classify import MISSING_COLOUR, SUPPRESSED_COLOUR
+
+    start = html.index(f'id="{legend_id}"')
+    rows = _SWATCH.findall(html[start : html.index("</div>", start)])
+    return [(c, label) for c, label in rows if c not in (MISSING_COLOUR, SUPPRESSED_COLOUR)]
+
+
+def test_a_run_draws_every_map_with_one_set_of_classes_and_symbols(tmp_path):
+    """The overview and each per-area map: same class bounds and colours, same symbols."""
+    from geoloft.config import load_project
+    from geoloft.demo import write_demo_project
+    from geoloft.pipeline import run
+
+    result = run(load_project(write_demo_project(tmp_path / "p")), out=tmp_path / "out")
+    maps = result.out / "maps"
+    overview = (maps / "overview.html").read_text(encoding="utf-8")
+    ids = re.findall(r'id="(gl-legend-area-\d+)"', overview)
+    assert ids
+    zone_pages = [p for p in maps.glob("*.html") if p.name != "overview.html"]
+    assert zone_pages
+    glyphs = {cat: (bg, fg, g) for bg, fg, g, cat in _GLYPH.findall(overview)}
+    for page in zone_pages:
+        html = page.read_text(encoding="utf-8")
+        for legend_id in ids:
+            whole, part = _legend(overview, legend_id), _legend(html, legend_id)
+            # the same classes: colours in the same order, the same upper bounds
+            # (the lowest class starts at the lowest value drawn)
+            assert [c for c, _ in part] == [c for c, _ in whole], page.name
+            uppers = [label.split(" – ")[-1] for _, label in whole]
+            assert [label.split(" – ")[-1] for _, label in part] == uppers
+        for bg, fg, g, cat in _GLYPH.findall(html):
+            assert glyphs[cat] == (bg, fg, g), (page.name, cat)

@@ -319,12 +319,13 @@ def grid_layer(grid: gpd.GeoDataFrame, column: str, opts: MapOptions, *, show: b
             label=text(column, opts.lang) if column in TEXT else column,
         )
     )
+    breaks = (opts.breaks or {}).get(column)
     classes = classify(
         grid[column],
-        scheme=opts.scheme,
+        scheme="fixed" if breaks else opts.scheme,
         k=opts.k,
         palette=GRID_PALETTE,
-        breaks=(opts.breaks or {}).get(column),
+        breaks=breaks,
         lang=opts.lang,
     )
     codes = np.asarray(_codes(classes, hidden))
