@@ -189,7 +189,12 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
         "measures": "Tiltak",
         "settlements": "Bosettingsomriss: der folk bor i innsatsområdene",
     }
-    styles = _styles(layers, lang=cfg.maps.lang, threshold=cfg.disclosure_threshold)
+    styles = _styles(
+        layers,
+        lang=cfg.maps.lang,
+        threshold=cfg.disclosure_threshold,
+        scheme=run_scheme_of(result, layers),
+    )
     if "gpkg" in cfg.export.formats:
         path = write_layers(
             layers,
@@ -227,19 +232,33 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
 
 
 def _styles(
-    layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb", threshold: int | None = None
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    lang: str = "nb",
+    threshold: int | None = None,
+    scheme: Any = None,
 ) -> dict[str, Any]:
-    """Return a QGIS style for every layer (see :func:`~geoloft.export.styles.layer_styles_for`)."""
+    """Return a QGIS style for every layer (see :func:`~geoloft.export.styles.layer_styles_for`).
+
+    ``scheme`` is the run's :class:`~geoloft.classify.RunScheme`: the styles
+    use the maps' class bounds and palettes.
+    """
     from geoloft.classify import classify
     from geoloft.export.styles import layer_styles_for
+    from geoloft.maps.style import AREA_PALETTE, GRID_PALETTE
+
+    def classes_of(column: str, values: Any, palette: str) -> Any:
+        if scheme is not None and column in scheme.breaks:
+            return scheme.classes(column, values, palette=palette, lang=lang)
+        return classify(values, scheme="quantiles", k=5, palette=palette, lang=lang)
 
     classes: dict[str, Any] = {}
     areas = layers["areas"]
     if "index" in areas.columns and areas["index"].notna().sum() > 1:
-        classes["areas"] = ("index", classify(areas["index"], scheme="quantiles", k=5, lang=lang))
+        classes["areas"] = ("index", classes_of("index", areas["index"], AREA_PALETTE))
     grid = layers.get("grid")
     if grid is not None and grid[C.POP_TOT].notna().sum() > 1:
-        classes["grid"] = (C.POP_TOT, classify(grid[C.POP_TOT], scheme="quantiles", k=5, lang=lang))
+        classes["grid"] = (C.POP_TOT, classes_of(C.POP_TOT, grid[C.POP_TOT], GRID_PALETTE))
     present = {k: v for k, v in layers.items() if v is not None}
     return layer_styles_for(present, classes=classes, lang=lang, threshold=threshold)
 
