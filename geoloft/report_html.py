@@ -159,6 +159,10 @@ _TEXT = {
 }
 
 
+#: A script loaded from a file beside the page (a map made for a strict CSP).
+_LOCAL_SCRIPT = re.compile(r'<script src="(?![a-z]+:)[^"]+"')
+
+
 def _img(path: Path | None, alt: str) -> str:
     if path is None or not Path(path).is_file():
         return ""
@@ -170,17 +174,23 @@ def _iframe(src: str | None, title: str, base: Path | None = None) -> str:
     """Return a sandboxed ``<iframe>`` of a map.
 
     With ``base`` (the folder ``src`` is relative to) the map's page is inlined as
-    ``srcdoc``, so the report travels alone; ``src`` stays as the fallback.
+    ``srcdoc``, so the report travels alone; ``src`` stays as the fallback. A page
+    made for a strict Content-Security-Policy (its scripts are files beside it)
+    is framed by ``src`` only: inlined, its files would not be found, and it
+    would fall under the report's own policy. Where the frame cannot run its
+    script, the map page says so, and the report's figure (above it) stands in.
     """
     if not src:
         return ""
     inline = ""
     page = (base / src) if base is not None else None
     if page is not None and page.is_file():
-        inline = f' srcdoc="{esc(page.read_text(encoding="utf-8"))}"'
+        html = page.read_text(encoding="utf-8")
+        if not _LOCAL_SCRIPT.search(html):
+            inline = f' srcdoc="{esc(html)}"'
     frame = (
         f'<iframe src="{esc(src)}"{inline} title="{esc(title)}" loading="lazy" '
-        f'sandbox="allow-scripts allow-popups"></iframe>'
+        f'sandbox="allow-scripts allow-popups" allowfullscreen></iframe>'
     )
     return f'<div class="screen-only">{frame}</div>'
 
@@ -195,7 +205,8 @@ def _embed(src: str | None, title: str, lang: str) -> str:
         return ""
     snippet = (
         f'<iframe src="{esc(src)}" title="{esc(title)}" width="100%" '
-        'height="600" sandbox="allow-scripts allow-popups" loading="lazy"></iframe>'
+        'height="600" sandbox="allow-scripts allow-popups" loading="lazy" allowfullscreen>'
+        "</iframe>"
     )
     return (
         f'<details class="screen-only"><summary>{esc(_TEXT[lang]["embed"])}</summary>'

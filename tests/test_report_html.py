@@ -163,3 +163,30 @@ def test_inputs_and_reasons_never_show_absolute_local_paths():
     for name in ("data/grid.csv", "skoler.geojson", "bydeler.gpkg", "outside omrade.geojson"):
         assert name in page
     assert "https://ssb.no/a/b" in page  # web addresses are kept
+
+
+def test_map_frames_allow_full_screen_and_csp_pages_are_framed_by_file(tmp_path):
+    """Inline pages travel in srcdoc; a page whose scripts are files beside it is framed by src."""
+    import geopandas as gpd
+    import shapely
+
+    from geoloft.maps import make_map, save_map
+
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["1"], "name": ["A"], "index": [1.0]},
+        geometry=[shapely.box(262000, 6649000, 263000, 6650000)],
+        crs=25833,
+    )
+    maps = tmp_path / "maps"
+    save_map(make_map(areas, offline=True), maps / "inline.html")
+    save_map(make_map(areas, csp=True), maps / "csp.html")
+    assert (maps / "csp.js").is_file()
+    assert (maps / "lib" / "leaflet.js").is_file()
+    for name, inlined in (("inline", True), ("csp", False)):
+        page = render_report(ReportData(title="t", overview_map=f"maps/{name}.html", base=tmp_path))
+        frames = re.findall(r"<iframe [^>]*>", page)
+        assert frames
+        assert all("allowfullscreen" in f for f in frames)
+        assert ("srcdoc=" in frames[0]) is inlined
+        snippet = page[page.index("<pre><code>") :]
+        assert "allowfullscreen" in snippet
