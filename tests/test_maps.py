@@ -795,3 +795,30 @@ def test_a_run_draws_every_map_with_one_set_of_classes_and_symbols(tmp_path):
             assert [label.split(" – ")[-1] for _, label in part] == uppers
         for bg, fg, g, cat in _GLYPH.findall(html):
             assert glyphs[cat] == (bg, fg, g), (page.name, cat)
+
+
+def test_a_csp_run_writes_scripts_beside_its_maps_and_lists_them(tmp_path):
+    import json as _json
+
+    from geoloft.config import load_project
+    from geoloft.demo import write_demo_project
+    from geoloft.pipeline import run
+
+    project = write_demo_project(tmp_path / "p")
+    text = project.read_text(encoding="utf-8")
+    assert "offline = false" in text
+    project.write_text(text.replace("offline = false", "offline = false\ncsp = true", 1))
+    result = run(load_project(project), out=tmp_path / "out")
+    maps = result.out / "maps"
+    listed = set(_json.loads((result.out / "run.json").read_text(encoding="utf-8"))["files"])
+    for page in maps.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert re.findall(r"<script>", html) == []  # no inline script
+        assert " style=" not in html  # nor inline style
+        assert f'<script src="{page.stem}.js"></script>' in html
+        assert f"maps/{page.stem}.js" in listed
+    for name in ("leaflet.js", "leaflet.css", "geoloft.js", "geoloft.css"):
+        assert (maps / "lib" / name).is_file()
+        assert f"maps/lib/{name}" in listed
+    report = (result.out / "report.html").read_text(encoding="utf-8")
+    assert "srcdoc=" not in report

@@ -342,7 +342,8 @@ def save_map(
     -----
     A map made with ``csp=True`` also writes its script as ``<page>.js`` and
     the libraries under ``lib/`` beside the page (shared by the maps of a
-    folder; the same bytes each time, so they are simply replaced).
+    folder; the same bytes each time, so they are simply replaced). Every
+    file written is listed in the map's ``written`` attribute.
     """
     root = m.get_root()
     files: dict[str, bytes] = dict(getattr(m, "files", None) or {})
@@ -358,11 +359,15 @@ def save_map(
     guarded = tuple(map(Path, inputs))
     with atomic_path(target, overwrite=overwrite, inputs=guarded) as tmp:
         Path(tmp).write_bytes(html)
+    written = [target]
     if files:
         files[f"{target.stem}.js"] = script.encode("utf-8")
         for name, data in files.items():
             with atomic_path(target.parent / name, overwrite=True, inputs=guarded) as tmp:
                 Path(tmp).write_bytes(data)
+            written.append(target.parent / name)
+    if isinstance(m, GeoloftMap):
+        m.written = written
     return len(html)
 
 

@@ -11,6 +11,7 @@ that allows pinch-zoom, a skip link and data tables after the map.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import folium
@@ -185,6 +186,8 @@ class GeoloftMap(_Named, folium.Map):
         self.notes: list[str] = []
         #: Files to write beside the page (``csp`` maps): relative path -> bytes.
         self.files: dict[str, bytes] = {}
+        #: Files :func:`~geoloft.maps.save_map` wrote: the page, then any beside it.
+        self.written: list[Path] = []
 
     # branca's MacroElement.render (unannotated) returns None, overriding Element.render -> str
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]

@@ -52,7 +52,7 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         **kwargs,
     )
     save_map(overview, maps_dir / "overview.html", overwrite=overwrite)
-    result.files.append(maps_dir / "overview.html")
+    _record(result, overview.written)
     zones = _drawn_zones(layers)
     if zones is not None:
         for _, zone in zones.iterrows():
@@ -68,7 +68,12 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
             )
             path = maps_dir / f"{zone[C.ZONE_ID]}.html"
             save_map(one, path, overwrite=overwrite)
-            result.files.append(path)
+            _record(result, one.written)
+
+
+def _record(result: RunResult, paths: list[Any]) -> None:
+    """Add the files a map wrote (its page; with ``csp``, its script and libraries) once."""
+    result.files.extend(p for p in paths if p not in result.files)
 
 
 def _study_area_frame(result: RunResult) -> gpd.GeoSeries | None:
