@@ -204,7 +204,11 @@ def _hostile_project(root):
     measures.to_csv(measures_path, sep=";", index=False)
     text = project.read_text(encoding="utf-8")
     title = 'title = "Levekår og innsatsområder i Demoby (SYNTETISKE DATA)"'
-    project.write_text(text.replace(title, 'title = "<script>alert(9)</script>"'))
+    text = text.replace(title, 'title = "<script>alert(9)</script>"')
+    # 7 residents is under the scoring floor (min_pop counts residents), so the small
+    # delbydel is locked into a zone: a hidden member must leave no figure either
+    assert "lock_in = []" in text
+    project.write_text(text.replace("lock_in = []", f'lock_in = ["{SMALL}"]'))
     return project
 
 
@@ -252,7 +256,7 @@ def test_small_areas_and_cells_leave_no_figure_anywhere(hostile_run):
     assert grid.loc[small, ["pop_tot", "pop_ave"]].isna().all().all()
     assert not np.isclose(grid["pop_ave"], 93.71).any()
     zones = pyogrio.read_dataframe(gpkg, layer="intervention_areas")
-    assert any(SMALL in m.split(",") for m in zones["members"])  # it qualifies: a member
+    assert any(SMALL in m.split(",") for m in zones["members"])  # locked in: a member
     for members, shares in zip(zones["members"], zones["member_stability"], strict=True):
         for member, share in zip(members.split(","), shares.split(","), strict=True):
             assert (share == ":") == (member == SMALL), (member, share)
