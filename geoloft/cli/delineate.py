@@ -173,11 +173,6 @@ def _summary(areas: Any) -> list[str]:
         lines.append("  " + "; ".join(changes) + ".")
     total = float(areas["pop"].sum()) if len(areas) else 0.0
     lines.append(f"  {_count(len(areas), 'area')}, {total:,.0f} persons.")
-    if notes.get("sensitive criteria (allowed)"):
-        used = ", ".join(notes["sensitive criteria (allowed)"])
-        lines.append(
-            f"  note: sensitive criteria used because --allow-sensitive was given: {used}."
-        )
     return lines
 
 
@@ -311,6 +306,10 @@ def delineate_command(
         max_areas=max_areas, lock_in=_ids(lock_in), lock_out=_ids(lock_out), within=within,
         grid=cells, seed=seed, allow_sensitive=allow_sensitive,
     )  # fmt: skip
+    allowed = areas.attrs["report"].notes.get("sensitive criteria (allowed)", [])
+    if allowed:
+        notes.append(f"sensitive criteria used because --allow-sensitive was given: "
+                     f"{', '.join(allowed)}")  # fmt: skip
     areas = _protect(areas, data, cells, threshold, no_disclosure, allow_tiny_threshold)
     inputs = tuple(p.resolve() for p in (source, scores, grid) if p is not None)
     written = _write(areas, output, overwrite, inputs)
