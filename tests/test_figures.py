@@ -542,3 +542,44 @@ def test_cli_errors(repo, tmp_path, monkeypatch, capsys, extra, code, message):
         assert flat.startswith("error: ")
         assert flat.count("error:") == 1
         assert "Traceback" not in err
+
+
+def _window_boxes(fig, artists):
+    renderer = fig.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+def test_zone_labels_never_overlap_each_other_or_the_furniture():
+    """Twelve narrow zones with long names side by side across the map: the labels drawn
+    overlap neither each other nor the north arrow, scale bar or credits; the ones with
+    no room left are left out."""
+    areas = _squares([1.0, 2.0, 3.0, 4.0])
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": [f"Z{i:02d}" for i in range(12)],
+            "name": [f"Innsatsområde nummer {i}" for i in range(12)],
+        },
+        geometry=[
+            box(X0 + i * 160.0, Y0 + 1700, X0 + i * 160.0 + 150, Y0 + 1990) for i in range(12)
+        ],
+        crs=areas.crs,
+    )
+    fig = draw_figure(areas, column="v", zones=zones)
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.get_gid() == "zone-label"]
+    assert len(labels) == 12
+    # the anchors are closer than a label is wide: drawn where they are, they would overlap
+    renderer = fig.canvas.get_renderer()
+    gap = ax.transData.transform((X0 + 160.0, Y0))[0] - ax.transData.transform((X0, Y0))[0]
+    shown = [t for t in labels if t.get_visible()]
+    assert 0 < len(shown) < 12
+    assert min(t.get_window_extent(renderer).width for t in shown) > gap
+    boxes = _window_boxes(fig, shown)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+    furniture = [t for t in ax.texts if t.get_gid() != "zone-label" and t.get_visible()]
+    assert len(furniture) >= 2  # north arrow and its letter, scale bar label
+    for a in boxes:
+        for b in _window_boxes(fig, furniture):
+            assert not a.overlaps(b)

@@ -25,7 +25,7 @@ import geopandas as gpd
 
 from geoloft._io import atomic_path
 from geoloft.columns import INDEX, POP_TOT
-from geoloft.figures import _furniture, _layers
+from geoloft.figures import _furniture, _layers, _placement
 from geoloft.figures._checks import check_input, check_out
 from geoloft.figures._furniture import DEFAULT_BASEMAP, BasemapUnavailableWarning
 from geoloft.figures._layers import ClassSpec
@@ -151,6 +151,7 @@ def _draw(
         ax.set_title(title, fontsize=11, loc="left")
     line = _furniture.credit_line(credits, grid=_layers.is_grid(frame), lang=lang)
     _furniture.credits(ax, line, credit, lang)
+    _placement.declutter(fig, ax)  # last: labels give way to each other and the furniture
     return fig
 
 

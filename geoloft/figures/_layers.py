@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from geoloft.columns import CELL_SIZE, NAME, POP_TOT, SSBID, SUPPRESSED, ZONE_ID
+from geoloft.figures._placement import LABEL_GID
 from geoloft.labels import TEXT, format_number, text
 
 if TYPE_CHECKING:
@@ -135,7 +136,10 @@ def draw_zones(ax: Axes, zones: gpd.GeoDataFrame, lang: str) -> Any:
     names = zones[NAME] if NAME in zones.columns else zones.get(ZONE_ID)
     if names is not None:
         halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-        for point, name in zip(zones.geometry.representative_point(), names, strict=True):
+        # largest first: the placement (see _placement) gives them room first
+        order = np.argsort(-zones.geometry.area.to_numpy(), kind="stable")
+        points = zones.geometry.representative_point().to_numpy()[order]
+        for point, name in zip(points, np.asarray(names, dtype=object)[order], strict=True):
             if point is not None and not point.is_empty:
                 ax.annotate(
                     str(name),
@@ -146,5 +150,6 @@ def draw_zones(ax: Axes, zones: gpd.GeoDataFrame, lang: str) -> Any:
                     va="center",
                     fontsize=7,
                     fontweight="bold",
+                    gid=LABEL_GID,
                 )
     return Line2D([], [], color=ZONE_COLOUR, linewidth=1.6, label=text("zones", lang))
