@@ -671,3 +671,37 @@ def test_a_map_whose_library_cannot_load_says_so(browser, tmp_path):
     assert "Leaflet" in message.inner_text()
     assert page.locator("#gl-table-areas").count() == 1  # the numbers are still there
     page.close()
+
+
+LABELS = """() => [...document.querySelectorAll(".leaflet-tooltip.gl-label")].map(e => {
+  const r = e.getBoundingClientRect();
+  return {shown: getComputedStyle(e).visibility !== "hidden",
+          box: [r.left, r.top, r.right, r.bottom]};
+})"""
+
+
+def test_crowded_labels_hide_until_zoomed_in(browser, tmp_path):
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": [f"Z{i}" for i in range(10)],
+            "name": [f"Innsatsområde nummer {i}" for i in range(10)],
+        },
+        geometry=[shapely.box(X0 + i * 320, Y0, X0 + i * 320 + 300, Y0 + 900) for i in range(10)],
+        crs=25833,
+    )
+    path = tmp_path / "labels.html"
+    save_map(make_map(zones=zones, basemap="none"), path)
+    page, errors, _ = _open(browser, path)
+    before = page.evaluate(LABELS)
+    assert len(before) == 10
+    shown = [lab["box"] for lab in before if lab["shown"]]
+    assert 0 < len(shown) < 10  # names wider than their zones: some must give way
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    page.evaluate("() => window.gl_geoloftmap_0.setZoom(window.gl_geoloftmap_0.getZoom() + 3)")
+    page.wait_for_timeout(800)
+    after = page.evaluate(LABELS)
+    assert sum(lab["shown"] for lab in after) > len(shown)  # room to show more of them
+    assert errors == []
+    page.close()

@@ -384,5 +384,6 @@ class Controls(_Named, MacroElement):
             if (legend_id := getattr(layer, "legend_id", ""))
         ]
         lines.append(f"geoloft.legends({m}, {safe_json(LEGEND_BOX_ID)}, [{', '.join(pairs)}]);")
+        lines.append(f"geoloft.declutter({m});")
         lines.append('geoloft.ready("gl-nolib");')
         page.script.add_child(Raw("\n".join(lines)), name=self.get_name())

@@ -190,6 +190,26 @@ var geoloft = (function () {
     map.fire("gl-layers");
   }
 
+  // Permanent labels (intervention area names) that would cover an earlier one are
+  // hidden until the reader zooms in far enough for them to fit.
+  function declutter(map) {
+    function run() {
+      var els = map.getContainer().querySelectorAll(".leaflet-tooltip.gl-label"), kept = [];
+      var i, j;
+      for (i = 0; i < els.length; i++) { els[i].classList.remove("gl-crowded"); }
+      for (i = 0; i < els.length; i++) {
+        var r = els[i].getBoundingClientRect(), clash = false;
+        for (j = 0; j < kept.length && !clash; j++) {
+          var k = kept[j];
+          clash = r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+        }
+        if (clash) { els[i].classList.add("gl-crowded"); } else { kept.push(r); }
+      }
+    }
+    map.on("zoomend moveend resize gl-layers", run);
+    run();
+  }
+
   // The page drew: hide the message shown while (or if) the map library cannot run.
   function ready(id) {
     var el = document.getElementById(id);
@@ -274,7 +294,7 @@ var geoloft = (function () {
 
   return {decode: decode, panes: panes, polygons: polygons, measures: measures,
     legends: legends, layers: layers, fullscreen: fullscreen, search: search, fit: fit,
-    ready: ready, paint: paint};
+    ready: ready, paint: paint, declutter: declutter};
 })();
 """
 
@@ -328,6 +348,7 @@ html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Sego
   box-shadow: 0 0 2px #000; }
 .gl-label { background: rgba(255,255,255,.85); border: none; box-shadow: none; font-weight: 600;
   padding: 1px 4px; }
+.gl-label.gl-crowded { visibility: hidden; }
 .gl-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
 .gl-tables { padding: .5rem .75rem 2rem; }
