@@ -99,7 +99,10 @@ def spopt_solve(kind, cost, weights, k, reach, solver_name, limit):
             model = MCLP.from_cost_matrix(cost, weights, service_radius=reach, p_facilities=k)
         else:
             model = PMedian.from_cost_matrix(cost, weights, p_facilities=k)
-        model = model.solve(solver)
+        try:
+            model = model.solve(solver)
+        except RuntimeError:  # spopt raises when the solver stopped without a solution
+            return float("nan"), "none"
     # PuLP says "Optimal" when CBC stops at its time limit with a solution; the solution
     # status tells a proven optimum from a feasible one.
     proven = model.problem.sol_status == pulp.LpSolutionOptimal
@@ -130,8 +133,9 @@ def siting(candidates: list[int], k: int, reach: int, solver: str, limit: float)
             (theirs, status), t_theirs = timed(
                 lambda kind=kind, cost=cost: spopt_solve(kind, cost, w, k, reach, solver, limit)
             )
-            better = ours.value >= theirs - 1e-6 if kind == "coverage" else (
-                ours.value <= theirs * (1 + 1e-9)
+            better = np.isnan(theirs) or (
+                ours.value >= theirs - 1e-6 if kind == "coverage"
+                else ours.value <= theirs * (1 + 1e-9)
             )  # fmt: skip
             gap = "-" if ours.gap is None else f"{100 * ours.gap:.4f}%"
             print(f"   {kind:9} {m:4d} {ours.value:16,.0f} {t_ours:7.2f} {ours.method:>12} "
