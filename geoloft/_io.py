@@ -134,12 +134,35 @@ def read_text_table(path: Path, *, dtype: type = str) -> pd.DataFrame:
     except UnicodeDecodeError as err:  # pragma: no cover - latin-1 decodes everything
         raise EncodingError(str(err), source=path, hint="save the file as UTF-8.") from err
     except pd.errors.ParserError as err:
-        raise InputError(
-            f"cannot parse the table ({err}).", source=path, hint="check the separator and quoting."
-        ) from err
+        raise _parser_error(err, path, sep) from err
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.attrs["encoding"] = encoding
     return frame
+
+
+def _parser_error(err: pd.errors.ParserError, path: Path, sep: str | None) -> InputError:
+    """Name the line with more fields than the header (a separator inside a field)."""
+    import re
+
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+    if found is None:
+        text = " ".join(str(err).split())
+        return InputError(
+            f"cannot parse the table ({text}).",
+            source=path,
+            hint="check the separator and quoting.",
+        )
+    expected, line, saw = (int(g) for g in found.groups())
+    shown = {";": "semicolon (;)", ",": "comma (,)", "\t": "tab", "|": "bar (|)"}.get(
+        sep or "", "separator"
+    )
+    return InputError(
+        f"line {line} has {saw} fields where the header has {expected}: a {shown} inside a "
+        "field (such as a name) splits it in two.",
+        source=path,
+        hint=f'put that field in double quotes ("…") or remove the {shown} from it; '
+        "line numbers count the header as line 1.",
+    )
 
 
 @dataclass(frozen=True)
@@ -387,6 +410,24 @@ def _read_xls(src: Path, sheet: str | int | None) -> pd.DataFrame:
         return _frame_from_rows([ws.row_values(i) for i in range(ws.nrows)], src)
     finally:
         book.release_resources()
+
+
+@contextlib.contextmanager
+def gdal_quiet_reads() -> Iterator[None]:
+    """Keep GDAL from writing a ``.aux.xml`` beside a file it reads (``GDAL_PAM_ENABLED=NO``).
+
+    GDAL's persistent auxiliary metadata (PAM) saves dataset metadata of a
+    GeoPackage it opened read-only in ``<file>.aux.xml`` next to it, so reading
+    an input changed the user's folder. The option is set for the block only.
+    """
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option("GDAL_PAM_ENABLED")
+    pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": "NO"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_PAM_ENABLED": before})
 
 
 def ogr_open_options(path: Path) -> dict[str, str]:

@@ -225,6 +225,17 @@ _MINIMUM = {
     ("study_area", "buffer"): 0,
     ("", "disclosure_threshold"): 1,
 }
+#: Largest allowed value of settings that cost time or memory (a typo such as
+#: ``bootstrap = 1000000000000`` would otherwise run for days or run out of memory).
+_MAXIMUM = {
+    ("score", "bootstrap"): 10_000,
+    ("score", "k"): 1_000,
+    ("inputs.grid", "cell_size"): 100_000,
+    ("study_area", "buffer"): 100_000,
+    ("", "disclosure_threshold"): 10_000,
+}
+#: Longest text setting (a title, a label, a path), in characters.
+MAX_SETTING_TEXT = 1_000
 #: Keys that were renamed: (section, old key) -> new key.
 _RENAMED = {("inputs.indicators", "filter"): "where"}
 #: Settings that name a coordinate reference system.
@@ -357,6 +368,19 @@ def _value_ok(where: str, key: str, value: Any, label: str, problems: Problems) 
     minimum = _MINIMUM.get((where, key))
     if minimum is not None and value is not None and value < minimum:
         problems.add(f"'{label}' is {value}; it must be at least {minimum}.")
+        return False
+    if isinstance(value, str) and len(value) > MAX_SETTING_TEXT:
+        problems.add(
+            f"'{label}' is {len(value)} characters long; it must be at most {MAX_SETTING_TEXT}.",
+            hint="shorten it; titles and names are drawn on maps and figures.",
+        )
+        return False
+    maximum = _MAXIMUM.get((where, key))
+    if maximum is not None and value is not None and value > maximum:
+        problems.add(
+            f"'{label}' is {value}; it must be at most {f'{maximum:_}'.replace('_', ' ')}.",
+            hint="a smaller number gives the same answer well within its precision.",
+        )
         return False
     if (where, key) in _CRS_KEYS and value is not None:
         from pyproj import CRS

@@ -92,9 +92,9 @@ def _drawn_by(rule_filters: list[str], row: dict) -> list[int]:
         if m := _RANGE.fullmatch(text):
             value = row.get(m[1])
             lo, hi = float(m[3]), float(m[4])
-            if value is not None and not np.isnan(value):
-                if (value >= lo if m[2] == ">=" else value > lo) and value <= hi:
-                    hits.append(i)
+            inside = (value >= lo if m[2] == ">=" else value > lo) and value <= hi
+            if value is not None and not np.isnan(value) and inside:
+                hits.append(i)
         elif m := re.fullmatch(r'"(\w+)" IS NOT NULL AND "\w+"', text):
             if row.get(m[1]):
                 hits.append(i)

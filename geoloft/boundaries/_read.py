@@ -13,7 +13,7 @@ import shapely
 from pyproj import CRS
 
 from geoloft._io import existing_file
-from geoloft._validate import Problems
+from geoloft._validate import Problems, clean_text
 from geoloft.boundaries._geometry import (
     EmptyGeometryWarning,
     GeometryRepairWarning,
@@ -83,6 +83,11 @@ def _id_columns(raw: RawSource, found: Columns, report: StageReport) -> tuple[pd
     if found.name_column is not None:
         names = attrs[found.name_column].astype("str").str.strip().reset_index(drop=True)
         names = names.where(names != "")
+        rows = list(ids) if ids is not None else None
+        names, cleaned = clean_text(
+            names, source=report.source, column=found.name_column, labels=rows
+        )
+        report.notes.update(cleaned)
     if ids is None:
         ids = names
         report.notes["id_from"] = f"no id column; the names in '{found.name_column}' are the ids"
@@ -168,6 +173,21 @@ def _without_stray_parts(
     return kept
 
 
+def _check_finite(geoms: np.ndarray, positions: np.ndarray, ids: pd.Series, source: str) -> None:
+    """Raise naming the features with NaN or infinite coordinates (GEOS cannot use them)."""
+    coords, where = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.unique(where[~np.isfinite(coords).all(axis=1)])
+    if bad.size:
+        labels = _labels(ids, positions[bad])
+        raise GeometryError(
+            f"{bad.size} feature(s) have coordinates that are not numbers (NaN or infinite).",
+            source=source,
+            rows=labels,
+            n_rows=len(labels),
+            hint="fix or remove these features in a GIS and export the file again.",
+        )
+
+
 def _geometry(
     raw: RawSource, ids: pd.Series, crs: CRS, report: StageReport, source: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +202,7 @@ def _geometry(
             hint="check the file in a GIS and export the boundaries again.",
         )
     present = raw.geometries[~empty]
+    _check_finite(present, np.flatnonzero(~empty), ids, source)
     check_crs_fits(np.asarray(shapely.total_bounds(present)), crs, source=source)
     present = _without_stray_parts(present, ids[~empty], report, source)
     # invalid as given (in the file's CRS), or made invalid by the reprojection

@@ -11,7 +11,7 @@ delbydel   DELBYDEL, delbydelsnr, delbydelnr, …             DELBYDELSN, delbyd
 bydel      bydelsnr, bydelnr, bydelsnummer, bydelnummer     bydelsnavn, bydelnavn, bnavn
 kommune    kommunenummer, kommunenr, kommunenum, knr        kommunenavn, kommunenav, knavn
 fylke      fylkesnummer, fylkesnr, fylkenr                  fylkesnavn, fylkenavn
-(generic)  area_id, id                                      name, navn
+(generic)  area_id, id (else zone_id)                       name, navn
 ========== ================================================ ==========================
 """
 
@@ -70,6 +70,9 @@ SCHEMAS: tuple[Schema, ...] = (
     Schema("fylke", ("fylkesnummer", "fylkesnr", "fylkenr"), ("fylkesnavn", "fylkenavn"), (2,)),
 )
 GENERIC = Schema(None, ("area_id", "id"), ("name", "navn"))
+#: Ids of geoloft's own intervention areas (intervention_areas.geojson), used when a
+#: file has no other id column: a file geoloft wrote reads back with its ids.
+ZONE_IDS = ("zone_id",)
 
 
 @dataclass
@@ -128,7 +131,7 @@ def _detect_id(columns: Sequence[str], source: str) -> tuple[str | None, Schema 
             raise _ambiguous("id", found, source, "id_column")
     if matched:
         return matched[0][1][0], matched[0][0]
-    generic = _present(columns, GENERIC.ids)
+    generic = _present(columns, GENERIC.ids) or _present(columns, ZONE_IDS)
     if len(generic) > 1:
         raise _ambiguous("id", generic, source, "id_column")
     return (generic[0], GENERIC) if generic else (None, None)

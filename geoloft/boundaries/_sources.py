@@ -7,6 +7,7 @@ else Latin-1) and format errors live here; CRS and geometry checks come later.
 from __future__ import annotations
 
 import struct
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 
-from geoloft._io import list_ogr_layers, ogr_open_options, utf8_or_latin1
+from geoloft._io import gdal_quiet_reads, list_ogr_layers, ogr_open_options, utf8_or_latin1
 from geoloft.boundaries._topojson import is_topojson, read_topojson
 from geoloft.errors import EncodingError, GeometryError, InputError
 
@@ -137,9 +138,12 @@ def _read_frame(
     path: Path, layer: str | None, encoding: str | None, options: dict[str, str]
 ) -> gpd.GeoDataFrame:
     try:
-        frame = pyogrio.read_dataframe(
-            path, layer=layer, encoding=encoding, force_2d=True, **options
-        )
+        with warnings.catch_warnings():
+            # NaN coordinates: reported with their rows by the reader, not as a numpy warning
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            frame = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, force_2d=True, **options
+            )
     except UnicodeDecodeError as err:
         raise EncodingError(
             f"cannot decode the attribute text ({err}).",
@@ -164,6 +168,37 @@ def _read_frame(
     return frame
 
 
+def _text_past_nul(path: Path, attributes: pd.DataFrame) -> pd.DataFrame:
+    """Put back GeoJSON text that GDAL cut at a NUL character (``\u0000``).
+
+    GDAL's strings end at NUL, so ``"Nul\u0000l"`` reads as ``"Nul"`` and several
+    names could become one. The file is searched for the escape first (fast);
+    only when it is there are the properties read again with Python's JSON
+    parser, so the reader can remove the NUL and report it.
+    """
+    import json
+    import mmap
+
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+        if raw.find(b"\\u0000") < 0 and raw.find(b"\x00") < 0:
+            return attributes
+    try:
+        features = json.loads(path.read_bytes()).get("features", [])
+    except (ValueError, AttributeError):
+        return attributes
+    if len(features) != len(attributes):
+        return attributes
+    props = pd.DataFrame([f.get("properties") or {} for f in features])
+    out = attributes.copy()
+    for col in out.columns:
+        if (
+            col in props.columns
+            and props[col].map(lambda v: isinstance(v, str) and "\x00" in v).any()
+        ):
+            out[col] = props[col].to_numpy()
+    return out
+
+
 def _read_ogr(path: Path, layer: str | None) -> RawSource:
     options = ogr_open_options(path)
     chosen = _choose_layer(path, layer)
@@ -175,6 +210,8 @@ def _read_ogr(path: Path, layer: str | None) -> RawSource:
     if encoding_note:
         notes["encoding"] = encoding_note
     attributes = pd.DataFrame(frame.drop(columns="geometry")).reset_index(drop=True)
+    if path.suffix.lower() in (".geojson", ".json"):
+        attributes = _text_past_nul(path, attributes)
     geometries = np.asarray(frame.geometry.values, dtype=object)
     return RawSource(attributes, geometries, frame.crs, driver, name, notes)
 
@@ -185,4 +222,5 @@ def read_source(path: Path, layer: str | None) -> RawSource:
         topo = read_topojson(path, layer=layer)
         notes = {"driver": "TopoJSON", "layer": topo.layer, **topo.notes}
         return RawSource(topo.attributes, topo.geometries, None, "TopoJSON", topo.layer, notes)
-    return _read_ogr(path, layer)
+    with gdal_quiet_reads():  # no .aux.xml written beside the input
+        return _read_ogr(path, layer)

@@ -25,7 +25,7 @@ from geoloft.errors import CRSError, InputError
 from geoloft.export.shapefile import check_text_width, shapefile_field_map, write_field_map
 from geoloft.export.styles import LayerStyle, write_layer_styles
 
-__all__ = ["FORMATS", "polygonal_layer", "write", "write_layers"]
+__all__ = ["FORMATS", "csv_safe", "polygonal_layer", "write", "write_layers"]
 
 
 @dataclass(frozen=True)
@@ -257,13 +257,46 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path, meta: dict[str, str]) -> None
     pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), tmp)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
+_FORMULA_START = r"[=+\-@\t\r]"
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with text cells and column names that start a formula neutralised.
+
+    A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+    read as a formula by Excel and LibreOffice (spreadsheet formula injection); such
+    cells get a leading ``'``, which spreadsheets show as text. Numbers are left alone.
+
+    Examples
+    --------
+    >>> csv_safe(pd.DataFrame({"name": ["=1+1", "Bø", "-x"], "n": [-1, 2, 3]})).to_dict("list")
+    {'name': ["'=1+1", 'Bø', "'-x"], 'n': [-1, 2, 3]}
+    """
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        risky = text.str.match(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            out[col] = values.astype(object).where(~risky, ("'" + text).astype(object))
+    names = pd.Index(map(str, out.columns))
+    risky_names = names.str.match(_FORMULA_START)
+    if risky_names.any():
+        out.columns = names.where(~risky_names, "'" + names)
+    return out
+
+
 def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
     """Write a frame :func:`_prepare` made (list columns already joined), geometry as WKT."""
     out = pd.DataFrame(frame).copy()
     if isinstance(frame, gpd.GeoDataFrame):
         out[frame.geometry.name] = frame.geometry.to_wkt(rounding_precision=-1)
         out = out.rename(columns={frame.geometry.name: "WKT"})
-    out.to_csv(tmp, index=False, encoding="utf-8")
+    # CRLF as RFC 4180 has it: a text cell holding a carriage return is quoted too
+    csv_safe(out).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:

@@ -49,7 +49,9 @@ def write_field_map(mapping: dict[str, str], shp_path: Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(["field", "column"])
         for column, field in mapping.items():
-            writer.writerow([field, column])
+            # a column name that starts a spreadsheet formula gets a leading ' (as in csv_safe)
+            safe = "'" + column if column[:1] in ("=", "+", "-", "@", "\t", "\r") else column
+            writer.writerow([field, safe])
     return sidecar
 
 

@@ -17,9 +17,10 @@ styling and for tests: ``"classes"`` (filled rows), ``"missing"`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import geopandas as gpd
 
@@ -30,6 +31,9 @@ from geoloft.figures._checks import check_input, check_out
 from geoloft.figures._furniture import DEFAULT_BASEMAP, BasemapUnavailableWarning
 from geoloft.figures._layers import ClassSpec
 from geoloft.labels import check_lang
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -97,6 +101,20 @@ def draw_figure(
     )
 
 
+def _literal_text(draw: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Draw every text as written: no mathtext, so names with ``$…$`` stay literal."""
+
+    @functools.wraps(draw)
+    def literal(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return literal
+
+
+@_literal_text
 def _draw(
     areas: gpd.GeoDataFrame,
     *,

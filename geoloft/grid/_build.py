@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -197,10 +198,19 @@ def _raise_bad_values(
         )
 
 
+#: More persons than this in one cell is not a count of people (Norway has some 5.6 million).
+MAX_PERSONS_PER_CELL = 10_000_000
+
+
+class ImplausibleCountWarning(UserWarning):
+    """Counts of persons that are not whole numbers (estimates, or a decimal slip)."""
+
+
 def _check_counts(frame: pd.DataFrame, *, source: Source, mapping: Mapping[str, str]) -> None:
     back = {name: col for col, name in mapping.items()}
-    for name in COUNT_COLUMNS.intersection(frame.columns):
-        rows = np.flatnonzero((frame[name] < 0).to_numpy())
+    for name in sorted(COUNT_COLUMNS.intersection(frame.columns)):
+        values = frame[name].to_numpy(dtype="float64")
+        rows = np.flatnonzero(values < 0)
         if rows.size:
             raise InputError(
                 f"{rows.size} negative person count(s).",
@@ -209,6 +219,30 @@ def _check_counts(frame: pd.DataFrame, *, source: Source, mapping: Mapping[str, 
                 rows=(rows + 1).tolist(),
                 n_rows=rows.size,
                 hint="counts of persons cannot be negative; fix these rows.",
+            )
+        rows = np.flatnonzero(np.isinf(values) | (values > MAX_PERSONS_PER_CELL))
+        if rows.size:
+            raise InputError(
+                f"{rows.size} person count(s) above {MAX_PERSONS_PER_CELL:_} in one cell "
+                f"(e.g. {values[rows[0]]:g}), more than Norway's population.".replace("_", " "),
+                source=source,
+                column=back[name],
+                rows=(rows + 1).tolist(),
+                n_rows=rows.size,
+                hint="check these rows: a unit or exponent slip (1e308), or a column that "
+                "does not hold counts of persons.",
+            )
+        rows = np.flatnonzero(np.isfinite(values) & (values != np.round(values)))
+        if rows.size:
+            from geoloft.errors import format_rows
+
+            warnings.warn(
+                f"{source}: column '{back[name]}': {format_rows((rows + 1).tolist())} hold "
+                f"person counts that are not whole numbers (e.g. {values[rows[0]]:g}); "
+                "used as they are. SSB publishes whole persons: check for a decimal slip, "
+                "or that these are estimates.",
+                ImplausibleCountWarning,
+                stacklevel=4,
             )
 
 

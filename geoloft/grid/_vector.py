@@ -18,7 +18,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geoloft._io import list_ogr_layers, ogr_open_options
+from geoloft._io import gdal_quiet_reads, list_ogr_layers, ogr_open_options
 from geoloft.columns import WORKING_CRS
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError
 from geoloft.grid._build import NORWAY_25833, unique_sizes_error
@@ -106,7 +106,8 @@ def resolve_crs(path: Path, file_crs: str | None, crs: str | None) -> str:
 def read_vector(path: Path, *, layer: str | int | None, crs: str | None) -> VectorTable:
     """Read one layer; return attributes and polygons reprojected to EPSG:25833."""
     name = choose_layer(path, layer)
-    frame = pyogrio.read_dataframe(path, layer=name, **ogr_open_options(path))
+    with gdal_quiet_reads():  # no .aux.xml written beside the input
+        frame = pyogrio.read_dataframe(path, layer=name, **ogr_open_options(path))
     if len(frame) == 0:
         raise InputError(
             f"layer '{name}' holds no features.",

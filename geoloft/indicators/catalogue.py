@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from geoloft._io import existing_file
+from geoloft._validate import MAX_TEXT_LENGTH, UNSAFE_CHARACTERS
 from geoloft.errors import ConfigError
 from geoloft.sensitive import SENSITIVE_DOMAINS, sensitive_theme
 
@@ -204,6 +205,10 @@ def _indicator_problems(ind: Indicator) -> list[str]:
     for name in ("label_nb", "label_en", "unit", "domain"):
         if not isinstance(getattr(ind, name), str) or not getattr(ind, name).strip():
             out.append(f"{name} must be a non-empty text")
+        elif len(getattr(ind, name)) > MAX_TEXT_LENGTH:
+            out.append(f"{name} is {len(getattr(ind, name))} characters; at most {MAX_TEXT_LENGTH}")
+        elif re.search(UNSAFE_CHARACTERS, getattr(ind, name)):
+            out.append(f"{name} holds control or bidirectional characters (NUL, U+202E …)")
     if ind.direction not in DIRECTIONS:
         out.append(f"direction {ind.direction!r} must be one of {', '.join(DIRECTIONS)}")
     w = ind.weight

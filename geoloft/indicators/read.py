@@ -23,7 +23,7 @@ from geoloft._io import (
     read_text_table,
     read_workbook,
 )
-from geoloft._validate import Problems
+from geoloft._validate import Problems, clean_text
 from geoloft._where import describe, row_mask
 from geoloft.columns import AREA_ID, NAME, SSB_MISSING_MARKERS
 from geoloft.errors import InputError, SchemaError
@@ -141,7 +141,10 @@ def read_indicators(
         table = _select_rows(table, where, src, report)
     key_col = key_column(table, key, name_key=name_key, source=src)
     report.notes["key column"] = key_col
-    keys = table[key_col].str.strip()
+    keys, cleaned = clean_text(
+        table[key_col].str.strip(), source=src, column=key_col, labels=list(table.index + 1)
+    )
+    report.notes.update(cleaned)
     empty = keys == ""
     if empty.any():
         report.drop("empty key", int(empty.sum()))
@@ -156,7 +159,10 @@ def read_indicators(
     values = _value_columns(table, key_col, name_col, columns, src, report, kept=ids.notna())
     out = pd.DataFrame({AREA_ID: ids}, index=table.index)
     if name_col is not None:
-        out[NAME] = table[name_col].str.strip()
+        out[NAME], cleaned = clean_text(
+            table[name_col].str.strip(), source=src, column=name_col, labels=list(table.index + 1)
+        )
+        report.notes.update(cleaned)
     out = pd.concat([out, values], axis=1)
     out = out[out[AREA_ID].notna()].reset_index(drop=True)
     out[AREA_ID] = out[AREA_ID].astype(str)

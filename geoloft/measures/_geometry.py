@@ -11,7 +11,13 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geoloft._io import is_workbook, parse_numbers, read_text_table, read_workbook
+from geoloft._io import (
+    gdal_quiet_reads,
+    is_workbook,
+    parse_numbers,
+    read_text_table,
+    read_workbook,
+)
 from geoloft._validate import Problems
 from geoloft.boundaries._geometry import polygonal_parts
 from geoloft.columns import MEASURE_ID
@@ -147,6 +153,7 @@ def _crs(crs: str, source: Path) -> pyproj.CRS:
         ) from err
 
 
+@gdal_quiet_reads()  # no .aux.xml written beside the input
 def from_vector(
     src: Path, *, crs: str | None, layer: str | None, report: StageReport
 ) -> gpd.GeoDataFrame:

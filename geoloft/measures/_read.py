@@ -10,7 +10,8 @@ import geopandas as gpd
 import pandas as pd
 
 from geoloft._io import existing_file
-from geoloft.columns import CATEGORY, MEASURE_ID, SOURCE, WORKING_CRS
+from geoloft._validate import clean_text
+from geoloft.columns import CATEGORY, MEASURE_ID, NAME, SOURCE, WORKING_CRS
 from geoloft.measures._columns import ALIASES, column_map, measure_ids, parse_values, rename
 from geoloft.measures._geometry import (
     check_extent,
@@ -153,6 +154,12 @@ def read_measures(
         frame[CATEGORY] = pd.Series(label, index=frame.index, dtype="object")
         report.notes["category from label"] = label
     frame[MEASURE_ID] = measure_ids(frame[MEASURE_ID], source=src, report=report)
+    for column in (NAME, CATEGORY):  # control and bidi characters out, long text cut
+        if column in frame.columns:
+            frame[column], cleaned = clean_text(
+                frame[column], source=src, column=column, labels=list(frame[MEASURE_ID])
+            )
+            report.notes.update({f"{column}: {k}": v for k, v in cleaned.items()})
     frame = drop_without_geometry(frame, source=src, report=report)
     check_extent(frame, source=src)
     frame = parse_values(frame, source=src, report=report)

@@ -202,7 +202,10 @@ def _run(
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        log.warning("the run stopped before its end; %s was left as it was.", out)
+        if out.exists():
+            log.warning("the run stopped before its end; %s was left as it was.", out)
+        else:
+            log.warning("the run stopped before its end; nothing was written to %s.", out)
         raise
     result.files = [out / f.relative_to(staging) if f.is_relative_to(staging) else f
                     for f in result.files]  # fmt: skip
@@ -282,11 +285,12 @@ def _finish(
 def _write_sidecars(result: RunResult, *, overwrite: bool) -> None:
     """Write the full lists of rows left outside the study area, when asked for."""
     from geoloft._io import atomic_path
+    from geoloft.export.formats import csv_safe
 
     for stem, frame in result.sidecars.items():
         target = result.out / f"{stem}.csv"
         with atomic_path(target, overwrite=overwrite or not target.exists()) as tmp:
-            frame.to_csv(tmp, index=False)
+            csv_safe(frame).to_csv(tmp, index=False)
         result.files.append(target)
 
 

@@ -59,6 +59,11 @@ def stage_ingest(result: RunResult) -> None:
         )
         result.add_report(grid, "read_grid")
         result.frames["grid"] = _cut(result, grid, study, what="grid cells", id_column=C.SSBID)
+        from geoloft._validate import check_areas_meet_grid
+
+        check_areas_meet_grid(
+            result.frames["areas"], grid, areas_source=b.path, grid_source=inp.grid.path
+        )
         if inp.grid.baseline is not None:
             base = read_grid(
                 inp.grid.baseline,
