@@ -164,6 +164,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ): "sets only the batch size (memory per batch), not the distribution of the draws",
     (
         "geoloft/delineation/hotspots.py",
+        "width = n - 1 if 4 * kmax * kmax > n - 1 else kmax",
+        "0:Gt -> GtE",
+    ): "sets only the batch size (memory per batch), not the distribution of the draws",
+    (
+        "geoloft/maps/escape.py",
+        'text = json.dumps(_clean(value), ensure_ascii=False, separators=(",", ":"), '
+        "allow_nan=False)",
+        "allow_nan=False -> True",
+    ): "_clean has already replaced every NaN and infinity by None",
+    (
+        "geoloft/delineation/hotspots.py",
         "batch = max(1, min(permutations, BATCH_DRAWS // width))",
         "1 -> 2",
     ): "a batch of at least 2 draws instead of 1: the same draws, grouped differently",
@@ -233,8 +244,12 @@ def _annotation_ids(tree: ast.AST) -> set[int]:
     return out
 
 
-def _expression_sites(node: ast.AST) -> Iterator[tuple[str, str]]:
-    """Yield (kind, description) for the operator, comparison and constant mutations."""
+def _expression_sites(node: ast.AST, keywords: dict[int, str]) -> Iterator[tuple[str, str]]:
+    """Yield (kind, description) for the operator, comparison and constant mutations.
+
+    ``keywords`` names the keyword argument a constant is the value of, so that
+    two constants on one line (``ensure_ascii=False, allow_nan=False``) differ.
+    """
     if isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in SWAP_OPS:
         yield "op", f"{type(node.op).__name__} -> {SWAP_OPS[type(node.op)].__name__}"
     elif isinstance(node, ast.BoolOp):
@@ -245,7 +260,8 @@ def _expression_sites(node: ast.AST) -> Iterator[tuple[str, str]]:
             if type(op) in SWAP_CMP:
                 yield "cmp", f"{i}:{type(op).__name__} -> {SWAP_CMP[type(op)].__name__}"
     elif isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
-        yield "const", f"{node.value!r} -> {_moved(node.value)!r}"
+        name = f"{keywords[id(node)]}=" if id(node) in keywords else ""
+        yield "const", f"{name}{node.value!r} -> {_moved(node.value)!r}"
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
         yield "neg", f"drop {type(node.op).__name__}"
 
@@ -267,13 +283,18 @@ def sites(tree: ast.Module) -> Iterator[tuple[str, ast.AST, str]]:
     """Yield (kind, node, description) for every mutable place in ``tree``."""
     skip = _docstring_ids(tree) | _annotation_ids(tree)
     in_function = _function_statements(tree)
+    keywords = {
+        id(kw.value): kw.arg for kw in ast.walk(tree) if isinstance(kw, ast.keyword) and kw.arg
+    }
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
-        for kind, text in _expression_sites(node):
+        for kind, text in _expression_sites(node, keywords):
             yield kind, node, text
         deletable = isinstance(node, ast.Assign | ast.AugAssign | ast.Expr | ast.Return)
-        if deletable and id(node) in in_function and getattr(node, "value", 1) is not None:
+        value = getattr(node, "value", 1)
+        no_op = value is None or (isinstance(value, ast.Constant) and value.value is None)
+        if deletable and id(node) in in_function and not (isinstance(node, ast.Return) and no_op):
             yield "del", node, f"delete {type(node).__name__.lower()}"
 
 

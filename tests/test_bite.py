@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from geoloft.delineation import delineate
 from geoloft.delineation.regions import grow_to_floor, priority_rank
-from geoloft.grid import cell_centres, corners_to_ssbid
+from geoloft.grid import cell_centres, corners_to_ssbid, neighbour_ssbids
 from geoloft.grid.codec import corners_to_geostat, geostat_to_corners
 from geoloft.join import crosswalk
 from geoloft.maps import make_map
@@ -103,6 +103,17 @@ def test_geostat_short_codes_follow_inspire(code: str, x: int, y: int, size: int
     assert corners_to_geostat([x], [y], size, short=True).tolist() == [code]
     got = geostat_to_corners([code])
     assert [int(v[0]) for v in got] == [x, y, size]
+
+
+@pytest.mark.parametrize("size", [100, 250, 1000])
+def test_queen_and_rook_neighbours_are_the_cells_around(size: int) -> None:
+    x, y = 262_000, 6_649_000
+    d = [(size, 0), (-size, 0), (0, size), (0, -size)]  # east, west, north, south
+    d += [(size, size), (size, -size), (-size, size), (-size, -size)]  # NE, SE, NW, SW
+    expected = corners_to_ssbid([x + dx for dx, _ in d], [y + dy for _, dy in d]).tolist()
+    cell = corners_to_ssbid([x], [y])
+    assert neighbour_ssbids(cell, size, queen=True)[0].tolist() == expected
+    assert neighbour_ssbids(cell, size)[0].tolist() == expected[:4]
 
 
 # ------------------------------------------------------------------ centroid rule
@@ -196,6 +207,8 @@ def test_html_text_is_escaped_exactly_once(text: str) -> None:
 
 def test_html_text_of_none_is_empty_and_json_keeps_letters() -> None:
     assert html_text(None) == ""
+    assert safe_json(["{{"]) == '["\\u007b\\u007b"]'  # braces in strings, however few
+    assert safe_json(["a}"]) == '["a\\u007d"]'
     assert safe_json({"a": float("nan"), "b": [float("inf"), 1.5]}) == '{"a":null,"b":[null,1.5]}'
     assert safe_json({"navn": "Tøyen Ål"}) == '{"navn":"Tøyen Ål"}'  # short, not \u00f8
 

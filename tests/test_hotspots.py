@@ -340,3 +340,11 @@ def test_shared_subsets_are_uniform_and_distinct(pool: int, k: int) -> None:
     counts = np.bincount(draws.ravel(), minlength=pool)
     expected = size * k / pool
     assert np.abs(counts - expected).max() < 5 * np.sqrt(expected)
+
+
+def test_every_cell_found_at_alpha_one_is_hot_or_cold_by_its_sign() -> None:
+    spots = hotspots(small_grid(), "value", alpha=1.0)
+    tested = spots["gi_z"].notna()
+    assert (spots["hot_spot"] == (spots["gi_z"] > 0))[tested].all()
+    assert (spots["cold_spot"] == (spots["gi_z"] < 0))[tested].all()
+    assert not (spots["hot_spot"] & spots["cold_spot"]).any()
