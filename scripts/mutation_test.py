@@ -68,7 +68,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "geoloft/disclosure/secondary.py",
             "geoloft/disclosure/protect.py",
         ],
-        ["tests/test_disclosure.py", "tests/test_disclosure_cli.py", "tests/test_audit.py"],
+        [
+            "tests/test_disclosure_bounds.py",
+            "tests/test_disclosure.py",
+            "tests/test_disclosure_cli.py",
+            "tests/test_audit.py",
+        ],
     ),
     "escaping": (
         ["geoloft/maps/escape.py"],
