@@ -489,7 +489,7 @@ def test_cli_score_and_compare(tmp_path, table, capsys):
     assert main(args) == 0
     got = pd.read_csv(out, dtype={"area_id": str})
     assert got["area_id"].tolist()[:2] == ["0300", "0301"]
-    index, _ = expected_index("imd")  # shrinkage does not apply: every denominator is 1,000
+    index, _ = expected_index("imd")  # shrinkage keeps the order: every denominator is 1,000
     assert got["rank"].tolist() == (-index).rank(method="min").astype(int).tolist()
     assert main(args) == 1  # refuses to overwrite
     assert "exists" in capsys.readouterr().err
@@ -499,6 +499,14 @@ def test_cli_score_and_compare(tmp_path, table, capsys):
     assert {"imd_rank", "rules_qualifies"} <= set(pd.read_csv(both).columns)
     assert main(["score", str(src), "-c", str(cat), "--method", "imdd", "-o", str(both)]) == 1
     assert "did you mean 'imd'" in capsys.readouterr().err
+    gap = tmp_path / "gap.csv"
+    table.assign(area_id=[f"03{i:02d}" for i in range(10)], li_n=[None, *COUNTS["li"][1:]]).to_csv(
+        gap, index=False, sep=";"
+    )
+    cdc = tmp_path / "cdc.csv"
+    base = ["score", str(gap), "-c", str(cat), "--method", "percentile", "--min-pop", "0"]
+    assert main([*base, "--missing", "exclude", "-o", str(cdc)]) == 0
+    assert pd.read_csv(cdc, dtype={"area_id": str})["rank"].isna().tolist() == [True] + [False] * 9
 
 
 def test_cli_compare_counts_qualifying_areas_per_method(tmp_path, table, capsys):

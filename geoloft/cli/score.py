@@ -30,6 +30,7 @@ class _Options(TypedDict):
     lang: str
     k: int | None
     allow_sensitive: bool
+    missing: str
 
 
 def _read(table: Path, key: str | None, where: dict[str, object] | None) -> pd.DataFrame:
@@ -94,7 +95,14 @@ def score(
         float | None,
         typer.Option(help="rules: ratio to the reference; index methods: share that qualifies."),
     ] = None,
-    min_pop: Annotated[float, typer.Option(help="Fewer persons: no score.")] = 50.0,
+    min_pop: Annotated[float, typer.Option(help="Fewer residents: no score.")] = 50.0,
+    missing: Annotated[
+        str,
+        typer.Option(
+            help="available (means over the indicators an area has) or exclude (an area "
+            "missing any indicator is not scored: the CDC SVI rule)."
+        ),
+    ] = "available",
     n_boot: Annotated[int, typer.Option(help="Bootstrap replicates (0: none).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     allow_sensitive: Annotated[
@@ -129,7 +137,8 @@ def score(
     check_lang(lang)
     frame = _read(table, key, parse_where(where))
     options: _Options = {"min_pop": min_pop, "n_boot": n_boot, "seed": seed, "lang": lang,
-                         "k": k, "allow_sensitive": allow_sensitive}  # fmt: skip
+                         "k": k, "allow_sensitive": allow_sensitive,
+                         "missing": missing}  # fmt: skip
     inputs = (table,) if catalogue is None else (table, catalogue)
     if compare:
         per = {"rules": {"threshold": threshold}} if threshold is not None else None
