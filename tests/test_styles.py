@@ -204,3 +204,11 @@ def test_qgis_draws_every_feature(gpkg, layers):
             assert all(drawn), f"{name}: {drawn.count(False)} features not drawn"
     finally:
         app.exitQgis()
+
+
+def test_measures_without_categories_get_one_symbol(layers):
+    measures = layers["measures"].assign(category=None)
+    style = layer_styles_for({"measures": measures})["measures"]
+    qml = ET.fromstring(style_qml(style).split("\n", 1)[1])
+    rules = qml.findall("renderer-v2/rules/rule")
+    assert [r.get("filter") for r in rules] == [None]  # every measure drawn

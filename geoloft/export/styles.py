@@ -162,7 +162,7 @@ def layer_styles_for(
                 withheld_column=held,
                 **common,
             )
-        elif name == "measures" and "category" in frame.columns:
+        elif name == "measures" and "category" in frame.columns and frame["category"].notna().any():
             from geoloft.classify import category_colours
 
             present = [str(c) for c in frame["category"].dropna()]
@@ -280,9 +280,10 @@ def _rules(style: LayerStyle) -> list[_Rule]:
             )
     else:
         label = labels[0] if style.labels else style.name
+        colour = style.colours[0] if style.colours else "#3182bd"
         if not style.withheld_column:
-            return [_Rule(None, label, style.colours[0], None)]
-        rules.append(_Rule("ELSE", label, style.colours[0], None))
+            return [_Rule(None, label, colour, None)]
+        rules.append(_Rule("ELSE", label, colour, None))
         return rules
     rules.append(_Rule("ELSE", style.missing_label, style.missing_colour, None))
     return rules

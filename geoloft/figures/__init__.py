@@ -17,10 +17,10 @@ styling and for tests: ``"classes"`` (filled rows), ``"missing"`` and
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -31,9 +31,6 @@ from geoloft.figures._checks import check_input, check_out
 from geoloft.figures._furniture import DEFAULT_BASEMAP, BasemapUnavailableWarning
 from geoloft.figures._layers import ClassSpec
 from geoloft.labels import check_lang
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -88,33 +85,27 @@ def draw_figure(
     >>> fig.axes[0].get_legend().get_title().get_text()
     'Verdi'
     """
-    return _draw(
-        areas,
-        column=column,
-        zones=zones,
-        title=title,
-        label=label,
-        credits=attribution if credits is None and attribution is not None else credits,
-        lang=lang,
-        spec=ClassSpec(scheme, k, None if breaks is None else tuple(breaks), palette, reverse),
-        basemap=basemap,
-    )
+    with _literal_text():
+        return _draw(
+            areas,
+            column=column,
+            zones=zones,
+            title=title,
+            label=label,
+            credits=attribution if credits is None and attribution is not None else credits,
+            lang=lang,
+            spec=ClassSpec(scheme, k, None if breaks is None else tuple(breaks), palette, reverse),
+            basemap=basemap,
+        )
 
 
-def _literal_text(draw: Callable[_P, _R]) -> Callable[_P, _R]:
+def _literal_text() -> contextlib.AbstractContextManager[Any]:
     """Draw every text as written: no mathtext, so names with ``$…$`` stay literal."""
+    import matplotlib
 
-    @functools.wraps(draw)
-    def literal(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        import matplotlib
-
-        with matplotlib.rc_context({"text.parse_math": False}):
-            return draw(*args, **kwargs)
-
-    return literal
+    return matplotlib.rc_context({"text.parse_math": False})
 
 
-@_literal_text
 def _draw(
     areas: gpd.GeoDataFrame,
     *,
@@ -294,7 +285,7 @@ def make_figure(
     metadata = (
         {"Software": "geoloft"} if fmt == "png" else {"Creator": "geoloft", "CreationDate": None}
     )
-    with atomic_path(path, overwrite=overwrite) as tmp:  # refuses before drawing
+    with atomic_path(path, overwrite=overwrite) as tmp, _literal_text():  # refuses first
         fig = _draw(
             areas,
             column=column,
