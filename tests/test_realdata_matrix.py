@@ -66,6 +66,15 @@ COUNT = """() => {
       out.markers += 1;
     }
   });
+  // a cluster group puts its unclustered markers on the map too: count them once
+  const groups = [];
+  m.eachLayer(l => {
+    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) { groups.push(l); }
+  });
+  m.eachLayer(l => {
+    const own = l instanceof L.Marker && !(L.MarkerCluster && l instanceof L.MarkerCluster);
+    if (own && groups.some(g => g.hasLayer(l))) { out.markers -= 1; }
+  });
   const b = m.getBounds();
   out.view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
   return out;

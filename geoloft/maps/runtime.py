@@ -317,6 +317,7 @@ html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Sego
 .gl-map .leaflet-top.leaflet-right > .leaflet-control { float: none; flex: 0 1 auto;
   min-height: 2.4rem; overflow-y: auto; box-sizing: border-box; }
 .gl-map .leaflet-top.leaflet-right > .leaflet-control[hidden] { display: none; }
+.gl-map .leaflet-top.leaflet-right > .gl-legends { flex-shrink: 3; }
 .gl-toggle { display: block; width: 100%; min-height: 2rem; text-align: left; font: inherit;
   font-weight: 600; background: none; border: 0; padding: .2rem .1rem; cursor: pointer; }
 .gl-toggle::after { content: " \\25B8"; }
