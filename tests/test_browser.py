@@ -706,3 +706,33 @@ def test_crowded_labels_hide_until_zoomed_in(browser, tmp_path):
     assert sum(lab["shown"] for lab in after) > len(shown)  # room to show more of them
     assert errors == []
     page.close()
+
+
+def test_report_under_a_strict_policy_shows_figures_and_says_why_maps_are_missing(
+    browser, csp_server
+):
+    """The report's inlined (srcdoc) maps fall under its policy: they say so; figures stay."""
+    from geoloft.config import load_project
+    from geoloft.demo import write_demo_project
+    from geoloft.pipeline import run
+
+    folder, base = csp_server
+    project_file = write_demo_project(folder.parent / "p")
+    text = project_file.read_text(encoding="utf-8").replace("offline = false", "offline = true")
+    project_file.write_text(text, encoding="utf-8")
+    run(load_project(project_file), out=folder / "out")
+    page = browser.new_page(viewport={"width": 1200, "height": 4000})
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.") else r.abort()
+    )
+    page.goto(f"{base}/out/report.html", wait_until="load")
+    figures = page.locator("figure img")
+    assert figures.count() >= 1
+    assert figures.first.is_visible()
+    assert figures.first.evaluate("e => e.naturalWidth") > 100  # the figure drew
+    frame = page.frame_locator("iframe").first
+    frame.locator("#gl-nolib").wait_for(timeout=20000)
+    assert frame.locator("#gl-nolib").is_visible()  # the map says why it is not there
+    assert frame.locator("path.leaflet-interactive").count() == 0
+    assert page.locator("iframe[allowfullscreen]").count() == page.locator("iframe").count()
+    page.close()
