@@ -129,7 +129,9 @@ def _with_population(units: gpd.GeoDataFrame, cells: Any, pop: str, source: Path
     from geoloft.join import join_grid
 
     joined = join_grid(cells, units, values=[pop])
-    return units.assign(**{pop: joined[pop].to_numpy()})
+    out = units.assign(**{pop: joined[pop].to_numpy()})
+    out.attrs["population from grid"] = True
+    return out
 
 
 def _write(areas: Any, target: Path, overwrite: bool, inputs: tuple[Path, ...]) -> list[Path]:
@@ -186,7 +188,10 @@ def _protect(
     from geoloft.disclosure import suppress
 
     layers = {"intervention_areas": zones}
-    if cells is not None and C.AREA_ID in units.columns and C.POP_TOT in units.columns:
+    # the areas are tied to the grid only where their persons were counted from it; a
+    # units file's own population (a register count) is another source
+    from_grid = bool(units.attrs.get("population from grid"))
+    if cells is not None and from_grid and C.AREA_ID in units.columns and C.POP_TOT in units:
         layers.update(grid=cells, areas=units)
     zones = protect_for_cli(layers, threshold=threshold, off=off, allow_tiny=allow_tiny)[
         "intervention_areas"
@@ -310,7 +315,9 @@ def delineate_command(
     if allowed:
         notes.append(f"sensitive criteria used because --allow-sensitive was given: "
                      f"{', '.join(allowed)}")  # fmt: skip
+    report = areas.attrs["report"]  # the summary describes the delineation, not the protection
     areas = _protect(areas, data, cells, threshold, no_disclosure, allow_tiny_threshold)
+    areas.attrs["report"] = report
     inputs = tuple(p.resolve() for p in (source, scores, grid) if p is not None)
     written = _write(areas, output, overwrite, inputs)
     for line in [*_summary(areas), *(f"  note: {note}." for note in notes)]:
