@@ -795,6 +795,21 @@ def test_a_run_draws_every_map_with_one_set_of_classes_and_symbols(tmp_path):
             assert [label.split(" – ")[-1] for _, label in part] == uppers
         for bg, fg, g, cat in _GLYPH.findall(html):
             assert glyphs[cat] == (bg, fg, g), (page.name, cat)
+    # the QGIS style of the measures gives each category the web maps' colour
+    from geoloft.export.formats import read_layer_styles
+
+    qml = next(
+        r["styleQML"]
+        for r in read_layer_styles(result.out / "geoloft.gpkg")
+        if r["f_table_name"] == "measures"
+    )
+    for cat, (bg, _, _) in glyphs.items():
+        rule = re.search(rf'<rule [^>]*label="{re.escape(html_text(cat))}"[^>]*>', qml)
+        assert rule, cat
+        number = re.search(r'symbol="(\d+)"', rule.group(0)).group(1)
+        symbol = re.search(rf'<symbol [^>]*name="{number}".*?</symbol>', qml, re.S)
+        rgb = tuple(int(bg[i : i + 2], 16) for i in (1, 3, 5))
+        assert ",".join(map(str, rgb)) in symbol.group(0), cat
 
 
 def test_a_csp_run_writes_scripts_beside_its_maps_and_lists_them(tmp_path):

@@ -265,7 +265,15 @@ def _styles(
     if grid is not None and grid[C.POP_TOT].notna().sum() > 1:
         classes["grid"] = (C.POP_TOT, classes_of(C.POP_TOT, grid[C.POP_TOT], GRID_PALETTE))
     present = {k: v for k, v in layers.items() if v is not None}
-    return layer_styles_for(present, classes=classes, lang=lang, threshold=threshold)
+    categories = None
+    if scheme is not None and scheme.categories:
+        from geoloft.maps.style import category_styles
+
+        # the measure colours of the web maps, in the run's order
+        categories = {c: s.colour for c, s in category_styles(scheme.categories).items()}
+    return layer_styles_for(
+        present, classes=classes, lang=lang, threshold=threshold, categories=categories
+    )
 
 
 def write_report(result: RunResult, *, overwrite: bool) -> None:
