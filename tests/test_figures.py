@@ -579,7 +579,8 @@ def test_zone_labels_never_overlap_each_other_or_the_furniture():
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
     furniture = [t for t in ax.texts if t.get_gid() != "zone-label" and t.get_visible()]
-    assert len(furniture) >= 2  # north arrow and its letter, scale bar label
+    assert len(furniture) >= 2  # north arrow and its letter, credits
+    furniture += [a for a in ax.artists if a.get_gid() == "scale-bar"]
     for a in boxes:
         for b in _window_boxes(fig, furniture):
             assert not a.overlaps(b)
