@@ -179,6 +179,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "allow_nan=False -> True",
     ): "_clean has already replaced every NaN and infinity by None",
     (
+        "geoloft/delineation/regions.py",
+        "first = np.full(int(labels.max()) + 1, labels.size, dtype=np.int64)",
+        "1 -> 2",
+    ): "one spare label slot that no member uses is never ranked",
+    (
+        "geoloft/delineation/regions.py",
+        "if k <= max_areas:",
+        "0:LtE -> Lt",
+    ): "with exactly max_areas areas the selection keeps them all anyway",
+    (
         "geoloft/delineation/hotspots.py",
         "batch = max(1, min(permutations, BATCH_DRAWS // width))",
         "1 -> 2",
