@@ -485,9 +485,7 @@ class RunScheme:
     scheme: str = "quantiles"
     k: int = 5
 
-    def classes(
-        self, column: str, values: npt.ArrayLike | pd.Series, **kwargs: Any
-    ) -> Classes:
+    def classes(self, column: str, values: npt.ArrayLike | pd.Series, **kwargs: Any) -> Classes:
         """Classify ``values`` of ``column`` with the run's bounds.
 
         Parameters
