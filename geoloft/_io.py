@@ -219,6 +219,19 @@ _FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.E
 _DENIED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
+#: Free space below which a failed write is put down to a full disk.
+NEARLY_FULL = 1 << 20
+
+
+def _nearly_full(folder: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL
+    except OSError:
+        return False
+
+
 class OutputWriteError(GeoloftError, OSError):
     """An output could not be written: the disk is full or the folder is not writable.
 
@@ -239,7 +252,10 @@ class OutputWriteError(GeoloftError, OSError):
         """
         code = err.errno if isinstance(err, OSError) else None
         text = str(err).lower()
-        if code in _FULL or "no space left" in text or "disk quota" in text:
+        full = code in _FULL or any(
+            w in text for w in ("no space left", "disk quota", "disk is full")
+        )
+        if full or _nearly_full(path.parent):  # GDAL: "Failed to commit transaction"
             return cls(
                 f"{path}: the disk is full (no space left on device) while writing this file. "
                 f"Fix: free space on the disk that holds {path.parent}, or choose another "

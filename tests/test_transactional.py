@@ -253,3 +253,23 @@ def test_an_unwritable_parent_is_named(tmp_path):
             new_staging(parent / "out")
     finally:
         parent.chmod(0o700)
+
+
+def test_a_full_disk_behind_a_gdal_error_is_named(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from pyogrio.errors import DataSourceError
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(1 << 30, (1 << 30) - 4096, 4096))
+    target = tmp_path / "geoloft.gpkg"
+
+    def write() -> None:
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise DataSourceError("Failed to commit transaction")  # what GDAL says
+
+    with pytest.raises(OutputWriteError, match=r"geoloft.gpkg: the disk is full"):
+        write()
+    assert list(tmp_path.iterdir()) == []

@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoloft import columns as C
+from geoloft._io import OutputWriteError
 from geoloft.config import Project
 from geoloft.errors import InputError, OutputExistsError
 from geoloft.pipeline.outputs import (
@@ -200,17 +201,25 @@ def _run(
         _stages(result, wanted, progress, overwrite=overwrite)
         _finish(result, out, previous, wanted & {"maps", "export", "report"}, overwrite)
         swap_in(staging, out)
+    except OutputWriteError as err:  # name the output folder, not the hidden one
+        _stopped(staging, out)
+        raise OutputWriteError(str(err).replace(str(staging), str(out))) from err
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if out.exists():
-            log.warning("the run stopped before its end; %s was left as it was.", out)
-        else:
-            log.warning("the run stopped before its end; nothing was written to %s.", out)
+        _stopped(staging, out)
         raise
     result.files = [out / f.relative_to(staging) if f.is_relative_to(staging) else f
                     for f in result.files]  # fmt: skip
     result.out = out
     return result
+
+
+def _stopped(staging: Path, out: Path) -> None:
+    """Remove the unfinished new output and say that the earlier one is untouched."""
+    shutil.rmtree(staging, ignore_errors=True)
+    if out.exists():
+        log.warning("the run stopped before its end; %s was left as it was.", out)
+    else:
+        log.warning("the run stopped before its end; nothing was written to %s.", out)
 
 
 def _tidy(result: RunResult) -> None:
