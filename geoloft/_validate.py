@@ -241,3 +241,18 @@ def check_areas_meet_grid(
         hint="the boundary file's CRS is probably declared wrong, or its longitude and "
         "latitude are swapped; give the right crs= in [inputs.boundaries], or fix the file.",
     )
+
+
+def nonfinite_rows(geoms: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Return the positions of geometries with a NaN or infinite coordinate (GEOS cannot use them).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> nonfinite_rows([shapely.Point(0, 0), shapely.Point(float("nan"), 1)]).tolist()
+    [1]
+    """
+    import shapely
+
+    coords, where = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    return np.unique(where[~np.isfinite(coords).all(axis=1)])

@@ -283,6 +283,22 @@ def test_infinite_measure_coordinates_are_named(tmp_path):
         read_measures(path, crs="EPSG:25833")
 
 
+def test_nan_measure_coordinates_in_a_vector_file_are_named(tmp_path):
+    path = tmp_path / "m.geojson"
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"id": "T1"},
+             "geometry": {"type": "Point", "coordinates": [10.75, 59.91]}},
+            {"type": "Feature", "properties": {"id": "T2"},
+             "geometry": {"type": "Point", "coordinates": [float("nan"), 59.91]}},
+        ],
+    }  # fmt: skip
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match=r"m.geojson: 1 row: 2: .*not numbers \(NaN or infinite\)"):
+        read_measures(path)
+
+
 def _cells(n: int) -> gpd.GeoDataFrame:
     boxes = [shapely.box(X0 + i * 250, Y0, X0 + (i + 1) * 250, Y0 + 250) for i in range(n)]
     return gpd.GeoDataFrame({"ssbid": range(n)}, geometry=boxes, crs=25833)

@@ -13,7 +13,7 @@ import shapely
 from pyproj import CRS
 
 from geoloft._io import existing_file
-from geoloft._validate import Problems, clean_text
+from geoloft._validate import Problems, clean_text, nonfinite_rows
 from geoloft.boundaries._geometry import (
     EmptyGeometryWarning,
     GeometryRepairWarning,
@@ -175,8 +175,7 @@ def _without_stray_parts(
 
 def _check_finite(geoms: np.ndarray, positions: np.ndarray, ids: pd.Series, source: str) -> None:
     """Raise naming the features with NaN or infinite coordinates (GEOS cannot use them)."""
-    coords, where = shapely.get_coordinates(geoms, return_index=True)
-    bad = np.unique(where[~np.isfinite(coords).all(axis=1)])
+    bad = nonfinite_rows(geoms)
     if bad.size:
         labels = _labels(ids, positions[bad])
         raise GeometryError(

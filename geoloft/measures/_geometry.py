@@ -18,7 +18,7 @@ from geoloft._io import (
     read_text_table,
     read_workbook,
 )
-from geoloft._validate import Problems
+from geoloft._validate import Problems, nonfinite_rows
 from geoloft.boundaries._geometry import polygonal_parts
 from geoloft.columns import MEASURE_ID
 from geoloft.errors import CRSError, InputError, SchemaError
@@ -174,7 +174,20 @@ def from_vector(
             source=src,
             hint="pass layer= as one of these.",
         )
-    frame = gpd.read_file(src, layer=layer or layers[0])
+    with warnings.catch_warnings():  # NaN coordinates: reported below with their rows
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        frame = gpd.read_file(src, layer=layer or layers[0])
+    has_rows = isinstance(frame, gpd.GeoDataFrame) and len(frame)
+    bad = nonfinite_rows(frame.geometry.to_numpy()) if has_rows else np.array([], dtype=int)
+    if bad.size:
+        raise InputError(
+            f"{bad.size} feature(s) have coordinates that are not numbers (NaN or infinite).",
+            source=src,
+            rows=(bad + 1).tolist(),
+            n_rows=int(bad.size),
+            hint="fix or remove these features in a GIS and export the file again; rows "
+            "count features from 1.",
+        )
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(
             "the layer has no geometry.",
