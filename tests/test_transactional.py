@@ -163,7 +163,15 @@ def test_complete_rerun_lists_exactly_what_is_there(projects, tmp_path):
     record["files"].append("maps/Z99.html")  # an area the new run no longer has
     (out / "run.json").write_text(json.dumps(record), encoding="utf-8")
     (out / "mine.txt").write_text("the user's own notes", encoding="utf-8")
-    result = run(load_project(new_toml), out=out, overwrite=True)
+    shp = new_toml.with_name("shp.toml")  # a Shapefile: its sidecars are listed too
+    shp.write_text(
+        new_toml.read_text(encoding="utf-8").replace(
+            'formats = ["gpkg", "geojson"]', 'formats = ["gpkg", "geojson", "shp"]', 1
+        ),
+        encoding="utf-8",
+    )
+    result = run(load_project(shp), out=out, overwrite=True)
+    assert (out / "intervention_areas.dbf").is_file()
     assert not (out / "maps" / "Z99.html").exists()
     assert (out / "mine.txt").read_text(encoding="utf-8") == "the user's own notes"
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))

@@ -285,8 +285,15 @@ def _finish(
             f"writes: {', '.join(removed)}."
         )
     kept = set(carry_over(out, staging, stale))
-    # outputs of stages this run did not repeat stay listed, so a later run can replace them
-    result.files.extend(staging / rel for rel in previous if rel in kept)
+    # run.json lists every file there but the user's own: what this run wrote (sidecars
+    # and script files included) and the outputs of stages it did not repeat
+    own = kept - set(previous)
+    listed = sorted(
+        p
+        for p in staging.rglob("*")
+        if p.is_file() and p.relative_to(staging).as_posix() not in own and p.name != "run.json"
+    )
+    result.files = [*listed, *(f for f in result.files if not f.is_relative_to(staging))]
     path = write_provenance(result, overwrite=True)
     result.files.append(path)
 
