@@ -1,10 +1,16 @@
-"""Files of an earlier run that a rerun with ``--overwrite`` no longer writes.
+"""What a run leaves in its output folder: all of the new output, or the earlier one.
+
+A run writes into a fresh hidden folder beside the output folder and swaps it
+in whole at the end (:func:`new_staging`, :func:`swap_in`), so a crash, a kill
+or a full disk leaves the earlier output untouched; what a killed run left is
+removed by the next one (:func:`remove_leftovers`).
 
 A project is rerun every year into the same folder. When an intervention area
 disappears, its ``maps/Z04.html`` and ``figures/Z04.png`` from the earlier run
-would stay beside the new ones and be read as current. Only files the earlier
-run's ``run.json`` lists are ever removed, and only those of the hand-over
-stages this run repeated; nothing else in the folder is touched.
+would stay beside the new ones and be read as current. Files the earlier run's
+``run.json`` lists for the hand-over stages this run repeated are therefore not
+carried into the new output (:func:`stale_files`); everything else in the folder
+(outputs of stages not repeated, the user's own files) is (:func:`carry_over`).
 """
 
 from __future__ import annotations
@@ -38,45 +44,6 @@ def _stage_of(rel: str) -> str:
     if rel.startswith(("maps/", "figures/")):
         return "maps"
     return "report" if rel == "report.html" else "export"
-
-
-def remove_stale(
-    out: Path, previous: Iterable[str], written: Iterable[str], ran: set[str]
-) -> list[str]:
-    """Delete earlier-run files of the stages in ``ran`` that this run did not write.
-
-    Parameters
-    ----------
-    out
-        The output folder.
-    previous
-        Files the earlier run recorded (see :func:`previous_files`).
-    written
-        Files this run wrote, relative to ``out`` with ``/``.
-    ran
-        Hand-over stages this run repeated (``maps``, ``export``, ``report``).
-
-    Returns
-    -------
-    list of str
-        The files removed.
-    """
-    now = set(written)
-    removed = []
-    for rel in previous:
-        parts = PurePosixPath(rel).parts
-        if rel in now or _stage_of(rel) not in ran or not parts or ".." in parts:
-            continue
-        path = out.joinpath(*parts)
-        if PurePosixPath(rel).is_absolute() or not path.is_file():
-            continue
-        path.unlink()
-        removed.append(rel)
-        if path.suffix == ".shp":
-            stem = path.with_suffix("")
-            for side in _SHAPEFILE_SIDECARS:
-                Path(f"{stem}{side}").unlink(missing_ok=True)
-    return removed
 
 
 # -- Transactional output ------------------------------------------------------------------
