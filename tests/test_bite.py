@@ -87,19 +87,19 @@ def test_growth_stops_at_the_floor() -> None:
 
 
 def test_two_areas_picking_one_node_count_its_people_once() -> None:
-    # nodes: 0 (area A) - 1 - 2 (area C) - 5, and 3 (area B) - 4; 100 persons each,
-    # floor 350. Round 1: A and C both pick node 1 (and merge through it, 300
-    # persons), B picks 4. Counted once, the merged area is still under the floor
-    # and takes node 5 (400); B (200) has nothing left to take.
-    rows = np.array([0, 1, 3, 2])
-    cols = np.array([1, 2, 4, 5])
+    # nodes: 0 (area A) - 4 - 2 (area C) - 5, and 3 (area B) - 1; 100 persons each,
+    # floor 350. Round 1: A and C both pick node 4 (and merge through it, 300
+    # persons), B picks node 1. Counted once, the merged area is still under the
+    # floor and takes node 5 (400); B (200) has nothing left to take.
+    rows = np.array([0, 4, 3, 2])
+    cols = np.array([4, 2, 1, 5])
     graph = sp.csr_array((np.ones(8), (np.r_[rows, cols], np.r_[cols, rows])), shape=(6, 6))
     labels = np.array([0, -1, 2, 1, -1, -1])
     pop = np.full(6, 100.0)
     out, added = grow_to_floor(
         graph, labels, pop, priority_rank(np.zeros(6), pop), floor=350.0, eligible=np.ones(6, bool)
     )
-    assert out.tolist() == [0, 0, 0, 1, 1, 0]
+    assert out.tolist() == [0, 1, 0, 1, 0, 0]
     assert added.tolist() == [False, True, False, False, True, True]
 
 
