@@ -22,8 +22,10 @@ from geoloft.errors import ConfigError
 from geoloft.score import METHOD_NAMES
 
 __all__ = [
+    "AccessConfig",
     "BoundariesInput",
     "DelineateConfig",
+    "EvaluateConfig",
     "ExportConfig",
     "GridInput",
     "IndicatorsInput",
@@ -187,6 +189,53 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class AccessConfig:
+    """Nærmiljø: residents' distance to facilities and new sites (see :mod:`geoloft.access`).
+
+    The step runs when ``facilities`` names a point file or ``category`` picks the
+    project's measures of those categories.
+    """
+
+    facilities: Path | None = None
+    category: list[str] | str = field(default_factory=list)
+    where: dict[str, Any] = field(default_factory=dict)
+    select: str | None = None
+    what: str | None = None
+    thresholds: list[int] = field(default_factory=lambda: [300, 500, 1000])
+    network: Path | None = None
+    network_crs: str | None = None
+    new_sites: int = 0
+    objective: str = "coverage"
+    distance: int | None = None
+    candidates: Path | None = None
+    method: str = "auto"
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """Evaluation over time (see :func:`geoloft.evaluate.evaluate`); off without ``indicators``.
+
+    ``indicators`` is a long table (``area_id``, ``year``, ``indicator``,
+    ``numerator`` + ``denominator`` or ``value``) for the project's areas; an
+    empty ``treated`` means the areas inside the run's intervention areas.
+    """
+
+    indicators: Path | None = None
+    population: Path | None = None
+    treated: list[str] = field(default_factory=list)
+    start: int | None = None
+    end: int | None = None
+    comparison: str = "rest"
+    comparison_areas: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
+    n_matches: int = 3
+    n_boot: int = 999
+    n_perm: int = 999
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Project:
     """A whole project file."""
 
@@ -202,6 +251,8 @@ class Project:
     allow_tiny_threshold: bool = False
     maps: MapsConfig = field(default_factory=MapsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     root: Path = Path()
 
 
@@ -211,6 +262,9 @@ _ALLOWED = {
     ("maps", "lang"): ("nb", "en"),
     # The keys of geoloft.maps.basemaps.BASEMAPS (not imported here: maps load folium).
     ("maps", "basemap"): ("topograatone", "topo", "osm", "none"),
+    ("access", "objective"): ("coverage", "p-median"),
+    ("access", "method"): ("auto", "exact", "heuristic"),
+    ("evaluate", "comparison"): ("rest", "matched", "synthetic", "list"),
 }
 _FORMATS = ("gpkg", "geojson", "fgb", "shp", "parquet", "csv")
 #: Smallest allowed value of whole-number settings.
@@ -224,6 +278,11 @@ _MINIMUM = {
     ("inputs.grid", "cell_size"): 1,
     ("study_area", "buffer"): 0,
     ("", "disclosure_threshold"): 1,
+    ("access", "new_sites"): 0,
+    ("access", "distance"): 1,
+    ("evaluate", "n_matches"): 1,
+    ("evaluate", "n_boot"): 0,
+    ("evaluate", "n_perm"): 0,
 }
 #: Largest allowed value of settings that cost time or memory (a typo such as
 #: ``bootstrap = 1000000000000`` would otherwise run for days or run out of memory).
@@ -233,6 +292,10 @@ _MAXIMUM = {
     ("inputs.grid", "cell_size"): 100_000,
     ("study_area", "buffer"): 100_000,
     ("", "disclosure_threshold"): 10_000,
+    ("access", "new_sites"): 1_000,
+    ("access", "distance"): 100_000,
+    ("evaluate", "n_boot"): 100_000,
+    ("evaluate", "n_perm"): 100_000,
 }
 #: Longest text setting (a title, a label, a path), in characters.
 MAX_SETTING_TEXT = 1_000
@@ -245,6 +308,7 @@ _CRS_KEYS = {
     ("inputs.measures", "crs"),
     ("study_area", "crs"),
     ("export", "crs"),
+    ("access", "network_crs"),
 }
 
 
@@ -416,6 +480,12 @@ def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") 
         )
     if project.inputs.boundaries.path is None:
         problems.add("'inputs.boundaries.path' is required: the areas to score and map.")
+    limits = project.access.thresholds
+    if not limits or min(limits) <= 0 or max(limits) > _MAXIMUM[("access", "distance")]:
+        problems.add(
+            f"'access.thresholds' is {limits}; give positive distances in metres, "
+            "e.g. [300, 500, 1000]."
+        )
     for i, m in enumerate(project.inputs.measures):
         if m.path is None:
             problems.add(f"'inputs.measures' entry {i + 1} has no path.", hint='add path = "…".')

@@ -83,6 +83,8 @@ class ZoneProfile:
     map_file: str | None = None
     figure_png: Path | None = None
     uncertainty: str = ""
+    #: Further sections (title, table), such as Nærmiljø (access to facilities).
+    sections: Sequence[tuple[str, pd.DataFrame]] = ()
 
 
 @dataclass
@@ -318,6 +320,9 @@ def _profile(p: ZoneProfile, lang: str, base: Path | None = None) -> str:
         parts.append(_table(p.measures, t["measures"], lang))
     else:
         parts.append(f"<p>{esc(t['no_measures'])}</p>")
+    for title, table in p.sections:
+        parts.append(f"<h4>{esc(title)}</h4>")
+        parts.append(_table(table, title, lang))
     parts.append("</section>")
     return "\n".join(x for x in parts if x)
 

@@ -49,7 +49,7 @@ __all__ = ["STAGES", "RunResult", "run"]
 log = logging.getLogger("geoloft")
 
 #: Stage names, in order; ``--only`` takes one of these.
-STAGES = ("ingest", "join", "score", "delineate", "maps", "export", "report")
+STAGES = ("ingest", "join", "score", "delineate", "access", "maps", "export", "report")
 DEPENDENCIES = (
     "numpy",
     "pandas",
@@ -106,6 +106,9 @@ def _input_paths(project: Project) -> list[Path]:
         inp.indicators.catalogue,
         *(m.path for m in inp.measures),
         project.study_area.path,
+        project.access.facilities,
+        project.access.network,
+        project.access.candidates,
     ]
     return [p for p in paths if p is not None]
 

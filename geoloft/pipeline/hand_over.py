@@ -22,6 +22,9 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
     layers = {k: v for k, v in everything.items() if k in cfg.layers}
     if cfg.figures:
         write_figures(result, everything, overwrite=overwrite)
+    from geoloft.pipeline.access import write_access_map
+
+    write_access_map(result, everything.get("grid"), overwrite=overwrite)
     if not any(v is not None and len(v) for v in layers.values()):
         result.notes.append(
             f"maps: no data in the layers chosen in [maps] layers ({', '.join(cfg.layers)}); "
@@ -200,6 +203,10 @@ def write_exports(result: RunResult, *, overwrite: bool) -> None:
         threshold=cfg.disclosure_threshold,
         scheme=run_scheme_of(result, layers),
     )
+    from geoloft.pipeline.access import ACCESS_DESCRIPTIONS, access_layers
+
+    layers = {**layers, **access_layers(result)}
+    descriptions.update(ACCESS_DESCRIPTIONS)
     if "gpkg" in cfg.export.formats:
         path = write_layers(
             layers,

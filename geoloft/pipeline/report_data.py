@@ -11,6 +11,7 @@ import pandas as pd
 
 from geoloft import columns as C
 from geoloft.labels import format_year, index_label, zone_index_label
+from geoloft.pipeline.access import access_sections
 from geoloft.pipeline.publish import measures_in, zone_members
 from geoloft.report_html import IndicatorBar, ReportData, ZoneProfile, fmt_number
 
@@ -192,6 +193,7 @@ def report_data(
                     else None,
                     figure_png=figures / f"{zid}.png",
                     uncertainty=_uncertainty(zone, lang),
+                    sections=access_sections(result, zid, lang),
                 )
             )
     threshold = cfg.disclosure_threshold

@@ -400,3 +400,10 @@ def stage_report(result: RunResult, *, overwrite: bool) -> None:
     from geoloft.pipeline.hand_over import write_report
 
     write_report(result, overwrite=overwrite)
+
+
+def stage_access(result: RunResult) -> None:
+    """Nærmiljø: residents' distance to facilities and new sites ([access] in the project)."""
+    from geoloft.pipeline.access import run_access
+
+    run_access(result)

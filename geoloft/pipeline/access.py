@@ -1,0 +1,316 @@
+"""The project's Nærmiljø step: access to facilities, new sites, and what of it is published.
+
+Runs when the project file's ``[access]`` names a ``facilities`` file or
+measure ``category``/``categories``. Everything it publishes goes through
+:mod:`geoloft.access.publish`; cell populations stay in the grid layer, which
+the run's disclosure model protects.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoloft import columns as C
+
+if TYPE_CHECKING:
+    from geoloft.access import AccessResult, SitingResult
+    from geoloft.pipeline import RunResult
+
+#: Keys of the run's frames.
+ACCESS, ZONES, SITES = "access", "access_zones", "access_sites"
+#: Descriptions of the access layers in geoloft.gpkg.
+ACCESS_DESCRIPTIONS = {
+    "access_cells": "Nærmiljø: avstand fra hver rute til nærmeste tilbud, tilbud innen rekkevidde",
+    "access_facilities": "Nærmiljø: tilbudene avstanden er målt til",
+    "access_areas": "Nærmiljø: bosatte innen rekkevidde per område (prikket, avrundet)",
+    "access_zones": "Nærmiljø: bosatte innen rekkevidde per innsatsområde (prikket, avrundet)",
+    "access_sites": "Nærmiljø: foreslåtte nye steder og bosatte hvert når (prikket, avrundet)",
+}
+
+_ROWS = {
+    "nb": {
+        "within": "Bosatte innen {t} m",
+        "mean": "Gjennomsnittlig avstand (m)",
+        "n": "Tilbud i området",
+        "per_1000": "Tilbud per 1 000 bosatte",
+        "title": "Nærmiljø: avstand til {what}",
+        "facility": "nærmeste tilbud",
+        "sites": "Foreslåtte nye steder (flere innen {t} m)",
+    },
+    "en": {
+        "within": "Residents within {t} m",
+        "mean": "Mean distance (m)",
+        "n": "Facilities in the area",
+        "per_1000": "Facilities per 1,000 residents",
+        "title": "Neighbourhood: distance to {what}",
+        "facility": "the nearest facility",
+        "sites": "Proposed new sites (more within {t} m)",
+    },
+}
+
+
+def _config(result: RunResult) -> Any:
+    cfg = getattr(result.project, "access", None)
+    if cfg is None or (cfg.facilities is None and not _categories(cfg)):
+        return None
+    return cfg
+
+
+def _categories(cfg: Any) -> list[str]:
+    value = getattr(cfg, "category", None) or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _facilities(result: RunResult, cfg: Any) -> gpd.GeoDataFrame | None:
+    from geoloft.access import select_rows
+
+    if cfg.facilities is not None:
+        from geoloft.measures import read_measures
+
+        frame = read_measures(cfg.facilities)
+        source = str(cfg.facilities)
+    else:
+        frame = result.frames.get("measures")
+        if frame is None:
+            result.notes.append("access: [access] category needs measures; none were read.")
+            return None
+        source = "measures"
+    wanted = {c.casefold() for c in _categories(cfg)}
+    if wanted:
+        cats = frame[C.CATEGORY].astype("string").str.strip().str.casefold()
+        frame = frame[cats.isin(wanted).fillna(False).to_numpy(dtype=bool)]
+    frame = select_rows(frame, cfg.where or None, source=source)
+    return select_rows(frame, cfg.select, source=source)
+
+
+def _zone_areas(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {C.AREA_ID: zones[C.ZONE_ID].astype(str).to_numpy(), C.NAME: zones[C.NAME].to_numpy()},
+        geometry=zones.geometry.to_numpy(),
+        crs=zones.crs,
+        index=zones.index,
+    )
+
+
+def run_access(result: RunResult) -> None:
+    """Measure access for the project's cells and areas; choose new sites if asked."""
+    cfg = _config(result)
+    if cfg is None:
+        return
+    grid = result.frames.get("grid")
+    if grid is None:
+        result.notes.append("access: no grid, so no residents to measure from; skipped.")
+        return
+    from geoloft.access import access, access_by_area, read_network
+
+    facilities = _facilities(result, cfg)
+    if facilities is None:
+        return
+    network = None
+    if cfg.network is not None:
+        network = read_network(cfg.network, crs=cfg.network_crs)
+    res = access(
+        grid,
+        facilities,
+        areas=result.frames["areas"],
+        thresholds=cfg.thresholds,
+        network=network,
+    )
+    result.reports.append(res.report)
+    result.frames[ACCESS] = res
+    zones = result.frames.get("zones")
+    if zones is not None and len(zones):
+        result.frames[ZONES] = access_by_area(
+            res.cells, _zone_areas(zones), facilities=res.facilities
+        )
+    if cfg.new_sites:
+        sites = _sites(result, cfg, res, network)
+        if sites is not None:
+            result.frames[SITES] = sites
+            result.reports.append(sites.report)
+    summary = access_summary(result)
+    counts = [summary[f"persons within {t} m"] for t in res.thresholds]
+    shown = ", ".join(
+        f"{t} m: {'hidden' if n is None else f'{n:,.0f}'}"
+        for t, n in zip(res.thresholds, counts, strict=True)
+    )
+    result.notes.append(
+        f"access: {summary['facilities']} facilities ({summary['metric']}); persons within {shown}."
+    )
+
+
+def _sites(result: RunResult, cfg: Any, res: AccessResult, network: Any) -> SitingResult | None:
+    from geoloft.access import candidate_cells, choose_sites
+    from geoloft.access._inputs import cell_size_of
+
+    if cfg.candidates is not None:
+        from geoloft.measures import read_measures
+
+        candidates = read_measures(cfg.candidates)
+    else:
+        zones = result.frames.get("zones")
+        if zones is None or not len(zones):
+            result.notes.append(
+                "access: new sites need intervention areas or [access] candidates; none chosen."
+            )
+            return None
+        candidates = candidate_cells(
+            _zone_areas(zones), cell_size_of(res.cells), id_column=C.AREA_ID
+        )
+    return choose_sites(
+        res.cells,
+        candidates,
+        k=cfg.new_sites,
+        distance=cfg.distance if cfg.distance is not None else res.thresholds[-1],
+        objective=cfg.objective,
+        network=network,
+        method=cfg.method,
+    )
+
+
+def access_layers(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
+    """Return the access layers as they may leave the tool (empty without an access step).
+
+    ``access_cells`` (distances and facility counts, no population: that is in the
+    grid layer), ``access_areas``, ``access_zones``, ``access_sites`` and
+    ``access_facilities``.
+    """
+    from geoloft.access.publish import publish_areas, publish_sites
+
+    res: AccessResult | None = result.frames.get(ACCESS)
+    if res is None:
+        return {}
+    threshold = result.project.disclosure_threshold
+    layers = {
+        "access_cells": res.cells.drop(columns=[C.POP_TOT], errors="ignore"),
+        "access_facilities": res.facilities,
+    }
+    if res.areas is not None:
+        layers["access_areas"] = publish_areas(res.areas, res.thresholds, threshold=threshold)
+    zones = result.frames.get(ZONES)
+    if zones is not None:
+        layers["access_zones"] = publish_areas(zones, res.thresholds, threshold=threshold)
+    sites: SitingResult | None = result.frames.get(SITES)
+    if sites is not None:
+        layers["access_sites"] = publish_sites(sites.sites, threshold=threshold)
+    return layers
+
+
+def write_access_map(result: RunResult, grid: gpd.GeoDataFrame | None, *, overwrite: bool) -> None:
+    """Write maps/access.html: cells beyond reach, areas by reach, proposed sites.
+
+    ``grid`` is the published grid layer: the cells' population comes from it.
+    """
+    from geoloft.maps import save_map
+    from geoloft.maps.access import make_access_map
+
+    layers = access_layers(result)
+    if not layers or grid is None:
+        return
+    cfg = result.project
+    res: AccessResult = result.frames[ACCESS]
+    cells = layers["access_cells"].merge(
+        pd.DataFrame({C.SSBID: grid[C.SSBID].to_numpy(), C.POP_TOT: grid[C.POP_TOT].to_numpy()}),
+        on=C.SSBID,
+        how="left",
+    )
+    sites: SitingResult | None = result.frames.get(SITES)
+    m = make_access_map(
+        cells,
+        thresholds=res.thresholds,
+        areas=layers.get("access_areas"),
+        sites=layers.get("access_sites"),
+        site_distance=None if sites is None else sites.report.notes.get("distance_m"),
+        what=cfg.access.what,
+        lang=cfg.maps.lang,
+        threshold=cfg.disclosure_threshold,
+        basemap=cfg.maps.basemap,
+        offline=cfg.maps.offline,
+    )
+    path = result.out / "maps" / "access.html"
+    save_map(m, path, overwrite=overwrite)
+    result.files.append(path)
+
+
+def zone_access_table(result: RunResult, zone_id: str, lang: str) -> pd.DataFrame | None:
+    """Return the Nærmiljø table of one intervention area (published figures), or ``None``."""
+    from geoloft.access import MEAN_DIST, N_FACILITIES, PER_1000, pop_within, share_within
+    from geoloft.labels import format_number
+
+    layers = access_layers(result)
+    zones = layers.get("access_zones")
+    if zones is None:
+        return None
+    rows = zones[zones[C.AREA_ID].astype(str) == str(zone_id)]
+    if not len(rows):
+        return None
+    row = rows.iloc[0]
+    words = _ROWS[lang]
+    res: AccessResult = result.frames[ACCESS]
+
+    def number(value: Any, decimals: int = 0) -> str:
+        return ":" if pd.isna(value) else format_number(float(value), decimals=decimals, lang=lang)
+
+    lines = []
+    for t in res.thresholds:
+        count, share = row.get(pop_within(t)), row.get(share_within(t))
+        text = f"{number(count)} ({number(share, 1)} %)" if not pd.isna(count) else ":"
+        lines.append((words["within"].format(t=t), text))
+    lines.append((words["mean"], number(row.get(MEAN_DIST))))
+    if N_FACILITIES in row:
+        lines.append((words["n"], number(row.get(N_FACILITIES))))
+        lines.append((words["per_1000"], number(row.get(PER_1000), 1)))
+    sites = layers.get("access_sites")
+    if sites is not None and C.AREA_ID in sites.columns and "pop_added" in sites.columns:
+        mine = sites[sites[C.AREA_ID].astype(str) == str(zone_id)]
+        if len(mine):
+            reach = result.frames[SITES].report.notes.get("distance_m")
+            added = ", ".join(number(v) for v in mine["pop_added"].to_numpy())
+            lines.append((words["sites"].format(t=reach), added))
+    table = pd.DataFrame(lines, columns=["", " "])
+    table.attrs["title"] = words["title"].format(
+        what=getattr(result.project.access, "what", None) or words["facility"]
+    )
+    return table
+
+
+def access_sections(result: RunResult, zone_id: str, lang: str) -> list[tuple[str, pd.DataFrame]]:
+    """Return the report's Nærmiljø section of one intervention area: ``[(title, table)]``."""
+    table = zone_access_table(result, zone_id, lang)
+    if table is None:
+        return []
+    return [(str(table.attrs["title"]), table)]
+
+
+def access_summary(result: RunResult) -> dict[str, Any]:
+    """Return the run record's access entry: settings and headline counts (published)."""
+    from geoloft.access.publish import publish_totals
+
+    res: AccessResult | None = result.frames.get(ACCESS)
+    if res is None:
+        return {}
+    totals = publish_totals(
+        res.report.notes, res.thresholds, threshold=result.project.disclosure_threshold
+    )
+    out: dict[str, Any] = {
+        "metric": res.metric,
+        "thresholds_m": res.thresholds,
+        "facilities": len(res.facilities),
+        "persons": None if np.isnan(totals["persons"]) else totals["persons"],
+    }
+    for t in res.thresholds:
+        value = totals[f"persons within {t} m"]
+        out[f"persons within {t} m"] = None if np.isnan(value) else value
+    sites: SitingResult | None = result.frames.get(SITES)
+    if sites is not None:
+        out["new sites"] = {
+            "objective": sites.objective,
+            "method": sites.method,
+            "gap": sites.gap,
+            "sites": len(sites.sites),
+        }
+    return out
