@@ -103,6 +103,9 @@ class ReportData:
     method: Sequence[str] = ()
     sources: Sequence[str] = ()
     about: Mapping[str, Any] = field(default_factory=dict)
+    #: Sections made (and escaped) by their own modules, shown before "About"
+    #: (the "Utvikling" section of geoloft.evaluate).
+    extra_sections: Sequence[str] = ()
 
 
 _TEXT = {
@@ -432,6 +435,7 @@ def render_report(data: ReportData) -> str:
     if data.profiles:
         parts.append(f"<h2>{esc(t['profiles'])}</h2>")
         parts.extend(_profile(p, data.lang, data.base) for p in data.profiles)
+    parts.extend(data.extra_sections)
     parts.append(f"<h2>{esc(t['about'])}</h2>")
     if data.method:
         parts.append(

@@ -400,3 +400,21 @@ def test_run_kommune_option_cuts_a_national_project(tmp_path, realdata, capsys):
     code = main(["run", str(project), "--kommune", "9999", "--out", str(tmp_path / "p")])
     assert code == 1
     assert "no area lies in kommune 9999" in capsys.readouterr().err
+
+
+def test_score_command_bounds_the_bootstrap_and_neutralises_formulas(tmp_path, capsys):
+    from geoloft.cli import main
+    from geoloft.demo import demo_data_dir
+
+    data = demo_data_dir() / "indicators"
+    table = pd.read_csv(data / "demoby_levekar_delbydel.csv", sep=";", dtype=str)
+    table.loc[0, "delbydel_navn"] = '=HYPERLINK("x")'
+    path = tmp_path / "t.csv"
+    table.to_csv(path, sep=";", index=False)
+    args = ["score", str(path), "--catalogue", str(data / "catalogue.toml")]
+    assert main([*args, "-o", str(tmp_path / "a.csv"), "--n-boot", "100000"]) == 2
+    assert main([*args, "-o", str(tmp_path / "s.csv")]) == 0
+    written = (tmp_path / "s.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in written
+    assert "\n=HYPERLINK" not in written
+    assert ",=HYPERLINK" not in written

@@ -103,7 +103,9 @@ def score(
             "missing any indicator is not scored: the CDC SVI rule)."
         ),
     ] = "available",
-    n_boot: Annotated[int, typer.Option(help="Bootstrap replicates (0: none).")] = 0,
+    n_boot: Annotated[
+        int, typer.Option(min=0, max=10_000, help="Bootstrap replicates (0: none; at most 10 000).")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     allow_sensitive: Annotated[
         bool,
@@ -152,8 +154,10 @@ def score(
         result = _protect(
             result, frame, catalogue, disclosure_threshold, no_disclosure, allow_tiny_threshold
         )
+    from geoloft.export.formats import csv_safe
+
     with atomic_path(output, overwrite=overwrite, inputs=inputs) as tmp:
-        result.to_csv(tmp, index=False)
+        csv_safe(result).to_csv(tmp, index=False)
     flags = result.filter(regex=r"(^|_)qualifies$").fillna(False).astype(bool).sum()
     if compare:
         counts = ", ".join(f"{str(c).removesuffix('_qualifies')} {n}" for c, n in flags.items())

@@ -106,6 +106,8 @@ def _input_paths(project: Project) -> list[Path]:
         inp.indicators.catalogue,
         *(m.path for m in inp.measures),
         project.study_area.path,
+        project.evaluate.indicators,
+        project.evaluate.population,
         project.access.facilities,
         project.access.network,
         project.access.candidates,

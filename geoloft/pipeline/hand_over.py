@@ -291,7 +291,39 @@ def write_report(result: RunResult, *, overwrite: bool) -> None:
     from geoloft.report_html import render_report
 
     data = report_data(result, published(result), provenance(result))
+    step = result.frames.get("evaluation")
+    if step is not None:  # [evaluate]: the "Utvikling" section
+        data.extra_sections = (*data.extra_sections, step.section)
     target = result.out / "report.html"
     with atomic_path(target, overwrite=overwrite) as tmp:
         tmp.write_text(render_report(data), encoding="utf-8")
     result.files.append(target)
+
+
+def write_evaluation(result: RunResult, *, overwrite: bool) -> None:
+    """Run the project's ``[evaluate]`` section into ``OUT/evaluate/`` (nothing without one)."""
+    settings = result.project.evaluate
+    if settings.indicators is None:
+        return
+    from geoloft.evaluate import areas_inside
+    from geoloft.evaluate.project import run_step
+
+    areas = result.frames["areas"]
+    zones = result.frames.get("zones")
+    inside = []
+    if not settings.treated and zones is not None and len(zones):
+        inside = areas_inside(areas, zones)  # the units inside the run's intervention areas
+    step = run_step(
+        settings,
+        areas=areas,
+        run_treated=inside,
+        out=result.out,
+        lang=result.project.maps.lang,
+        overwrite=overwrite,
+        threshold=result.project.disclosure_threshold,
+        seed=result.project.project.seed,
+    )
+    result.frames["evaluation"] = step
+    if step.result.report is not None:
+        result.reports.append(step.result.report)
+    result.files.extend(step.files.values())

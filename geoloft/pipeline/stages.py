@@ -390,9 +390,10 @@ def stage_maps(result: RunResult, *, overwrite: bool) -> None:
 
 def stage_export(result: RunResult, *, overwrite: bool) -> None:
     """Write geoloft.gpkg (with QGIS styles), intervention_areas.geojson and other formats."""
-    from geoloft.pipeline.hand_over import write_exports
+    from geoloft.pipeline.hand_over import write_evaluation, write_exports
 
     write_exports(result, overwrite=overwrite)
+    write_evaluation(result, overwrite=overwrite)
 
 
 def stage_report(result: RunResult, *, overwrite: bool) -> None:
