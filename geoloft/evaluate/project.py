@@ -21,19 +21,44 @@ __all__ = ["EvaluationStep", "run_step"]
 class Settings(Protocol):
     """The ``[evaluate]`` settings :func:`run_step` reads (``geoloft.config.EvaluateConfig``)."""
 
-    indicators: Path | None
-    population: Path | None
-    treated: list[str]
-    start: int | None
-    end: int | None
-    comparison: str
-    comparison_areas: list[str]
-    exclude: list[str]
-    counts: list[str]
-    n_matches: int
-    n_boot: int
-    n_perm: int
-    notes: list[str]
+    @property
+    def indicators(self) -> Path | None: ...
+
+    @property
+    def population(self) -> Path | None: ...
+
+    @property
+    def treated(self) -> list[str]: ...
+
+    @property
+    def start(self) -> int | None: ...
+
+    @property
+    def end(self) -> int | None: ...
+
+    @property
+    def comparison(self) -> str: ...
+
+    @property
+    def comparison_areas(self) -> list[str]: ...
+
+    @property
+    def exclude(self) -> list[str]: ...
+
+    @property
+    def counts(self) -> list[str]: ...
+
+    @property
+    def n_matches(self) -> int: ...
+
+    @property
+    def n_boot(self) -> int: ...
+
+    @property
+    def n_perm(self) -> int: ...
+
+    @property
+    def notes(self) -> list[str]: ...
 
 
 @dataclass
