@@ -44,7 +44,11 @@ def test_run_writes_access_layers_map_and_report(access_run):
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Nærmiljø" in report
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert any(stage["stage"] == "access" for stage in record["stages"])
+    (stage,) = [s for s in record["stages"] if s["stage"] == "access"]
+    # run.json holds the counts of persons as published: rounded to 10.
+    for t in (300, 1000):
+        value = stage["notes"][f"persons within {t} m"]
+        assert value is None or value % 10 == 0
 
 
 def test_run_matches_the_library_on_the_same_input(access_run):

@@ -120,8 +120,8 @@ def run_access(result: RunResult) -> None:
         thresholds=cfg.thresholds,
         network=network,
     )
-    result.reports.append(res.report)
     result.frames[ACCESS] = res
+    result.reports.append(_published_report(result, res))
     zones = result.frames.get("zones")
     if zones is not None and len(zones):
         result.frames[ZONES] = access_by_area(
@@ -141,6 +141,16 @@ def run_access(result: RunResult) -> None:
     result.notes.append(
         f"access: {summary['facilities']} facilities ({summary['metric']}); persons within {shown}."
     )
+
+
+def _published_report(result: RunResult, res: AccessResult) -> Any:
+    """Return the access stage report for run.json, its counts of persons as published."""
+    import dataclasses
+
+    summary = access_summary(result)
+    notes = {k: v for k, v in res.report.notes.items() if not k.startswith("persons")}
+    notes.update({k: v for k, v in summary.items() if k.startswith("persons")})
+    return dataclasses.replace(res.report, notes=notes)
 
 
 def _sites(result: RunResult, cfg: Any, res: AccessResult, network: Any) -> SitingResult | None:
