@@ -44,7 +44,8 @@ def published():
 def test_map_has_the_three_layers_and_escapes_names(published):
     cells, areas, sites, res = published
     m = make_access_map(cells, thresholds=res.thresholds, areas=areas, sites=sites,
-                        site_distance=500, what="skole", basemap="none")  # fmt: skip
+                        facilities=res.facilities, site_distance=500, what="skole",
+                        basemap="none")  # fmt: skip
     html = m.get_root().render()
     assert "Avstand til skole (m)" in html
     for t in (300, 500, 1000):
@@ -53,6 +54,10 @@ def test_map_has_the_three_layers_and_escapes_names(published):
     assert "Forslag 2" in html
     assert "<script>" not in html.split("Vest", 1)[1][:20]  # the area name is escaped
     assert "Rutene viser bosatte lenger enn 300 m fra skole." in m.notes
+    # One marker layer holds the existing school and the proposals, by category.
+    assert "Tilbud og forslag" in html
+    assert "Eksisterende: skole" in html
+    assert "Foreslått plassering" in html
 
 
 def test_cells_within_the_first_threshold_are_left_out(published):

@@ -44,7 +44,8 @@ class AccessResult:
         ``reach_class`` (1 = within the first threshold ... k + 1 = beyond the
         last) and the cell square (EPSG:25833).
     facilities
-        The facilities used, with ``facility_id`` and their point.
+        The facilities used, with ``facility_id``, ``name`` (when the input has
+        one) and their point.
     thresholds
         Thresholds in metres, ascending.
     metric
@@ -164,6 +165,8 @@ def access(
         crs=C.WORKING_CRS,
         index=facilities.index,
     )
+    if C.NAME in facilities.columns:
+        used.insert(1, C.NAME, facilities[C.NAME].to_numpy())
     report = _report(cells, used, limits, network, not_points, pop)
     cells.attrs["access"] = {"thresholds": limits, "metric": report.notes["metric"]}
     result = AccessResult(

@@ -258,6 +258,7 @@ def _write_map(
         thresholds=result.thresholds,
         areas=summaries[-1][1] if summaries else None,
         sites=layers.get("sites"),
+        facilities=layers["facilities"],
         site_distance=None if reach is None else int(reach),
         what=what,
         lang=lang,

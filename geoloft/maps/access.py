@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from geoloft.columns import CATEGORY, NAME, POP_TOT
-from geoloft.labels import check_lang, format_number
+from geoloft.labels import check_lang, format_number, text
 from geoloft.maps.assemble import _assemble
 from geoloft.maps.basemaps import Basemap, get_basemap
 from geoloft.maps.elements import GeoloftMap
+from geoloft.maps.escape import html_text
 from geoloft.maps.layers import Built, MapOptions, area_layers, grid_layer
-from geoloft.maps.measures import CLUSTER_ABOVE, measure_layer
+from geoloft.maps.measures import measure_layer
 from geoloft.maps.offline import page_assets
 
 __all__ = ["ACCESS_TEXT", "make_access_map"]
@@ -34,6 +35,8 @@ ACCESS_TEXT: Final[dict[str, tuple[str, str]]] = {
     "distance": ("Avstand til {what} (m)", "Distance to {what} (m)"),
     "share": ("Andel bosatte innen {t} m", "Share of residents within {t} m"),
     "site": ("Foreslått plassering", "Proposed site"),
+    "existing": ("Eksisterende: {what}", "Existing: {what}"),
+    "markers": ("Tilbud og forslag", "Facilities and proposals"),
     "site_name": (
         "Forslag {rank}: {added} flere innen {t} m",
         "Site {rank}: {added} more within {t} m",
@@ -61,7 +64,42 @@ def _beyond(cells: gpd.GeoDataFrame, column: str, first: int) -> gpd.GeoDataFram
     return far
 
 
-def _site_layer(sites: gpd.GeoDataFrame, distance: int | None, opts: MapOptions) -> Built:
+def _markers(
+    facilities: gpd.GeoDataFrame | None,
+    sites: gpd.GeoDataFrame | None,
+    distance: int | None,
+    what: str,
+    opts: MapOptions,
+) -> Built:
+    """One marker layer: the existing facilities and the proposed sites, by category."""
+    parts = []
+    if facilities is not None and len(facilities):
+        names = facilities[NAME] if NAME in facilities else facilities.get("facility_id")
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    NAME: pd.Series(names, index=facilities.index).astype("string").to_numpy(),
+                    CATEGORY: _text("existing", opts.lang, what=what),
+                },
+                geometry=facilities.geometry.to_numpy(),
+                crs=facilities.crs,
+            )
+        )
+    if sites is not None and len(sites):
+        parts.append(_site_markers(sites, distance, opts))
+    markers = pd.concat(parts, ignore_index=True)
+    built = measure_layer(gpd.GeoDataFrame(markers, crs=parts[0].crs), opts, cluster=False)
+    old, new = text("measures", opts.lang), _text("markers", opts.lang)
+    for layer in built.layers:
+        layer.layer_name = new
+    built.legends = [lg.replace(html_text(old), html_text(new), 1) for lg in built.legends]
+    built.tables = [tb.replace(html_text(old), html_text(new), 1) for tb in built.tables]
+    return built
+
+
+def _site_markers(
+    sites: gpd.GeoDataFrame, distance: int | None, opts: MapOptions
+) -> gpd.GeoDataFrame:
     lang = opts.lang
     names = []
     for rank, row in zip(range(1, len(sites) + 1), sites.itertuples(index=False), strict=True):
@@ -73,11 +111,10 @@ def _site_layer(sites: gpd.GeoDataFrame, distance: int | None, opts: MapOptions)
             served = getattr(row, "pop_served", np.nan)
             shown = ":" if pd.isna(served) else format_number(float(served), lang=lang)
             names.append(_text("site_served", lang, rank=rank, served=shown))
-    markers = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {NAME: names, CATEGORY: _text("site", lang)}, geometry=sites.geometry.to_numpy(),
         crs=sites.crs,
     )  # fmt: skip
-    return measure_layer(markers, opts, cluster=False)
 
 
 def make_access_map(
@@ -86,6 +123,7 @@ def make_access_map(
     thresholds: Sequence[int],
     areas: gpd.GeoDataFrame | None = None,
     sites: gpd.GeoDataFrame | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
     site_distance: int | None = None,
     what: str | None = None,
     lang: str = "nb",
@@ -109,6 +147,8 @@ def make_access_map(
         residents within reach (darker: fewer within reach).
     sites
         Published new sites (points) with ``pop_added`` or ``pop_served``.
+    facilities
+        The existing facilities (points; ``name`` or ``facility_id`` labels them).
     site_distance
         The reach the sites were chosen for (metres), for their labels.
     what
@@ -147,9 +187,10 @@ def make_access_map(
                            opts, show=not parts)  # fmt: skip
         built.notes.append(_text("beyond_note", lang, t=limits[0], what=noun))
         parts.append(built)
-    if sites is not None and len(sites):
-        parts.append(_site_layer(sites, site_distance, opts))
-    wants_cluster = sites is not None and len(sites) > CLUSTER_ABOVE
+    shown = [f for f in (facilities, sites) if f is not None and len(f)]
+    if shown:
+        parts.append(_markers(facilities, sites, site_distance, noun, opts))
+    wants_cluster = False
     assets = page_assets(offline=offline, cluster=wants_cluster, lang=lang)
     return _assemble(
         parts, get_basemap(basemap), assets, None, lang=lang,

@@ -234,6 +234,7 @@ def write_access_map(result: RunResult, grid: gpd.GeoDataFrame | None, *, overwr
         thresholds=res.thresholds,
         areas=layers.get("access_areas"),
         sites=layers.get("access_sites"),
+        facilities=layers.get("access_facilities"),
         site_distance=None if sites is None else sites.report.notes.get("distance_m"),
         what=cfg.access.what,
         lang=cfg.maps.lang,
