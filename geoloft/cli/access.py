@@ -172,9 +172,10 @@ def access_command(
     Example (five new playgrounds inside the intervention areas, reaching most residents
     not yet within 300 m of one):
 
-        geoloft access grid.csv tiltak.csv --where kategori=lekeplass --thresholds 300 \
+        geoloft access grid.csv tiltak.csv --where category=lekeplass --thresholds 300 \
         --new-sites 5 --within innsatsomrader.gpkg -o lekeplasser.gpkg
     """
+    from geoloft._where import using_surface
     from geoloft.access import access, access_by_area, read_network
     from geoloft.access.publish import publish_areas, publish_cells, publish_sites
     from geoloft.boundaries import read_boundaries
@@ -193,7 +194,8 @@ def access_command(
     limits = _thresholds(thresholds)
     start = time.perf_counter()
     cells = read_grid(grid, cell_size=cell_size, geometry=False)
-    fac = _facilities(facilities, parse_where(where), select)
+    with using_surface("cli"):
+        fac = _facilities(facilities, parse_where(where), select)
     net = None if network is None else read_network(network, crs=network_crs)
     read_s = time.perf_counter() - start
     start = time.perf_counter()
