@@ -32,7 +32,7 @@ _PUBLIC = {
     "convert_areas": "geoloft.join",
     "score_areas": "geoloft.score",
     "delineate": "geoloft.delineation",
-    "evaluate": "geoloft.evaluate",
+    "evaluate": "geoloft.evaluation",
     "access": "geoloft.access",
     "make_map": "geoloft.maps",
     "make_figure": "geoloft.figures",

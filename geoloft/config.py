@@ -213,7 +213,7 @@ class AccessConfig:
 
 @dataclass(frozen=True)
 class EvaluateConfig:
-    """Evaluation over time (see :func:`geoloft.evaluate.evaluate`); off without ``indicators``.
+    """Evaluation over time (see :func:`geoloft.evaluation.evaluate`); off without ``indicators``.
 
     ``indicators`` is a long table (``area_id``, ``year``, ``indicator``,
     ``numerator`` + ``denominator`` or ``value``) for the project's areas; an

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from geoloft.evaluate import _estimate as est
+from geoloft.evaluation import _estimate as est
 
 
 def panel(n_area: int, n_year: int, rng: np.random.Generator) -> est.Design:

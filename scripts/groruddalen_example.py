@@ -26,7 +26,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoloft.boundaries import read_boundaries
-from geoloft.evaluate import common_areas, grid_panel, read_population_by_age
+from geoloft.evaluation import common_areas, grid_panel, read_population_by_age
 from geoloft.grid import cell_polygons, read_grid, ssbid_to_corners
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"

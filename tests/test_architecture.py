@@ -37,7 +37,7 @@ STAGES = {
     "export": 5,
     "info": 5,
     "report_html": 5,
-    "evaluate": 5,  # analysis plus its hand-over (export, figures loaded lazily)
+    "evaluation": 5,  # analysis plus its hand-over (export, figures loaded lazily)
     "config": 6,
     "demo": 6,
     "pipeline": 7,

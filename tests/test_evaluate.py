@@ -11,7 +11,7 @@ import shapely
 
 from geoloft.cli import main
 from geoloft.errors import InputError, SchemaError
-from geoloft.evaluate import (
+from geoloft.evaluation import (
     common_areas,
     evaluate,
     grid_panel,
@@ -20,7 +20,7 @@ from geoloft.evaluate import (
     read_population_by_age,
     write_evaluation,
 )
-from geoloft.evaluate._groups import synthetic_weights
+from geoloft.evaluation._groups import synthetic_weights
 from geoloft.grid import cell_polygons, ssbid_to_corners
 
 FAST = {"n_boot": 99, "n_perm": 99}
@@ -498,7 +498,7 @@ def test_project_step_runs_from_settings_and_returns_the_section(rates, tmp_path
     from dataclasses import dataclass, field
     from pathlib import Path
 
-    from geoloft.evaluate.project import run_step
+    from geoloft.evaluation.project import run_step
 
     table = tmp_path / "long.csv"
     rates.assign(label="Andel X").to_csv(table, index=False)
@@ -547,7 +547,7 @@ def test_project_step_runs_from_settings_and_returns_the_section(rates, tmp_path
 
 
 def test_areas_inside_and_treated_from_a_boundary_file(rates, tmp_path, capsys):
-    from geoloft.evaluate import areas_inside
+    from geoloft.evaluation import areas_inside
 
     areas = _squares(8)
     # a zone over all of a0, 60 % of a1 and 30 % of a2 (in EPSG:4326, as GeoJSON is)

@@ -8,8 +8,8 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from geoloft.evaluate import _estimate as est  # the hand-written bootstrap has no public path
-from geoloft.evaluate import evaluate, read_population_by_age
+from geoloft.evaluation import _estimate as est  # the hand-written bootstrap has no public path
+from geoloft.evaluation import evaluate, read_population_by_age
 
 TREATED = ["030109", "030110", "030111", "030112"]
 

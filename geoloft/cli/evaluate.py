@@ -40,7 +40,7 @@ def _inside(boundaries: Any, zones_path: Path) -> list[str]:
     import pyogrio
 
     from geoloft.errors import CRSError
-    from geoloft.evaluate import areas_inside
+    from geoloft.evaluation import areas_inside
 
     if boundaries is None:
         raise typer.BadParameter("--treated-from needs --areas.", param_hint="--areas")
@@ -118,7 +118,7 @@ def evaluate_command(
     """
     import pandas as pd
 
-    from geoloft.evaluate import closing_note, evaluate, read_long_table, write_evaluation
+    from geoloft.evaluation import closing_note, evaluate, read_long_table, write_evaluation
 
     lang = check_lang(lang)
     start, end = _period(period)

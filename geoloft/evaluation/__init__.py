@@ -11,17 +11,17 @@ turns several SSB grid vintages into such a table on one publication rule;
 the tables, figures, change map and the "Utvikling" report section.
 """
 
-from geoloft.evaluate.core import Evaluation, evaluate
-from geoloft.evaluate.output import write_evaluation
-from geoloft.evaluate.readers import read_long_table, read_population_by_age
-from geoloft.evaluate.section import render_section
-from geoloft.evaluate.sources import (
+from geoloft.evaluation.core import Evaluation, evaluate
+from geoloft.evaluation.output import write_evaluation
+from geoloft.evaluation.readers import read_long_table, read_population_by_age
+from geoloft.evaluation.section import render_section
+from geoloft.evaluation.sources import (
     areas_inside,
     common_areas,
     grid_panel,
     harmonise_small_cells,
 )
-from geoloft.evaluate.summary import closing_note, note_lines
+from geoloft.evaluation.summary import closing_note, note_lines
 
 __all__ = [
     "Evaluation",

@@ -11,7 +11,7 @@ from scipy.optimize import nnls
 
 from geoloft.columns import AREA_ID
 from geoloft.errors import InputError
-from geoloft.evaluate._panel import YEAR
+from geoloft.evaluation._panel import YEAR
 
 METHODS = ("rest", "matched", "synthetic", "list")
 

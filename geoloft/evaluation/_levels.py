@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from geoloft.columns import AREA_ID
-from geoloft.evaluate._groups import Group
-from geoloft.evaluate._panel import (
+from geoloft.evaluation._groups import Group
+from geoloft.evaluation._panel import (
     DENOMINATOR,
     INDICATOR,
     NUMERATOR,

@@ -1,6 +1,6 @@
 """The one place where the evaluation's published counts meet disclosure control.
 
-Every table :func:`geoloft.evaluate.write_evaluation` writes goes through
+Every table :func:`geoloft.evaluation.write_evaluation` writes goes through
 :func:`publish`: an area whose smallest yearly count (the denominator of a
 rate, the persons of a count, its population) is under the threshold has its
 levels, counts and changes withheld by :func:`geoloft.disclosure.suppress`.
@@ -15,8 +15,8 @@ import pandas as pd
 
 from geoloft.columns import AREA_ID
 from geoloft.disclosure import DEFAULT_THRESHOLD, suppress
-from geoloft.evaluate._panel import DENOMINATOR, INDICATOR, NUMERATOR
-from geoloft.evaluate.core import Evaluation
+from geoloft.evaluation._panel import DENOMINATOR, INDICATOR, NUMERATOR
+from geoloft.evaluation.core import Evaluation
 
 _SMALLEST = "smallest_count"
 RAW = "raw_value"

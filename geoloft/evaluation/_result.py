@@ -8,7 +8,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geoloft.evaluate._panel import Programme
+from geoloft.evaluation._panel import Programme
 from geoloft.report import StageReport
 
 __all__ = ["Evaluation"]

@@ -12,16 +12,16 @@ import pandas as pd
 
 from geoloft.columns import AREA_ID, NAME
 from geoloft.errors import InputError
-from geoloft.evaluate import _estimate as est
-from geoloft.evaluate._groups import (
+from geoloft.evaluation import _estimate as est
+from geoloft.evaluation._groups import (
     METHODS,
     Group,
     balance,
     comparison_group,
     synthetic_placebo,
 )
-from geoloft.evaluate._levels import area_changes, group_paths, population_columns
-from geoloft.evaluate._panel import (
+from geoloft.evaluation._levels import area_changes, group_paths, population_columns
+from geoloft.evaluation._panel import (
     DENOMINATOR,
     INDICATOR,
     NUMERATOR,
@@ -33,7 +33,7 @@ from geoloft.evaluate._panel import (
     outcomes,
     treated_ids,
 )
-from geoloft.evaluate._result import Evaluation
+from geoloft.evaluation._result import Evaluation
 from geoloft.report import StageReport, source_of
 
 __all__ = ["Evaluation", "evaluate"]

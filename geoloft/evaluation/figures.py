@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from geoloft.columns import AREA_ID, NAME
-from geoloft.evaluate._panel import INDICATOR, YEAR
-from geoloft.evaluate._text import shown, word
+from geoloft.evaluation._panel import INDICATOR, YEAR
+from geoloft.evaluation._text import shown, word
 from geoloft.labels import format_number
 
 if TYPE_CHECKING:
-    from geoloft.evaluate.core import Evaluation
+    from geoloft.evaluation.core import Evaluation
 
 __all__ = ["change_map", "small_multiples", "trend_chart"]
 

@@ -10,12 +10,12 @@ from typing import Any
 import pandas as pd
 
 from geoloft.columns import AREA_ID
-from geoloft.evaluate._panel import INDICATOR
-from geoloft.evaluate._publish import publish
-from geoloft.evaluate._result import Evaluation
-from geoloft.evaluate._text import word
-from geoloft.evaluate.section import CSS, render_section
-from geoloft.evaluate.summary import closing_note, note_lines
+from geoloft.evaluation._panel import INDICATOR
+from geoloft.evaluation._publish import publish
+from geoloft.evaluation._result import Evaluation
+from geoloft.evaluation._text import word
+from geoloft.evaluation.section import CSS, render_section
+from geoloft.evaluation.summary import closing_note, note_lines
 
 __all__ = ["write_all", "write_evaluation"]
 
@@ -110,7 +110,7 @@ def write_all(
         written["gpkg"] = write_layers(layers, out / "evaluate.gpkg", overwrite=overwrite)
     pictures: dict[str, list[Path]] = {}
     if figures:
-        from geoloft.evaluate.figures import plot_all
+        from geoloft.evaluation.figures import plot_all
 
         pictures = plot_all(result, out / "figures", lang=lang)
         for paths in pictures.values():

@@ -11,9 +11,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geoloft.errors import ConfigError
-from geoloft.evaluate.core import Evaluation, evaluate
-from geoloft.evaluate.output import write_all
-from geoloft.evaluate.readers import read_long_table
+from geoloft.evaluation.core import Evaluation, evaluate
+from geoloft.evaluation.output import write_all
+from geoloft.evaluation.readers import read_long_table
 
 __all__ = ["EvaluationStep", "run_step"]
 

@@ -20,7 +20,7 @@ from geoloft._io import (
 )
 from geoloft.columns import AREA_ID, POP_TOT
 from geoloft.errors import InputError, SchemaError
-from geoloft.evaluate._panel import DENOMINATOR, INDICATOR, NUMERATOR, VALUE, YEAR
+from geoloft.evaluation._panel import DENOMINATOR, INDICATOR, NUMERATOR, VALUE, YEAR
 from geoloft.report import StageReport, attach_report
 
 __all__ = ["read_long_table", "read_population_by_age"]

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from geoloft.columns import AREA_ID, NAME
-from geoloft.evaluate._panel import INDICATOR
-from geoloft.evaluate._publish import publish
-from geoloft.evaluate._result import Evaluation
-from geoloft.evaluate._text import shown, word
-from geoloft.evaluate.summary import interval, label, note_lines, num, p_value, pretrend_text
+from geoloft.evaluation._panel import INDICATOR
+from geoloft.evaluation._publish import publish
+from geoloft.evaluation._result import Evaluation
+from geoloft.evaluation._text import shown, word
+from geoloft.evaluation.summary import interval, label, note_lines, num, p_value, pretrend_text
 
 __all__ = ["CSS", "render_section"]
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from geoloft.columns import AREA_ID, POP_TOT
 from geoloft.errors import InputError, SchemaError
-from geoloft.evaluate._panel import DENOMINATOR, INDICATOR, NUMERATOR, VALUE, YEAR
+from geoloft.evaluation._panel import DENOMINATOR, INDICATOR, NUMERATOR, VALUE, YEAR
 from geoloft.join import convert_areas, join_grid
 from geoloft.report import StageReport, attach_report, get_report
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from geoloft.evaluate._panel import INDICATOR
-from geoloft.evaluate._result import Evaluation
-from geoloft.evaluate._text import shown, word
+from geoloft.evaluation._panel import INDICATOR
+from geoloft.evaluation._result import Evaluation
+from geoloft.evaluation._text import shown, word
 from geoloft.labels import format_number
 
 __all__ = ["closing_note", "note_lines"]

@@ -305,8 +305,8 @@ def write_evaluation(result: RunResult, *, overwrite: bool) -> None:
     settings = result.project.evaluate
     if settings.indicators is None:
         return
-    from geoloft.evaluate import areas_inside
-    from geoloft.evaluate.project import run_step
+    from geoloft.evaluation import areas_inside
+    from geoloft.evaluation.project import run_step
 
     areas = result.frames["areas"]
     zones = result.frames.get("zones")
