@@ -348,3 +348,16 @@ def test_every_cell_found_at_alpha_one_is_hot_or_cold_by_its_sign() -> None:
     assert (spots["hot_spot"] == (spots["gi_z"] > 0))[tested].all()
     assert (spots["cold_spot"] == (spots["gi_z"] < 0))[tested].all()
     assert not (spots["hot_spot"] & spots["cold_spot"]).any()
+
+
+def test_gi_star_is_scale_free_and_undefined_for_a_constant() -> None:
+    # z and the permutation p-values do not depend on the unit (per cent or share)
+    grid = small_grid()
+    one = hotspots(grid, "value", permutations=999, seed=2)
+    small = hotspots(grid.assign(value=grid["value"] / 1000), "value", permutations=999, seed=2)
+    np.testing.assert_allclose(one["gi_z"], small["gi_z"], rtol=1e-9)
+    np.testing.assert_array_equal(one["gi_p"], small["gi_p"])
+    flat = hotspots(grid.assign(value=3.0), "value")
+    assert flat["gi_z"].isna().all()
+    assert flat["gi_p"].isna().all()
+    assert not flat["hot_spot"].any()
