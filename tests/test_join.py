@@ -436,13 +436,22 @@ def test_cli_join_and_crosswalk_write_files(realdata, tmp_path, capsys, oslo_gri
     grid = realdata / "ssb-grid-norway-2015" / "ru250m_2015_oslo0301.csv"
     areas = realdata / "oslo-delbydeler" / "oslo_delbydeler.geojson"
     target = tmp_path / "delbydeler.csv"
-    assert main(["join", str(grid), str(areas), "-o", str(target), "--values", "pop_tot"]) == 0
-    table = pd.read_csv(target, dtype={AREA_ID: str})
+    exact = tmp_path / "exact.csv"
+    args = ["join", str(grid), str(areas), "--values", "pop_tot"]
+    assert main([*args, "-o", str(exact), "--no-disclosure"]) == 0
+    table = pd.read_csv(exact, dtype={AREA_ID: str})
     assert len(table) == 97
     library = join_grid(oslo_grid, delbydeler, values=[POP_TOT])
     np.testing.assert_allclose(table[POP_TOT], library[POP_TOT], rtol=1e-12)
     assert (table[AREA_ID] == library[AREA_ID]).all()
     assert "641,001.00 in" in capsys.readouterr().out
+    assert main([*args, "-o", str(target)]) == 0  # protected by default: rounded to 10
+    published = pd.read_csv(target, dtype={AREA_ID: str})[POP_TOT].to_numpy()
+    shown = ~np.isnan(published)
+    assert shown.sum() > 90
+    assert (published[shown] % 10 == 0).all()
+    assert np.abs(published[shown] - library[POP_TOT].to_numpy()[shown]).max() <= 5.0
+    capsys.readouterr()
     assert main(["join", str(grid), str(areas), "-o", str(target)]) == 1  # exists
     assert "--overwrite" in capsys.readouterr().err
     cw = tmp_path / "cw.csv"
