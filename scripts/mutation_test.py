@@ -125,7 +125,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "geoloft/join/_coverage.py",
         "order = np.argsort(cells * (int(polys.max(initial=0)) + 1) + polys)",
-        "0 -> 1",
+        "initial=0 -> 1",
     ): "any multiplier above the largest polygon number gives the same (cell, polygon) order",
     (
         "geoloft/score/methods.py",
