@@ -94,8 +94,12 @@ def evaluate_command(
         typer.Option("--counts", help="Value indicators that are counts (analysed as logs)."),
     ] = None,
     n_matches: Annotated[int, typer.Option("--n-matches", help="Neighbours per area.")] = 3,
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 999,
-    n_perm: Annotated[int, typer.Option("--n-perm", help="Placebo area sets.")] = 999,
+    n_boot: Annotated[
+        int, typer.Option("--n-boot", min=0, max=10_000, help="Bootstrap replicates (≤ 10 000).")
+    ] = 999,
+    n_perm: Annotated[
+        int, typer.Option("--n-perm", min=0, max=10_000, help="Placebo area sets (≤ 10 000).")
+    ] = 999,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     note: Annotated[
         list[str] | None,
