@@ -317,3 +317,11 @@ def test_input_errors(row_of_cells):
         access(grid, fac)
     with pytest.raises(GeometryError, match="line geometries"):
         network_from_lines(gpd.GeoSeries([shapely.Point(0, 0)], crs=CRS))
+
+
+def test_geoloft_access_is_the_function_even_after_importing_the_package(row_of_cells):
+    import geoloft
+    import geoloft.access.publish  # makes the package an attribute of geoloft
+
+    res = geoloft.access(row_of_cells, points([(50, Y0 + 50)]), thresholds=[100])
+    assert res.cells[DIST].tolist() == [0, 100, 200, 300, 400]

@@ -18,6 +18,9 @@ places; any point file, or the project's measures of a category):
 from __future__ import annotations
 
 import os
+import sys
+import types
+from typing import Any
 
 import geopandas as gpd
 
@@ -108,3 +111,18 @@ def read_network(
             )
         lines = lines.set_crs(crs)
     return network_from_lines(lines.to_crs(WORKING_CRS))
+
+
+class _CallablePackage(types.ModuleType):
+    """``geoloft.access`` is both this package and the function :func:`access`.
+
+    ``import geoloft.access.publish`` makes the package an attribute of
+    ``geoloft``; calling it then still measures access, as DESIGN.md's
+    ``geoloft.access(grid, facilities, ...)`` promises.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> AccessResult:
+        return access(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
