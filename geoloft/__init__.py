@@ -33,7 +33,7 @@ _PUBLIC = {
     "score_areas": "geoloft.score",
     "delineate": "geoloft.delineation",
     "evaluate": "geoloft.evaluation",
-    "access": "geoloft.access",
+    "access": "geoloft.accessibility",
     "make_map": "geoloft.maps",
     "make_figure": "geoloft.figures",
     "write": "geoloft.export",

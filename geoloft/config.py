@@ -190,7 +190,7 @@ class ExportConfig:
 
 @dataclass(frozen=True)
 class AccessConfig:
-    """Nærmiljø: residents' distance to facilities and new sites (see :mod:`geoloft.access`).
+    """Nærmiljø: residents' distance to facilities and new sites (see :mod:`geoloft.accessibility`).
 
     The step runs when ``facilities`` names a point file or ``category`` picks the
     project's measures of those categories.

@@ -1,10 +1,10 @@
 """Benchmark geoloft.access side by side with peers, on real data.
 
 1. Nearest-facility distance for the national 250 m grid (SSB 2019, about 222,000
-   cells) and all 2,667 schools: geoloft.access.access against geopandas'
+   cells) and all 2,667 schools: geoloft.accessibility.access against geopandas'
    sjoin_nearest on the cell centres (same answer checked).
 2. Maximal covering and p-median on Oslo's 250 m cells with 20-100 candidate
-   sites (random populated cells, seeded): geoloft.access.choose_sites against
+   sites (random populated cells, seeded): geoloft.accessibility.choose_sites against
    spopt's MCLP and PMedian on the same cost matrix (objective and time).
 
 Run from the repository root::
@@ -27,8 +27,8 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 import geoloft
-from geoloft.access import DIST, access, candidate_cells, choose_sites
-from geoloft.access.distance import nearest
+from geoloft.accessibility import DIST, access, candidate_cells, choose_sites
+from geoloft.accessibility.distance import nearest
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 GRID = REALDATA / "ssb-grid-norway-250m-series" / "NOR0250M_POP_2019.csv"
@@ -65,11 +65,9 @@ def national_nearest(repeat: int) -> None:
     joined, t_peer = timed(peer, repeat)
     joined = joined[~joined.index.duplicated()]
     diff = np.abs(joined["d"].to_numpy() - result.cells[DIST].to_numpy()).max()
-    print(f"   geoloft.access.access (distance, nearest id, schools within 1 km): {t_ours:6.2f} s")
+    print(f"   geoloft.access (distance, nearest id, schools within 1 km): {t_ours:6.2f} s")
     print(f"   geopandas.sjoin_nearest (distance, nearest id):                    {t_peer:6.2f} s")
-    print(
-        f"   geoloft.access.distance.nearest (distance, nearest row):            {t_nearest:6.2f} s"
-    )
+    print(f"   geoloft nearest (distance, nearest row):            {t_nearest:6.2f} s")
     print(f"   ratio geopandas / geoloft: {t_peer / t_ours:.1f}x (whole access), "
           f"{t_peer / t_nearest:.1f}x (nearest only); largest difference {diff:.2e} m")  # fmt: skip
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoloft.access import (
+from geoloft.accessibility import (
     DIST,
     MEAN_DIST,
     N_FACILITIES,
@@ -27,7 +27,7 @@ from geoloft.access import (
     select_rows,
     share_within,
 )
-from geoloft.access.publish import publish_areas, publish_cells
+from geoloft.accessibility.publish import publish_areas, publish_cells
 from geoloft.errors import CRSError, GeometryError, InputError, SchemaError
 from geoloft.grid import corners_to_ssbid
 
@@ -321,7 +321,7 @@ def test_input_errors(row_of_cells):
 
 def test_geoloft_access_is_the_function_even_after_importing_the_package(row_of_cells):
     import geoloft
-    import geoloft.access.publish  # makes the package an attribute of geoloft
+    import geoloft.accessibility.publish  # makes the package an attribute of geoloft
 
     res = geoloft.access(row_of_cells, points([(50, Y0 + 50)]), thresholds=[100])
     assert res.cells[DIST].tolist() == [0, 100, 200, 300, 400]

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoloft.access import access, candidate_cells, choose_sites
-from geoloft.access.publish import publish_areas, publish_cells, publish_sites
+from geoloft.accessibility import access, candidate_cells, choose_sites
+from geoloft.accessibility.publish import publish_areas, publish_cells, publish_sites
 from geoloft.grid import corners_to_ssbid
 from geoloft.maps.access import make_access_map
 

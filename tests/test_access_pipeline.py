@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 
 import geoloft
-from geoloft.access import DIST, access
+from geoloft.accessibility import DIST, access
 from geoloft.cli import main
 from geoloft.config import load_project
 from geoloft.errors import ConfigError

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import geoloft
-from geoloft.access import (
+from geoloft.accessibility import (
     DIST,
     N_FACILITIES,
     access,

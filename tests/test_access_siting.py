@@ -12,8 +12,15 @@ import pytest
 import shapely
 from scipy.spatial.distance import cdist
 
-from geoloft.access import DIST, SITE_ID, access, candidate_cells, choose_sites, network_from_lines
-from geoloft.access.publish import publish_sites
+from geoloft.accessibility import (
+    DIST,
+    SITE_ID,
+    access,
+    candidate_cells,
+    choose_sites,
+    network_from_lines,
+)
+from geoloft.accessibility.publish import publish_sites
 from geoloft.errors import InputError
 from geoloft.grid import cell_centres, corners_to_ssbid
 

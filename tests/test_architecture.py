@@ -31,7 +31,7 @@ STAGES = {
     "disclosure": 3,
     "classify": 3,
     "delineation": 4,
-    "access": 4,  # grid cells to facilities; uses join and disclosure
+    "accessibility": 4,  # grid cells to facilities; uses join and disclosure
     "maps": 5,
     "figures": 5,
     "export": 5,

@@ -14,7 +14,7 @@ from geoloft.cli._app import Lang, Overwrite, Where, app, check_lang, out, parse
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geoloft.access import AccessResult, SitingResult
+    from geoloft.accessibility import AccessResult, SitingResult
 
 
 def _thresholds(value: str) -> list[int]:
@@ -39,7 +39,7 @@ def _layer_name(path: Path, taken: set[str]) -> str:
 
 
 def _facilities(path: Path, where: dict[str, object] | None, select: str | None) -> Any:
-    from geoloft.access import select_rows
+    from geoloft.accessibility import select_rows
     from geoloft.measures import read_measures
 
     frame = read_measures(path)
@@ -61,8 +61,8 @@ def _sites(
     network: Any,
     method: str,
 ) -> SitingResult:
-    from geoloft.access import candidate_cells, choose_sites
-    from geoloft.access._inputs import cell_size_of
+    from geoloft.accessibility import candidate_cells, choose_sites
+    from geoloft.accessibility._inputs import cell_size_of
 
     if candidates is not None:
         from geoloft.measures import read_measures
@@ -91,7 +91,7 @@ def _sites(
 
 
 def _print_areas(name: str, areas: gpd.GeoDataFrame, thresholds: list[int]) -> None:
-    from geoloft.access import MEAN_DIST, share_within
+    from geoloft.accessibility import MEAN_DIST, share_within
 
     last = share_within(thresholds[-1])
     cols = ["area_id", "name", "pop_tot", MEAN_DIST, *(share_within(t) for t in thresholds)]
@@ -176,8 +176,8 @@ def access_command(
         --new-sites 5 --within innsatsomrader.gpkg -o lekeplasser.gpkg
     """
     from geoloft._where import using_surface
-    from geoloft.access import access, access_by_area, read_network
-    from geoloft.access.publish import publish_areas, publish_cells, publish_sites
+    from geoloft.accessibility import access, access_by_area, read_network
+    from geoloft.accessibility.publish import publish_areas, publish_cells, publish_sites
     from geoloft.boundaries import read_boundaries
     from geoloft.errors import InputError
     from geoloft.export import write_layers
@@ -276,7 +276,7 @@ def _report(
     siting: SitingResult | None,
     threshold: int,
 ) -> None:
-    from geoloft.access.publish import publish_totals
+    from geoloft.accessibility.publish import publish_totals
 
     limits = result.thresholds
     notes = result.report.notes

@@ -137,7 +137,7 @@ def make_access_map(
     Parameters
     ----------
     cells
-        Published cells from :func:`geoloft.access.access` (``dist_nearest``,
+        Published cells from :func:`geoloft.accessibility.access` (``dist_nearest``,
         ``pop_tot``, cell squares, EPSG:25833). Cells within the first threshold
         are left out; the others are drawn in classes by distance.
     thresholds

@@ -2,7 +2,7 @@
 
 Runs when the project file's ``[access]`` names a ``facilities`` file or
 measure ``category``/``categories``. Everything it publishes goes through
-:mod:`geoloft.access.publish`; cell populations stay in the grid layer, which
+:mod:`geoloft.accessibility.publish`; cell populations stay in the grid layer, which
 the run's disclosure model protects.
 """
 
@@ -17,7 +17,7 @@ import pandas as pd
 from geoloft import columns as C
 
 if TYPE_CHECKING:
-    from geoloft.access import AccessResult, SitingResult
+    from geoloft.accessibility import AccessResult, SitingResult
     from geoloft.pipeline import RunResult
 
 #: Keys of the run's frames.
@@ -66,7 +66,7 @@ def _categories(cfg: Any) -> list[str]:
 
 
 def _facilities(result: RunResult, cfg: Any) -> gpd.GeoDataFrame | None:
-    from geoloft.access import select_rows
+    from geoloft.accessibility import select_rows
 
     if cfg.facilities is not None:
         from geoloft.measures import read_measures
@@ -105,7 +105,7 @@ def run_access(result: RunResult) -> None:
     if grid is None:
         result.notes.append("access: no grid, so no residents to measure from; skipped.")
         return
-    from geoloft.access import access, access_by_area, read_network
+    from geoloft.accessibility import access, access_by_area, read_network
 
     facilities = _facilities(result, cfg)
     if facilities is None:
@@ -154,8 +154,8 @@ def _published_report(result: RunResult, res: AccessResult) -> Any:
 
 
 def _sites(result: RunResult, cfg: Any, res: AccessResult, network: Any) -> SitingResult | None:
-    from geoloft.access import candidate_cells, choose_sites
-    from geoloft.access._inputs import cell_size_of
+    from geoloft.accessibility import candidate_cells, choose_sites
+    from geoloft.accessibility._inputs import cell_size_of
 
     if cfg.candidates is not None:
         from geoloft.measures import read_measures
@@ -189,7 +189,7 @@ def access_layers(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     grid layer), ``access_areas``, ``access_zones``, ``access_sites`` and
     ``access_facilities``.
     """
-    from geoloft.access.publish import publish_areas, publish_sites
+    from geoloft.accessibility.publish import publish_areas, publish_sites
 
     res: AccessResult | None = result.frames.get(ACCESS)
     if res is None:
@@ -249,7 +249,7 @@ def write_access_map(result: RunResult, grid: gpd.GeoDataFrame | None, *, overwr
 
 def zone_access_table(result: RunResult, zone_id: str, lang: str) -> pd.DataFrame | None:
     """Return the Nærmiljø table of one intervention area (published figures), or ``None``."""
-    from geoloft.access import MEAN_DIST, N_FACILITIES, PER_1000, pop_within, share_within
+    from geoloft.accessibility import MEAN_DIST, N_FACILITIES, PER_1000, pop_within, share_within
     from geoloft.labels import format_number
 
     layers = access_layers(result)
@@ -299,7 +299,7 @@ def access_sections(result: RunResult, zone_id: str, lang: str) -> list[tuple[st
 
 def access_summary(result: RunResult) -> dict[str, Any]:
     """Return the run record's access entry: settings and headline counts (published)."""
-    from geoloft.access.publish import publish_totals
+    from geoloft.accessibility.publish import publish_totals
 
     res: AccessResult | None = result.frames.get(ACCESS)
     if res is None:

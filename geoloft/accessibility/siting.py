@@ -11,8 +11,14 @@ import pandas as pd
 import shapely
 
 from geoloft import columns as C
-from geoloft.access._inputs import DIST, cell_points, cell_size_of, check_crs, facility_points
-from geoloft.access._solve import (
+from geoloft.accessibility._inputs import (
+    DIST,
+    cell_points,
+    cell_size_of,
+    check_crs,
+    facility_points,
+)
+from geoloft.accessibility._solve import (
     MIP_GAP,
     Problem,
     Solution,
@@ -21,7 +27,7 @@ from geoloft.access._solve import (
     local_search,
     solve_exact,
 )
-from geoloft.access.distance import Network, nearest, pairs_within
+from geoloft.accessibility.distance import Network, nearest, pairs_within
 from geoloft.errors import InputError
 from geoloft.grid import corners_to_ssbid
 from geoloft.report import StageReport
@@ -165,7 +171,7 @@ def choose_sites(
     ----------
     cells
         Grid cells with ``ssbid``, cell size and ``pop``; with ``dist_nearest``
-        (from :func:`~geoloft.access.access`) existing facilities count, without
+        (from :func:`~geoloft.accessibility.access`) existing facilities count, without
         it there are none.
     candidates
         Candidate sites (points, EPSG:25833), e.g. from :func:`candidate_cells`

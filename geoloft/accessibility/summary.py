@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
-from geoloft.access._inputs import (
+from geoloft.accessibility._inputs import (
     DIST,
     MEAN_DIST,
     N_FACILITIES,
@@ -44,7 +44,7 @@ def access_by_area(
     Parameters
     ----------
     cells
-        ``AccessResult.cells`` from :func:`~geoloft.access.access`.
+        ``AccessResult.cells`` from :func:`~geoloft.accessibility.access`.
     areas
         Areas with ``area_id`` and ``name``, EPSG:25833.
     facilities
@@ -65,7 +65,7 @@ def access_by_area(
         ``pop_tot``) per threshold, ``pop_unreachable`` (network only),
         ``n_facilities`` and ``facilities_per_1000``. Areas without residents
         have NaN means and shares, never 0. Figures are not yet disclosure
-        controlled: use :func:`~geoloft.access.publish` before they leave the tool.
+        controlled: use :func:`~geoloft.accessibility.publish` before they leave the tool.
 
     Raises
     ------
@@ -154,7 +154,7 @@ def _nearest_area(
     Boundary files clipped to the coastline (and simplified) leave the centres of
     many coastal cells in the sea; without this their residents would be lost.
     """
-    from geoloft.access._inputs import cell_size_of
+    from geoloft.accessibility._inputs import cell_size_of
     from geoloft.grid import cell_centres
 
     free = np.setdiff1d(np.arange(len(cells)), assigned)

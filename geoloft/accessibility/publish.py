@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
-from geoloft.access._inputs import (
+from geoloft.accessibility._inputs import (
     MEAN_DIST,
     PER_1000,
     POP_UNREACHABLE,
@@ -75,7 +75,7 @@ def publish_areas(
     Parameters
     ----------
     areas
-        From :func:`~geoloft.access.access_by_area`.
+        From :func:`~geoloft.accessibility.access_by_area`.
     thresholds
         The distance thresholds (metres) of its columns.
     threshold
@@ -129,7 +129,7 @@ def publish_sites(
     sites: gpd.GeoDataFrame, *, threshold: int = DEFAULT_THRESHOLD, rounding: int = ROUNDING
 ) -> gpd.GeoDataFrame:
     """Return the new sites with counts of persons in 1..threshold-1 withheld, others rounded."""
-    from geoloft.access.siting import POP_ADDED, POP_SERVED
+    from geoloft.accessibility.siting import POP_ADDED, POP_SERVED
 
     out = _small_counts(sites, [(POP_ADDED, []), (POP_SERVED, [])], threshold)
     for col in (POP_ADDED, POP_SERVED):

@@ -131,7 +131,7 @@ def network_from_lines(lines: gpd.GeoDataFrame | gpd.GeoSeries) -> Network:
         raise CRSError(
             f"the network is in {geoms.crs}, not {WORKING_CRS}.",
             source="network",
-            hint="read it with geoloft.access.read_network, which reprojects it.",
+            hint="read it with geoloft.accessibility.read_network, which reprojects it.",
         )
     kinds = shapely.get_type_id(geoms.to_numpy())
     bad = ~np.isin(kinds, (1, 5))  # LineString, MultiLineString

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
-from geoloft.access._inputs import (
+from geoloft.accessibility._inputs import (
     DEFAULT_THRESHOLDS,
     DIST,
     FACILITY_ID,
@@ -23,7 +23,7 @@ from geoloft.access._inputs import (
     facility_points,
     n_within,
 )
-from geoloft.access.distance import Network, count_within, nearest
+from geoloft.accessibility.distance import Network, count_within, nearest
 from geoloft.grid import cell_polygons
 from geoloft.report import StageReport, attach_report
 
@@ -51,7 +51,7 @@ class AccessResult:
     metric
         ``"straight"`` or ``"network"``.
     areas
-        Per-area summary (see :func:`~geoloft.access.access_by_area`), or ``None``.
+        Per-area summary (see :func:`~geoloft.accessibility.access_by_area`), or ``None``.
     report
         Rows in and out and facts worth reporting.
     """
@@ -93,7 +93,7 @@ def access(
     thresholds
         Distances in metres at which to count facilities and residents.
     network
-        A path network (:func:`~geoloft.access.read_network`); ``None`` measures
+        A path network (:func:`~geoloft.accessibility.read_network`); ``None`` measures
         straight lines.
     pop
         Population column of the grid (persons, extensive). Cells with a
@@ -177,7 +177,7 @@ def access(
         report=report,
     )
     if areas is not None:
-        from geoloft.access.summary import access_by_area
+        from geoloft.accessibility.summary import access_by_area
 
         result.areas = access_by_area(cells, areas, facilities=used, thresholds=limits, pop=pop)
     return result

@@ -12,19 +12,16 @@ places; any point file, or the project's measures of a category):
 - :func:`choose_sites`: ``k`` new sites (from :func:`candidate_cells` or a
   candidate file) by maximal covering or p-median, exact with HiGHS when the
   problem is small, greedy + swap with a reported optimality gap when large;
-- :mod:`geoloft.access.publish`: disclosure control of all of it.
+- :mod:`geoloft.accessibility.publish`: disclosure control of all of it.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import types
-from typing import Any
 
 import geopandas as gpd
 
-from geoloft.access._inputs import (
+from geoloft.accessibility._inputs import (
     DEFAULT_THRESHOLDS,
     DIST,
     FACILITY_ID,
@@ -38,10 +35,10 @@ from geoloft.access._inputs import (
     select_rows,
     share_within,
 )
-from geoloft.access.core import AccessResult, access
-from geoloft.access.distance import Network, network_from_lines
-from geoloft.access.siting import SITE_ID, SitingResult, candidate_cells, choose_sites
-from geoloft.access.summary import access_by_area
+from geoloft.accessibility.core import AccessResult, access
+from geoloft.accessibility.distance import Network, network_from_lines
+from geoloft.accessibility.siting import SITE_ID, SitingResult, candidate_cells, choose_sites
+from geoloft.accessibility.summary import access_by_area
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -111,18 +108,3 @@ def read_network(
             )
         lines = lines.set_crs(crs)
     return network_from_lines(lines.to_crs(WORKING_CRS))
-
-
-class _CallablePackage(types.ModuleType):
-    """``geoloft.access`` is both this package and the function :func:`access`.
-
-    ``import geoloft.access.publish`` makes the package an attribute of
-    ``geoloft``; calling it then still measures access, as DESIGN.md's
-    ``geoloft.access(grid, facilities, ...)`` promises.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> AccessResult:
-        return access(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
