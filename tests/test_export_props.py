@@ -46,7 +46,8 @@ def areas(draw: st.DrawFn) -> shapely.Geometry:
         return shapely.Polygon(outer.exterior, [h.exterior for h in holes])
     if kind == "multi":
         gap = draw(st.floats(0.0005, 50))  # parts nearly touching, down to 0.5 mm apart
-        return shapely.MultiPolygon([outer, shapely.box(x + size + gap, y, x + 2 * size, y + size)])
+        second = shapely.box(x + size + gap, y, x + 2 * size + gap, y + size)  # never degenerate
+        return shapely.MultiPolygon([outer, second])
     if kind == "sliver":
         width = draw(st.floats(1e-5, 2.0))  # 0.01 mm (thinner than GeoJSON keeps) to 2 m
         return shapely.box(x, y, x + size, y + width)
