@@ -219,3 +219,99 @@ def test_real_files_run_end_to_end_and_draw(
 def _study_lonlat(areas: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     minx, miny, maxx, maxy = areas.to_crs(4326).total_bounds
     return np.array([minx, maxx]), np.array([miny, maxy])
+
+
+CATALOGUE = """
+[[indicator]]
+id = "leier"
+label_nb = "Leier bolig"
+label_en = "Renting"
+value = "leier_alle"
+unit = "percent"
+domain = "housing"
+direction = "higher_is_worse"
+
+[[indicator]]
+id = "selveier"
+label_nb = "Selveier"
+label_en = "Owner-occupier"
+value = "selveier_alle"
+unit = "percent"
+domain = "housing"
+direction = "higher_is_better"
+"""
+
+# every indicator colouring of the layer panel, chosen in turn: what each draws
+CHOOSE_EACH = """() => {
+  const isMap = k => { try { return window[k] instanceof L.Map; } catch (e) { return false; } };
+  const m = window[Object.keys(window).filter(isMap)[0]];
+  const radios = Array.from(document.querySelectorAll("input[type=radio][data-layer]"));
+  const drawn = [];
+  for (const r of radios) {
+    r.click();
+    let n = 0;
+    m.eachLayer(l => { if (l instanceof L.Polygon && l.options.pane === "gl-areas") { n += 1; } });
+    drawn.push(n);
+  }
+  return drawn;
+}"""
+
+
+@pytest.mark.browser
+def test_real_oslo_delbydel_project_draws_zones_and_every_choropleth(
+    browser_context, realdata, tmp_path
+):
+    from geoloft.boundaries import read_boundaries
+
+    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    series = realdata / "ssb-grid-norway-250m-series"
+    text = f"""
+[project]
+name = "oslo"
+source = "Oslo kommune; SSB"
+[inputs.boundaries]
+path = "{realdata / "oslo-delbydeler" / "oslo_delbydeler.geojson"}"
+level = "delbydel"
+[inputs.grid]
+path = "{series / "NOR0250M_POP_2019.csv"}"
+cell_size = 250
+[inputs.indicators]
+path = "{realdata / "oslo-indicators" / "eieform_delbydel_2015-2017.csv"}"
+key = "delbydel_id"
+where = {{ aar = 2017 }}
+catalogue = "catalogue.toml"
+[score]
+k = 2
+bootstrap = 20
+[delineate]
+min_pop = 15000
+[maps]
+figures = false
+offline = true
+"""
+    (tmp_path / "project.toml").write_text(text, encoding="utf-8")
+    with pytest.warns(UserWarning, match="1701"):  # Marka has a row but no polygon
+        result = run(load_project(tmp_path / "project.toml"), out=tmp_path / "out")
+    zones = result.frames["zones"]
+    assert len(zones) >= 2
+    out = tmp_path / "out"
+    _read_back(out)
+    back = read_boundaries(out / "intervention_areas.geojson")  # zone_id is recognised
+    assert sorted(back["area_id"]) == sorted(zones["zone_id"])
+    errors: list[str] = []
+    page = browser_context.new_page()
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto((out / "maps" / "overview.html").as_uri())
+        page.wait_for_function("() => document.querySelector('.leaflet-pane path') !== null")
+        seen = page.evaluate(COUNT)
+        drawn = page.evaluate(CHOOSE_EACH)
+    finally:
+        page.close()
+    assert not errors, errors
+    assert seen["empty"] == 0
+    assert seen["panes"].get("gl-areas", 0) == 97
+    assert seen["panes"].get("gl-zones", 0) >= len(zones)
+    assert len(drawn) >= 3  # index, two indicators (and "none")
+    assert all(n == 97 for n in drawn), drawn
