@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyogrio
 import pytest
 
 from geoloft.config import load_project
 from geoloft.pipeline import run
 
-CATALOGUE = """
-[[indicator]]
-id = "leier"
-label_nb = "Leier bolig"
-label_en = "Renting"
-value = "leier_alle"
-unit = "percent"
-domain = "housing"
-direction = "higher_is_worse"
-definition = "Share renting their home (Oslo kommune, 2017)."
-
-[[indicator]]
-id = "selveier"
-label_nb = "Selveier"
-label_en = "Owner-occupier"
-value = "selveier_alle"
-unit = "percent"
-domain = "housing"
-direction = "higher_is_better"
-definition = "Share owning their home (Oslo kommune, 2017)."
-"""
+CATALOGUE = Path(__file__).parent / "data" / "oslo_housing_catalogue.toml"
 
 
 @pytest.fixture
 def oslo_project(realdata, tmp_path):
-    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
     text = f"""
 disclosure_threshold = 10
 [project]
@@ -49,7 +30,7 @@ path = "{realdata / "ssb-grid-norway-2015" / "ru250m_2015_oslo0301.csv"}"
 path = "{realdata / "oslo-indicators" / "eieform_delbydel_2015-2017.csv"}"
 key = "delbydel_id"
 where = {{ aar = 2017 }}
-catalogue = "catalogue.toml"
+catalogue = "{CATALOGUE}"
 [score]
 method = "below-average"
 k = 2

@@ -105,6 +105,20 @@ def _offline_route(route):
         route.fulfill(status=204, body="")
 
 
+def _open_map(context, page_path: Path, *scripts: str) -> tuple[list[str], list]:
+    """Open a map page, run ``scripts`` in it; return the script errors and their results."""
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto(page_path.as_uri())
+        page.wait_for_function("() => document.querySelector('.leaflet-pane path') !== null")
+        return errors, [page.evaluate(script) for script in scripts]
+    finally:
+        page.close()
+
+
 def _minimal_measures(realdata: Path, folder: Path) -> Path:
     """A measures file as people have it: lon;lat and nothing else (inside and far outside)."""
     schools = pyogrio.read_dataframe(realdata / "schools-norway" / "skoler.geojson")
@@ -187,16 +201,7 @@ def test_real_files_run_end_to_end_and_draw(
     areas = result.frames["areas"]
     _read_back(out)
 
-    errors: list[str] = []
-    page = browser_context.new_page()
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
-        page.goto((out / "maps" / "overview.html").as_uri())
-        page.wait_for_function("() => document.querySelector('.leaflet-pane path') !== null")
-        seen = page.evaluate(COUNT)
-    finally:
-        page.close()
+    errors, (seen,) = _open_map(browser_context, out / "maps" / "overview.html", COUNT)
     assert not errors, errors
     assert seen["maps"] == 1
     assert seen["empty"] == 0, seen
@@ -221,25 +226,7 @@ def _study_lonlat(areas: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.array([minx, maxx]), np.array([miny, maxy])
 
 
-CATALOGUE = """
-[[indicator]]
-id = "leier"
-label_nb = "Leier bolig"
-label_en = "Renting"
-value = "leier_alle"
-unit = "percent"
-domain = "housing"
-direction = "higher_is_worse"
-
-[[indicator]]
-id = "selveier"
-label_nb = "Selveier"
-label_en = "Owner-occupier"
-value = "selveier_alle"
-unit = "percent"
-domain = "housing"
-direction = "higher_is_better"
-"""
+CATALOGUE = Path(__file__).parent / "data" / "oslo_housing_catalogue.toml"
 
 # every indicator colouring of the layer panel, chosen in turn: what each draws
 CHOOSE_EACH = """() => {
@@ -263,7 +250,6 @@ def test_real_oslo_delbydel_project_draws_zones_and_every_choropleth(
 ):
     from geoloft.boundaries import read_boundaries
 
-    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
     series = realdata / "ssb-grid-norway-250m-series"
     text = f"""
 [project]
@@ -279,7 +265,7 @@ cell_size = 250
 path = "{realdata / "oslo-indicators" / "eieform_delbydel_2015-2017.csv"}"
 key = "delbydel_id"
 where = {{ aar = 2017 }}
-catalogue = "catalogue.toml"
+catalogue = "{CATALOGUE}"
 [score]
 k = 2
 bootstrap = 20
@@ -298,17 +284,9 @@ offline = true
     _read_back(out)
     back = read_boundaries(out / "intervention_areas.geojson")  # zone_id is recognised
     assert sorted(back["area_id"]) == sorted(zones["zone_id"])
-    errors: list[str] = []
-    page = browser_context.new_page()
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
-        page.goto((out / "maps" / "overview.html").as_uri())
-        page.wait_for_function("() => document.querySelector('.leaflet-pane path') !== null")
-        seen = page.evaluate(COUNT)
-        drawn = page.evaluate(CHOOSE_EACH)
-    finally:
-        page.close()
+    errors, (seen, drawn) = _open_map(
+        browser_context, out / "maps" / "overview.html", COUNT, CHOOSE_EACH
+    )
     assert not errors, errors
     assert seen["empty"] == 0
     assert seen["panes"].get("gl-areas", 0) == 97
