@@ -34,7 +34,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,20 @@ import pandas as pd
 
 from geoloft.errors import InputError
 from geoloft.labels import format_number, format_range, text
+
+#: Marker of each measure category, in the order categories are handed out: the glyph the
+#: web maps draw, and the QGIS simple-marker shape and rotation (degrees) that match it, so
+#: a category has one symbol in maps, figures and GIS styles.
+CATEGORY_MARKERS: Final = (
+    ("●", "circle", 0.0),
+    ("▲", "triangle", 0.0),
+    ("■", "square", 0.0),
+    ("◆", "diamond", 0.0),
+    ("★", "star", 0.0),
+    ("✚", "cross_fill", 0.0),
+    ("▼", "triangle", 180.0),
+    ("⬟", "pentagon", 0.0),
+)
 
 __all__ = [
     "CATEGORY_COLOURS",

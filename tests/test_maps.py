@@ -810,6 +810,9 @@ def test_a_run_draws_every_map_with_one_set_of_classes_and_symbols(tmp_path):
         symbol = re.search(rf'<symbol [^>]*name="{number}".*?</symbol>', qml, re.S)
         rgb = tuple(int(bg[i : i + 2], 16) for i in (1, 3, 5))
         assert ",".join(map(str, rgb)) in symbol.group(0), cat
+        # and the shape of the glyph the web maps draw on its marker
+        shape = {"●": "circle", "▲": "triangle", "■": "square", "◆": "diamond"}[glyphs[cat][2]]
+        assert f'name="name" value="{shape}"' in symbol.group(0), (cat, shape)
 
 
 def test_a_csp_run_writes_scripts_beside_its_maps_and_lists_them(tmp_path):

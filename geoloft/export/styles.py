@@ -94,6 +94,7 @@ class _Rule:
     label: str
     colour: str
     sld: ET.Element | None  # the same filter in OGC Filter Encoding; None: ElseFilter
+    marker: tuple[str, float] = ("circle", 0.0)  # QGIS marker shape and rotation (points)
 
 
 def _geometry_kind(frame: pd.DataFrame) -> str:
@@ -268,14 +269,18 @@ def _rules(style: LayerStyle) -> list[_Rule]:
                 )
             )
     elif style.column and style.categories:
+        from geoloft.classify import CATEGORY_MARKERS
+
         col = _field(style.column)
         for i, value in enumerate(style.categories):
+            _glyph, shape, angle = CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)]
             rules.append(
                 _Rule(
                     f"{col} = {_literal(str(value))}",
                     labels[i],
                     style.colours[i % len(style.colours)],
                     _compare("PropertyIsEqualTo", style.column, str(value)),
+                    marker=(shape, angle),
                 )
             )
     else:
@@ -293,7 +298,13 @@ def _key(style: LayerStyle, i: int) -> str:
     return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"geoloft:{style.name}:{i}")) + "}"
 
 
-def _symbol(parent: ET.Element, name: str, style: LayerStyle, colour: str) -> None:
+def _symbol(
+    parent: ET.Element,
+    name: str,
+    style: LayerStyle,
+    colour: str,
+    marker: tuple[str, float] = ("circle", 0.0),
+) -> None:
     kind = _SYMBOL_TYPE[style.geometry]
     sym = ET.SubElement(
         parent, "symbol", type=kind, name=name, alpha="1", clip_to_extent="1", force_rhr="0"
@@ -310,7 +321,8 @@ def _symbol(parent: ET.Element, name: str, style: LayerStyle, colour: str) -> No
         "line_color": _rgba(colour),
         "line_width": "0.5",
         "size": "3",
-        "name": "circle",
+        "name": marker[0],
+        "angle": f"{marker[1]:g}",
     }
     for key, value in props.items():
         ET.SubElement(opts, "Option", type="QString", name=key, value=value)
@@ -342,7 +354,7 @@ def style_qml(style: LayerStyle) -> str:
         if rule.filter is not None:
             attrs["filter"] = rule.filter
         ET.SubElement(top, "rule", attrs)
-        _symbol(symbols, str(i), style, rule.colour)
+        _symbol(symbols, str(i), style, rule.colour, rule.marker)
     body = ET.tostring(root, encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body
 
@@ -376,9 +388,17 @@ def style_sld(style: LayerStyle, layer: str) -> str:
         if kind == "marker":
             graphic = ET.SubElement(sym, f"{{{_SE}}}Graphic")
             mark = ET.SubElement(graphic, f"{{{_SE}}}Mark")
-            ET.SubElement(mark, f"{{{_SE}}}WellKnownName").text = "circle"
+            shape, angle = rule.marker
+            # SLD knows circle, square, triangle, star and cross; a diamond is a turned square
+            known = {"diamond": ("square", 45.0), "cross_fill": ("cross", 0.0)}
+            shape, turn = known.get(shape, (shape, 0.0))
+            if shape not in ("circle", "square", "triangle", "star", "cross"):
+                shape = "circle"
+            ET.SubElement(mark, f"{{{_SE}}}WellKnownName").text = shape
             _sld_fill(mark, colour)
             ET.SubElement(graphic, f"{{{_SE}}}Size").text = "7"
+            if angle + turn:
+                ET.SubElement(graphic, f"{{{_SE}}}Rotation").text = f"{angle + turn:g}"
         elif kind == "fill":
             _sld_fill(sym, colour)
             _sld_stroke(sym, style.outline, "0.26")

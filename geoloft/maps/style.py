@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from geoloft.classify import category_colours
+from geoloft.classify import CATEGORY_MARKERS, category_colours
 
 __all__ = [
     "AREA_STYLE",
@@ -38,7 +38,7 @@ GRID_PALETTE: Final = "viridis"
 
 #: A distinct symbol per measure category (with its colour, so colour is never
 #: the only cue), handed out in order of first appearance.
-CATEGORY_GLYPHS: Final = ("●", "▲", "■", "◆", "★", "✚", "▼", "⬟")
+CATEGORY_GLYPHS: Final = tuple(glyph for glyph, _shape, _angle in CATEGORY_MARKERS)
 
 
 @dataclass(frozen=True)
