@@ -351,10 +351,21 @@ def _readable(
     return upper[last]
 
 
-def _labels(bounds: tuple[float, ...], *, whole: bool, decimals: int, lang: str) -> tuple[str, ...]:
+def _labels(
+    bounds: tuple[float, ...],
+    *,
+    whole: bool,
+    decimals: int,
+    lang: str,
+    lowest: Sequence[float] | None = None,
+) -> tuple[str, ...]:
     """Legend labels; for whole numbers a class starts one above the last bound.
 
-    A class whose lowest and highest values print alike is labelled by one number.
+    Where the class before is one number (all its values print alike) and this class
+    would start with that same number, it starts at its own smallest value
+    (``lowest``) instead: shares 0, 1/6, … read "0,0", "0,2 – 0,6", not "0,0",
+    "0,0 – 0,6". A class whose lowest and highest values print alike is labelled by
+    one number.
     """
     out = []
     for i in range(len(bounds) - 1):
@@ -362,6 +373,9 @@ def _labels(bounds: tuple[float, ...], *, whole: bool, decimals: int, lang: str)
         if whole:  # whole numbers: say which whole numbers each class holds
             high = float(np.floor(high))
             low = float(np.floor(low) + 1) if i else float(np.ceil(low))
+        shown_low = format_number(low, decimals=decimals, lang=lang)
+        if i and lowest is not None and np.isfinite(lowest[i]) and out[-1] == shown_low:
+            low = max(low, float(lowest[i]))  # the class before is that one number
         single = format_number(high, decimals=decimals, lang=lang)
         if low >= high or format_number(low, decimals=decimals, lang=lang) == single:
             out.append(single)
@@ -447,7 +461,9 @@ def classify(
     bins[finite] = np.minimum(np.searchsorted(upper, arr[finite], side="left"), upper.size - 1)
     low = float(min(arr[finite].min(), upper[0]))
     bounds = (low, *(float(b) for b in upper))
-    labels = _labels(bounds, whole=whole, decimals=dec, lang=lang)
+    present = np.full(upper.size, np.inf)
+    np.minimum.at(present, bins[finite], arr[finite])
+    labels = _labels(bounds, whole=whole, decimals=dec, lang=lang, lowest=present)
     colours = palette_colours(palette, upper.size, reverse=reverse)
     return Classes(canonical, bounds, colours, labels, bins, dec)
 

@@ -211,3 +211,12 @@ def test_classes_that_would_read_alike_are_merged():
     tied = classify(near, scheme="quantiles", k=5)
     assert tied.labels[0] == "37,5"
     assert tied.counts()[0] == 7
+
+
+def test_a_class_after_a_single_number_does_not_start_with_that_number():
+    # shares of indicators worse than the reference: many areas at exactly 0
+    shares = [0, 0, 0, 0, 0, 1 / 6, 1 / 3, 1 / 2, 2 / 3, 5 / 6, 1, 1]
+    got = classify(shares, k=3, lang="nb")
+    assert got.labels[0] == "0,0"
+    assert got.labels[1].startswith("0,2 – ")  # 1/6 is the smallest value in the class
+    assert all(not label.startswith("0,0 –") for label in got.labels)
