@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -357,7 +357,7 @@ def _labels(
     whole: bool,
     decimals: int,
     lang: str,
-    lowest: Sequence[float] | None = None,
+    lowest: npt.NDArray[np.float64] | None = None,
 ) -> tuple[str, ...]:
     """Legend labels; for whole numbers a class starts one above the last bound.
 
@@ -367,7 +367,7 @@ def _labels(
     "0,0 – 0,6". A class whose lowest and highest values print alike is labelled by
     one number.
     """
-    out = []
+    out: list[str] = []
     for i in range(len(bounds) - 1):
         low, high = bounds[i], bounds[i + 1]
         if whole:  # whole numbers: say which whole numbers each class holds
@@ -530,9 +530,11 @@ class RunScheme:
         Returns
         -------
         Classes
-            Classes with the run's bounds.
+            Classes with the run's bounds; ``scheme`` names how the run found them
+            (``quantiles`` …), which is what a legend should say.
         """
-        return classify(values, scheme="fixed", breaks=self.breaks[column], **kwargs)
+        found = classify(values, scheme="fixed", breaks=self.breaks[column], **kwargs)
+        return replace(found, scheme=SCHEMES.get(self.scheme, found.scheme))
 
 
 def run_scheme(

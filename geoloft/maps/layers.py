@@ -94,6 +94,12 @@ class IndicatorSpec:
     reverse: bool = False
 
 
+def _scheme_note(classes: Classes, breaks: object, opts: Any) -> str:
+    """Say how the classes were found: the run's scheme when its bounds were passed in."""
+    scheme = opts.scheme if breaks and opts.scheme != "fixed" else classes.scheme
+    return scheme_label(scheme, classes.k, lang=opts.lang)
+
+
 def _label_of(column: str, value: Any, lang: str) -> tuple[str, bool]:
     """Label and 'higher is better' flag from a str, dict or catalogue-like object."""
     if isinstance(value, str):
@@ -277,7 +283,7 @@ def area_layers(
                 spec.label,
                 classes,
                 extra=_extra_rows(codes, opts),
-                note=scheme_label(classes.scheme, classes.k, lang=opts.lang),
+                note=_scheme_note(classes, breaks, opts),
             )
         )
         table_cols.append((spec.label, True))
@@ -360,7 +366,7 @@ def grid_layer(grid: gpd.GeoDataFrame, column: str, opts: MapOptions, *, show: b
             label,
             classes,
             extra=_extra_rows(codes.tolist(), opts),
-            note=scheme_label(classes.scheme, classes.k, lang=opts.lang),
+            note=_scheme_note(classes, breaks, opts),
         )
     )
     built.tables.append(_grid_table(grid, codes, class_text, opts, label))
