@@ -22,3 +22,27 @@ def realdata() -> Path:
 def repo() -> Path:
     """Path to the repository root."""
     return REPO
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Chromium as this machine's closed network needs it (no background connections).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium through Playwright, shared by the browser tests; skips without it."""
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium not at /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -7,7 +7,6 @@ import base64
 import importlib.resources
 import re
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -19,15 +18,6 @@ from geoloft.maps import make_map, save_map
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 X0, Y0 = 262_000, 6_649_000  # Oslo, EPSG:25833
 XSS = [
     "<img src=x onerror=alert(1)>",
@@ -55,16 +45,8 @@ CLUSTER = importlib.resources.files("xstatic.pkg.leaflet_markercluster") / "data
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "headless Chromium not installed at /usr/bin/chromium (apt-get install chromium)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium
 
 
 CORS = {"Access-Control-Allow-Origin": "*"}  # the CDN's header: integrity checks need CORS

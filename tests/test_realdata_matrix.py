@@ -25,15 +25,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:.*repaired \\d+ invalid geometries", "ignore:.*dropped \\d+ .*geometr"
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 #: boundary file, and the study-area keys a user would write for it
 BOUNDARIES = {
@@ -82,19 +73,12 @@ COUNT = """() => {
 
 
 @pytest.fixture(scope="module")
-def browser_context():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "headless Chromium not installed at /usr/bin/chromium (apt-get install chromium)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
-        # no network: tiles and CDN files come from the installed packages or are blank
-        context.route("**/*", _offline_route)
-        yield context
-        browser.close()
+def browser_context(chromium):
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    # no network: tiles and CDN files come from the installed packages or are blank
+    context.route("**/*", _offline_route)
+    yield context
+    context.close()
 
 
 def _offline_route(route):
