@@ -180,3 +180,57 @@ def cut_to_study_area(
     if earlier is not None:
         kept.attrs["read_report"] = earlier
     return attach_report(kept, report)
+
+
+def areas_in_study_area(areas: gpd.GeoDataFrame, study: StudyArea) -> gpd.GeoDataFrame:
+    """Keep the areas that lie in the study area (by a point inside each); report the rest.
+
+    An area that only touches the study area's edge, or reaches in by a sliver, is left
+    out: an area belongs where a point on its surface lies.
+
+    Parameters
+    ----------
+    areas
+        Areas (``area_id``, geometry) in EPSG:25833.
+    study
+        The study area.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The areas inside, in their order, with a :class:`StageReport` (stage
+        ``cut areas``) attached.
+
+    Raises
+    ------
+    InputError
+        When no area lies in the study area.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame({"area_id": ["in", "edge", "out"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)], crs=25833)
+    >>> cut = areas_in_study_area(areas, StudyArea(box(0, 0, 1.1, 1), "t"))
+    >>> cut["area_id"].tolist(), cut.attrs["report"].notes["outside (examples)"]
+    (['in'], ['edge', 'out'])
+    """
+    points = shapely.point_on_surface(np.asarray(areas.geometry.to_numpy(), dtype=object))
+    shapely.prepare(study.geometry)
+    inside = shapely.contains(study.geometry, points) | shapely.touches(study.geometry, points)
+    if not inside.any():
+        raise InputError(
+            "no area lies in the study area.",
+            source=study.label,
+            hint="check that the study-area file covers the boundaries (and its CRS).",
+        )
+    report = StageReport(stage="cut areas", source=study.label, rows_in=len(areas))
+    report.drop("areas outside the study area", int((~inside).sum()))
+    if (~inside).any():
+        report.notes["outside (examples)"] = _examples(areas, ~inside, "area_id")
+    kept = areas.loc[inside].copy()
+    report.rows_out = len(kept)
+    return attach_report(kept, report)
+
+
+__all__ += ["areas_in_study_area"]

@@ -418,3 +418,39 @@ def test_score_command_bounds_the_bootstrap_and_neutralises_formulas(tmp_path, c
     assert "'=HYPERLINK" in written
     assert "\n=HYPERLINK" not in written
     assert ",=HYPERLINK" not in written
+
+
+def test_a_polygon_study_area_keeps_the_areas_inside_it(tmp_path):
+    from geoloft.config import parse_project
+    from geoloft.demo import demo_data_dir
+    from geoloft.pipeline import run
+
+    data = demo_data_dir()
+    areas = read_boundaries(data / "boundaries" / "demoby_delbydeler.geojson")
+    minx, miny, maxx, maxy = areas.total_bounds
+    half = box(minx - 1, miny - 1, (minx + maxx) / 2, maxy + 1)  # the western half
+    gpd.GeoDataFrame({"navn": ["vest"]}, geometry=[half], crs=25833).to_file(
+        tmp_path / "vest.geojson"
+    )
+    # independent: the areas most of whose surface lies in the western half
+    expected = sorted(areas.loc[areas.intersection(half).area > 0.5 * areas.area, "area_id"])
+    project = parse_project(
+        {
+            "inputs": {
+                "boundaries": {"path": str(data / "boundaries" / "demoby_delbydeler.geojson")},
+                "grid": {"path": str(data / "grid" / "demoby_ru250m_syntetisk.csv")},
+            },
+            "study_area": {"path": "vest.geojson"},
+            "maps": {"figures": False},
+        },
+        root=tmp_path,
+    )
+    result = run(project, out=tmp_path / "out", only=["join"])
+    kept = sorted(result.frames["areas"]["area_id"])
+    assert 0 < len(kept) < len(areas)
+    # an area split by the line may go either way; every other area agrees
+    split = areas.loc[areas.intersects(half.boundary), "area_id"]
+    assert set(kept) - set(split) == set(expected) - set(split)
+    report = next(r for r in result.reports if r.stage == "cut areas")
+    assert report.rows_out == len(kept)
+    assert report.dropped == {"areas outside the study area": len(areas) - len(kept)}

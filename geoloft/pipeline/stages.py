@@ -51,6 +51,12 @@ def stage_ingest(result: RunResult) -> None:
     result.frames["areas"] = _parent_ids(areas, b.level)
     study = _study_area(result, areas)
     result.frames["study_area"] = study
+    if result.project.study_area.path is not None:  # a polygon file: keep the areas in it
+        from geoloft.study_area import areas_in_study_area
+
+        areas = areas_in_study_area(result.frames["areas"], study)
+        result.add_report(areas, "cut areas")
+        result.frames["areas"] = areas
     if inp.grid.path is not None:
         from geoloft.grid import read_grid
 
