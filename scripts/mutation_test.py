@@ -371,11 +371,14 @@ def make_copy(worktree: bool) -> tuple[Path, Path]:
     scratch = Path(tempfile.mkdtemp(prefix="geoloft-mutation-"))
     copy_root = scratch / "main"
     if worktree:
-        shutil.copytree(
-            REPO,
-            copy_root,
-            ignore=shutil.ignore_patterns(".git", ".venv", "maps", "__pycache__", "*.egg-info"),
-        )
+        skip = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info")
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            # the output folder maps/ at the top only: geoloft/maps is source
+            top = {"maps"} if Path(folder) == REPO else set()
+            return set(skip(folder, names)) | (top & set(names))
+
+        shutil.copytree(REPO, copy_root, ignore=ignore)
     else:
         copy_root.mkdir()
         archive = subprocess.run(
