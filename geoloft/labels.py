@@ -118,6 +118,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "suppressed (confidentiality; SSB publishes no counts of 1–9 persons). "
         "Suppressed: {n}.",
     ),
+    "disclosure_off_note": (
+        "Personvern er slått av: alle tall er vist som de er, også små antall "
+        "(1–9 personer); ingenting er skjult.",
+        "Disclosure control is switched off: every figure is shown as given, small "
+        "counts (1–9 persons) included; nothing is withheld.",
+    ),
     "no_population_note": (
         "Områdene har ingen befolkningskolonne; skjuling under {threshold} personer "
         "er ikke brukt på dem.",

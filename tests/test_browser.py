@@ -718,3 +718,32 @@ def test_report_under_a_strict_policy_shows_figures_and_says_why_maps_are_missin
     assert frame.locator("path.leaflet-interactive").count() == 0
     assert page.locator("iframe[allowfullscreen]").count() == page.locator("iframe").count()
     page.close()
+
+
+def test_a_protected_map_draws_every_area(browser, tmp_path):
+    """geoloft map protects by default: an area of 4 persons is drawn, only its figures go."""
+    from geoloft.grid import corners_to_ssbid
+    from geoloft.maps.files import write_map
+
+    boundaries = tmp_path / "omrader.geojson"
+    _areas()[["area_id", "name", "geometry"]].to_file(boundaries)
+    xs = X0 + np.array([0, 1000, 1750, 2500])  # one cell inside each area; 0102 has 4 persons
+    ids = corners_to_ssbid(xs, np.full(4, Y0))
+    rows = [f"{i};{p}" for i, p in zip(ids, [1200, 4, 900, 700], strict=True)]
+    grid = tmp_path / "ru250m.csv"
+    grid.write_text("ru250m;pop_tot\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    table = tmp_path / "indikatorer.csv"
+    table.write_text(
+        "area_id;low_income_n;low_income_d\n0101;150;1200\n0102;1;4\n0103;3;900\n0104;70;700\n",
+        encoding="utf-8",
+    )
+    written = write_map(boundaries, tmp_path / "kart.html", grid=grid, indicators=table)
+    assert written.disclosure["primary_hidden"] >= 3  # the cell of 4, its counts, 0103's 3
+    page, errors, dialogs = _open(browser, written.path)
+    assert page.evaluate(AREA_FILLS) == 4  # the withheld area is drawn too (as withheld)
+    _open_panel(page)
+    page.get_by_role("radio", name="low_income_d").check()
+    assert page.evaluate(AREA_FILLS) == 4
+    assert errors == []
+    assert dialogs == []
+    page.close()

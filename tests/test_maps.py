@@ -521,7 +521,9 @@ def test_cli_map(tmp_path, capsys):
     grid = tmp_path / "ru250m_oslo.csv"
     rows = [f"{i};{int(p)}" for i, p in zip(_grid()["ssbid"], GRID_POP, strict=True)]
     grid.write_text("ru250m;pop_tot\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    _zones().to_file(tmp_path / "innsats.gpkg")
+    # the zone's persons are its members' (0101 and 0102: the first 8 cells), as when
+    # it is drawn from the same grid: disclosure control protects zones with the areas
+    _zones().assign(pop=float(sum(GRID_POP[:8]))).to_file(tmp_path / "innsats.gpkg")
     _measures().drop(columns="measure_id").to_crs(4326).to_file(tmp_path / "tiltak.geojson")
     out = tmp_path / "kart.html"
     args = ["--grid", str(grid), "--areas", str(tmp_path / "innsats.gpkg"), "--measures",

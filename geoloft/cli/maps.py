@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, out
-from geoloft.cli._disclosure import AllowTiny, Threshold
+from geoloft.cli._app import Lang, OutFile, Overwrite, app, check_lang, console, out
+from geoloft.cli._disclosure import AllowTiny, NoDisclosure, Threshold, protect_for_cli
 
 
 @app.command("map")
@@ -26,6 +26,14 @@ def map_command(
         list[str] | None,
         typer.Option("--column", "-c", help="Draw only this --indicators column (repeatable)."),
     ] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="Indicator catalogue (TOML) naming the --indicators count columns; "
+            "default: built-in.",
+        ),
+    ] = None,
     measures: Annotated[Path | None, typer.Option(help="Measures (tiltak) file.")] = None,
     areas: Annotated[
         Path | None, typer.Option("--areas", help="Intervention areas (GeoPackage, GeoJSON).")
@@ -40,13 +48,17 @@ def map_command(
     lang: Lang = "nb",
     overwrite: Overwrite = False,
     threshold: Threshold = 10,
+    no_disclosure: NoDisclosure = False,
     allow_tiny_threshold: AllowTiny = False,
 ) -> None:
     """Draw an interactive web map: areas, grid, intervention areas, measures.
 
-    Any subset of layers works; every string is escaped and figures for fewer
-    than 10 residents are withheld. Prints the file size and an <iframe>
-    snippet for embedding the map in a web page.
+    Any subset of layers works; every string is escaped. What the map shows is
+    protected as one publication, as by geoloft run: counts under 10 persons are
+    hidden with the counts that would reveal them (see docs/disclosure.md).
+    Values from --indicators need the persons behind them: --grid, a population
+    column or the counts (numerator and denominator) in the table. Prints the
+    file size and an <iframe> snippet for embedding the map in a web page.
 
     Example:
 
@@ -57,13 +69,17 @@ def map_command(
     from geoloft.disclosure.protect import check_threshold
     from geoloft.maps.files import write_map
 
-    check_threshold(threshold, allow_tiny=allow_tiny_threshold, stacklevel=3)
+    if no_disclosure:  # the warning every command prints when switched off
+        protect_for_cli({}, threshold=threshold, off=True, allow_tiny=allow_tiny_threshold)
+    else:
+        check_threshold(threshold, allow_tiny=allow_tiny_threshold, stacklevel=3)
     written = write_map(
         boundaries,
         output,
         grid=grid,
         indicators=indicators,
         columns=column,
+        catalogue=catalogue,
         measures=measures,
         zones=areas,
         offline=offline,
@@ -72,7 +88,15 @@ def map_command(
         basemap=basemap,
         overwrite=overwrite,
         threshold=threshold,
+        disclosure=not no_disclosure,
     )
+    if written.disclosure is not None:
+        hidden = written.disclosure
+        console.print(
+            f"disclosure: {hidden['primary_hidden']} counts under {threshold} persons hidden, "
+            f"{hidden['secondary_hidden']} more so that none can be worked out.",
+            highlight=False,
+        )
     out.print(f"wrote {written.path} ({written.size:,} bytes)", highlight=False, markup=False)
     for note in written.notes:
         out.print(f"note: {note}", highlight=False, markup=False)

@@ -127,6 +127,7 @@ def make_map(
     method: str | None = None,
     csp: bool = False,
     categories: Sequence[str] | None = None,
+    notes: Sequence[str] = (),
 ) -> GeoloftMap:
     """Make an interactive map of areas, grid cells, intervention areas and measures.
 
@@ -194,6 +195,9 @@ def make_map(
         symbol (see :func:`geoloft.maps.style.category_styles`), so that
         several maps of one run draw a category alike; categories not listed
         follow in order of appearance.
+    notes
+        Notes for the reader put before the layers' own, such as that disclosure
+        control was switched off.
 
     Returns
     -------
@@ -251,7 +255,13 @@ def make_map(
     if measures is not None:
         parts.append(measure_layer(measures, opts, cluster=assets.cluster))
     return _assemble(
-        parts, base, assets, fit_box, lang=lang, title=title or text("map_title", lang)
+        parts,
+        base,
+        assets,
+        fit_box,
+        lang=lang,
+        title=title or text("map_title", lang),
+        notes=notes,
     )
 
 
@@ -263,9 +273,10 @@ def _assemble(
     *,
     lang: str,
     title: str,
+    notes: Sequence[str] = (),
 ) -> GeoloftMap:
     """Join the built layers into a page."""
-    notes = [n for p in parts for n in p.notes] + list(assets.notes)
+    notes = [*notes, *(n for p in parts for n in p.notes), *assets.notes]
     for note in notes:
         log.debug(note)
     search = next((p for p in parts if p.geo_var == "gl_geo_areas"), None)
