@@ -249,6 +249,9 @@ class Project:
     disclosure: bool = True
     #: a disclosure threshold of 1 or 2 persons needs this set to true as well.
     allow_tiny_threshold: bool = False
+    #: output folders of earlier runs published alongside this one (same people):
+    #: this run is protected jointly with them (see geoloft.disclosure.joint).
+    published_with: list[Path] = field(default_factory=list)
     maps: MapsConfig = field(default_factory=MapsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
@@ -390,9 +393,16 @@ def _build(cls: type, data: dict[str, Any], where: str, problems: Problems, root
         if not _value_ok(section, key, value, label, problems):
             continue
         if _is_path(annotation) and value is not None:
-            value = _existing(root / value, label, problems)
+            value = _resolve(root, value, label, problems)
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def _resolve(root: Path, value: str | list[str], label: str, problems: Problems) -> Any:
+    """Resolve a path setting (or a list of them) against the project's folder."""
+    if isinstance(value, list):
+        return [_existing(root / v, label, problems) for v in value]
+    return _existing(root / value, label, problems)
 
 
 def _existing(path: Path, label: str, problems: Problems) -> Path:
@@ -507,6 +517,7 @@ def parse_project(data: dict[str, Any], *, root: Path, source: str = "project") 
             f"'delineate.min_pop' ({d.min_pop}) is larger than 'delineate.max_pop' ({d.max_pop})."
         )
     _check_sensitive_select(d, problems)
+    _check_published_with(project, problems, "published_with")
     if project.score.domain_weights and project.score.method != "imd":
         problems.add(
             f"'score.domain_weights' has no meaning for method '{project.score.method}'.",
@@ -533,6 +544,38 @@ def _check_sensitive_select(d: DelineateConfig, problems: Problems) -> None:
         )
     except InputError as err:
         problems.add(f"'delineate.select' = {d.select!r}: {err.message}", hint=err.hint)
+
+
+def _check_published_with(
+    project: Project, problems: Problems, label: str, *, skip_missing: bool = True
+) -> None:
+    """Record why a folder in ``published_with`` cannot be protected against."""
+    from geoloft.disclosure.joint import publication_problems
+
+    for folder in project.published_with:
+        if skip_missing and not folder.exists():
+            continue  # already reported as not found
+        for message, hint in publication_problems(folder, threshold=project.disclosure_threshold):
+            problems.add(f"'{label}': {message}", hint=hint)
+
+
+def with_published_with(project: Project, folders: list[Path]) -> Project:
+    """Return ``project`` published alongside these earlier runs (``--published-with``).
+
+    The folders replace the project file's ``published_with``; relative paths are
+    taken from the working folder.
+
+    Raises
+    ------
+    geoloft.errors.ConfigError
+        When a folder is missing, holds no geoloft run, or was protected differently.
+    """
+    problems = Problems(source="--published-with", error=ConfigError)
+    resolved = [Path(f).resolve() for f in folders]
+    replaced = dataclasses.replace(project, published_with=resolved)
+    _check_published_with(replaced, problems, "--published-with", skip_missing=False)
+    problems.raise_if_any()
+    return replaced
 
 
 def with_kommune(project: Project, kommune: list[str]) -> Project:

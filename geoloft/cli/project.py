@@ -156,22 +156,43 @@ def run_project(
             "the study area of the project file.",
         ),
     ] = None,
+    published_with: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--published-with",
+            help="Output folder of an earlier run published alongside this one "
+            "(repeatable; replaces published_with of the project file): this run hides "
+            "what it must so that the two together disclose nothing.",
+        ),
+    ] = None,
 ) -> None:
     """Run every stage of a project file and write the output folder.
 
     National files are cut to the project's study area right after reading
     (study_area in the project file, or --kommune here).
 
-    Example (the second cuts a national project to Oslo):
+    Example (the second cuts a national project to Oslo; the third publishes a 250 m
+    run of the same areas alongside it, protected jointly with it):
 
         geoloft run myproject/project.toml --out myproject/output --overwrite
 
         geoloft run norge.toml --kommune 0301 --out oslo
+
+        geoloft run oslo250.toml --out oslo250 --published-with oslo
     """
-    from geoloft.config import load_project, with_kommune
+    from geoloft.config import load_project, with_kommune, with_published_with
+    from geoloft.errors import ConfigError
 
     project = load_project(project_file)
     if kommune:
         project = with_kommune(project, kommune)
+    if published_with:
+        project = with_published_with(project, published_with)
     target = out_dir if out_dir is not None else project.root / "output"
+    if target.resolve() in {p.resolve() for p in project.published_with}:
+        raise ConfigError(
+            f"{target} is both the output folder and a run it is published with.",
+            source="published_with",
+            hint="write this run to another --out folder.",
+        )
     _run_with_progress(project, target, overwrite, only)

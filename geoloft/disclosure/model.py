@@ -88,6 +88,10 @@ class System:
         ``block``, ``link``); a readable label; and where it is published.
     lower_only
         Per figure: a one-sided fact ``a·x >= f``.
+    fixed, fig_fixed
+        Per variable and per figure (``None``: nothing is): set by an earlier
+        publication this run cannot change (see :mod:`geoloft.disclosure.joint`), so
+        never chosen to be hidden or withheld.
     """
 
     keys: ObjArray
@@ -109,6 +113,8 @@ class System:
     fig_row: IntArray
     lower_only: BoolArray
     notes: list[str] = field(default_factory=list)
+    fixed: BoolArray | None = None
+    fig_fixed: BoolArray | None = None
 
     @property
     def n_vars(self) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +29,9 @@ from geoloft.disclosure.rules import (
 )
 from geoloft.disclosure.secondary import protect_system
 from geoloft.errors import InputError
+
+if TYPE_CHECKING:
+    from geoloft.disclosure.joint import Publication
 
 __all__ = ["ROUNDING", "Protection", "check_threshold", "protect_layers"]
 
@@ -175,6 +178,7 @@ def protect_layers(
     area_pop: np.ndarray | None = None,
     rounding: int = ROUNDING,
     join_method: str = "area",
+    published_with: Sequence[Publication] = (),
 ) -> Protection:
     """Return copies of ``layers`` with primary and secondary suppression applied.
 
@@ -195,6 +199,9 @@ def protect_layers(
         published rounded to this many persons; 0 publishes them unrounded.
     join_method
         How the areas' populations were summed from cells (``"area"``, ``"centroid"``).
+    published_with
+        Earlier runs published alongside (:func:`geoloft.disclosure.joint.read_publications`):
+        protection is chosen on the joint model, hiding only this run's figures.
 
     Returns
     -------
@@ -228,7 +235,12 @@ def protect_layers(
     primary = system.hidden.copy()
     figs_before = system.fig_hidden.copy()
     width = protection_width(threshold)
-    stats = protect_system(system, threshold=threshold, width=width)
+    if published_with:
+        from geoloft.disclosure.joint import protect_jointly
+
+        stats = protect_jointly(system, published_with, threshold=threshold, width=width)
+    else:
+        stats = protect_system(system, threshold=threshold, width=width)
     _hidden_rates(system, rates)
     _write_back(system, out, rates)
     x = np.nan_to_num(system.x)
@@ -247,6 +259,7 @@ def protect_layers(
         "figures_withheld": int((system.fig_hidden & ~figs_before).sum()),
         "audited_in_protection": bool(stats["audited"]),
         "rates": {r.id: [r.numerator, r.denominator, r.scale] for r in rates},
+        **({"published_with": stats["published_with"]} if published_with else {}),
         "seconds": round(time.perf_counter() - start, 3),
     }
     return Protection(layers=out, notes=notes, system=system)

@@ -16,6 +16,8 @@ linear-programming methods (reimplemented here, not copied):
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -32,7 +34,14 @@ _ROUNDS = 60
 
 def _ours(system: System, rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` this run publishes (and so can withhold): not public facts."""
-    return np.isin(system.fig_kind[rows], ("area", "zone", "rate", "total"))
+    own = np.isin(system.fig_kind[rows], ("area", "zone", "rate", "total"))
+    return own if system.fig_fixed is None else own & ~system.fig_fixed[rows]
+
+
+def _usable(system: System) -> np.ndarray:
+    """Return the counts this run may hide: known, positive, not fixed elsewhere."""
+    usable = ~np.isnan(system.x) & (system.x > 0)
+    return usable if system.fixed is None else usable & ~system.fixed
 
 
 def _row_pass(system: System, width: float) -> int:
@@ -40,7 +49,7 @@ def _row_pass(system: System, width: float) -> int:
     matrix = system.A.tocsr()
     abs_a = abs(matrix).tocsr()
     x = np.nan_to_num(system.x)
-    usable = ~np.isnan(system.x) & (system.x > 0)
+    usable = _usable(system)
     added = 0
     pub = ~system.fig_hidden
     targets = system.fig_hidden & system.fig_target
@@ -90,20 +99,23 @@ def _cheapest(cols: np.ndarray, x: np.ndarray, width: float) -> int:
     return int(pool[np.argmin(x[pool])])
 
 
-def _lp_pass(system: System, threshold: int, width: float) -> int:
+def _lp_pass(system: System, threshold: int, width: float, accepted: Collection[str] = ()) -> int:
     """Hide counts until the audit finds no hidden small count pinned.
 
     For each pinned count the figures that pin it are the binding rows of its linear
     programmes; in those, the published count that hides the fewest persons (at least the
     protection width) is hidden. Without one, the binding figures themselves are withheld.
+    Counts labelled in ``accepted`` are pinned by figures nothing can change; not chased.
     """
     x = np.nan_to_num(system.x)
-    usable = ~np.isnan(system.x) & (system.x > 0)
+    usable = _usable(system)
+    # the true values are a feasible point unless some hidden count is unknown
+    start = None if np.isnan(system.x[system.hidden]).any() else system.x
     added = 0
     before: set[str] = set()
     for _ in range(_ROUNDS):
-        found = intervals(system, threshold=threshold, width=width, start=system.x)
-        pinned = found[found["pinned"]]
+        found = intervals(system, threshold=threshold, width=width, start=start)
+        pinned = found[found["pinned"] & ~found["label"].isin(list(accepted))]
         if pinned.empty:
             break
         picks: set[int] = set()
@@ -134,8 +146,27 @@ def _lp_pass(system: System, threshold: int, width: float) -> int:
     return added
 
 
-def protect_system(system: System, *, threshold: int, width: float) -> dict[str, int]:
+def protect_system(
+    system: System,
+    *,
+    threshold: int,
+    width: float,
+    primary: np.ndarray | None = None,
+    accepted: Collection[str] = (),
+) -> dict[str, int]:
     """Choose secondary suppression in place; ``system.hidden`` must hold the primary set.
+
+    Parameters
+    ----------
+    system
+        The model; ``fixed`` and ``fig_fixed`` mark what may not change.
+    threshold, width
+        Persons: the primary threshold and the protection width.
+    primary
+        The hidden counts that may be small (default: every hidden one).
+    accepted
+        Labels of counts already pinned by figures nothing can change (an earlier
+        publication alone): not chased.
 
     Returns
     -------
@@ -143,13 +174,13 @@ def protect_system(system: System, *, threshold: int, width: float) -> dict[str,
         ``secondary`` counts hidden, ``figures_hidden`` figures withheld beyond the
         primary ones, and whether the audit pass ran (``audited`` 1/0).
     """
-    system.primary = system.hidden.copy()
+    system.primary = system.hidden.copy() if primary is None else primary & system.hidden
     before = int(system.fig_hidden.sum())
     if 0 in system.A.shape:  # nothing published that involves a count (no grid, no table)
         return {"secondary": 0, "row_pass": 0, "audit_pass": 0, "figures_hidden": 0, "audited": 1}
     n_row = _row_pass(system, width)
     audited = int(system.hidden.sum()) <= LP_LIMIT
-    n_lp = _lp_pass(system, threshold, width) if audited else 0
+    n_lp = _lp_pass(system, threshold, width, accepted) if audited else 0
     return {
         "secondary": int((system.hidden & ~system.primary).sum()),
         "row_pass": n_row,

@@ -141,8 +141,16 @@ def _withhold_totals(result: RunResult, system: Any) -> None:
 
 
 def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: int) -> None:
-    """Secondary suppression over every figure the run publishes (in place on ``layers``)."""
+    """Secondary suppression over every figure the run publishes (in place on ``layers``).
+
+    With ``published_with`` in the project, the earlier runs named there are read first
+    and the run is protected jointly with them (:mod:`geoloft.disclosure.joint`).
+    """
+    import time
+
+    from geoloft.disclosure.joint import read_publications
     from geoloft.disclosure.protect import protect_layers
+    from geoloft.disclosure.rules import protection_width
     from geoloft.report import StageReport
 
     join = _report_notes(result, "join_grid")
@@ -151,6 +159,15 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
         for k in ("total_in", "total_assigned", "total_outside")
     }
     rule = _area_population(result)
+    started = time.perf_counter()
+    grid = layers.get("grid")
+    earlier = read_publications(
+        list(getattr(result.project, "published_with", None) or ()),
+        threshold=threshold,
+        width=protection_width(threshold),
+        grid_size=int(grid[C.CELL_SIZE].iloc[0]) if grid is not None and len(grid) else None,
+    )
+    reading = time.perf_counter() - started
     protection = protect_layers(
         {k: v for k, v in layers.items() if k in ("areas", "grid", "intervention_areas")},
         threshold=threshold,
@@ -158,11 +175,12 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
         totals=totals,
         references=_report_notes(result, "score_areas").get("reference") or None,
         area_pop=None if rule is None else np.asarray(rule, dtype=np.float64),
+        published_with=earlier,
     )
     layers.update(protection.layers)
     _withhold_totals(result, protection.system)
     notes = protection.notes
-    result.timings["disclosure"] = notes.pop("seconds")
+    result.timings["disclosure"] = round(notes.pop("seconds") + reading, 3)
     result.reports.append(
         StageReport(
             stage="disclosure model",
@@ -178,6 +196,21 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
         f"({notes['persons_hidden_secondary']:.0f} persons; protection interval "
         f"{notes['protection_width']:.0f} persons); check with geoloft audit."
     )
+    joint = notes.get("published_with")
+    if joint:
+        names = ", ".join(str(r["folder"]) for r in joint["runs"])
+        lost = sum(int(r["pinned_by_it_alone"]) for r in joint["runs"])
+        found = joint["joint_pinned"]
+        audited = (
+            "too many hidden counts to audit them together here"
+            if found is None
+            else f"audited together, {found} hidden value(s) pinned"
+        )
+        mend = f" ({lost} by an earlier run alone, which this run cannot mend)" if lost else ""
+        result.notes.append(
+            f"disclosure: protected jointly with {names} (their figures as published); "
+            f"{audited}{mend}."
+        )
 
 
 def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
