@@ -176,11 +176,14 @@ class Posterior:
 
     ``(n, m)`` counts (NaN-free, ``missing`` marks gaps), ``(m,)`` prior
     mean, ``(G, m)`` SD grid and its weights
-    (:func:`~geoloft.score.shrinkage.sd_posterior`), and from the other
-    indicators of the same area: ``(n, m)`` shift of each area's prior mean
-    (logit scale) and factor on its prior SD, and ``(n, m, m)`` Cholesky
-    factors of each area's posterior correlation between indicators
-    (``None`` with one indicator or too few complete areas).
+    (:func:`~geoloft.score.shrinkage.sd_posterior`), and, for each of ``K``
+    candidate correlations between the indicators (:func:`posterior_model`)
+    with posterior probability ``mix``: ``(K, n, m)`` shift of each area's
+    prior mean (logit scale) and factor on its prior SD from the other
+    indicators of the same area, and ``(K, n, m, m)`` Cholesky factors of each
+    area's posterior correlation between indicators (``chol`` is ``None`` with
+    one indicator or too few complete areas; then ``K = 1``); ``corr`` holds the
+    ``(K, m, m)`` candidate prior correlations themselves.
     """
 
     y: np.ndarray
@@ -192,27 +195,99 @@ class Posterior:
     shift: np.ndarray
     sd_factor: np.ndarray
     chol: np.ndarray | None
+    mix: np.ndarray
+    corr: np.ndarray
 
 
-def posterior_model(raw: np.ndarray, den: np.ndarray, prior: np.ndarray) -> Posterior:
-    """Fit the beta-binomial model of every rate column (see :func:`posterior_draws`)."""
+#: Common correlations of the indicators (each oriented toward "worse") that the
+#: posterior weighs beside the pairwise estimate (a uniform prior on ``ρ`` in [0, 0.9]).
+RHO_GRID = np.linspace(0.0, 0.9, 10)
+
+
+def posterior_model(
+    raw: np.ndarray, den: np.ndarray, prior: np.ndarray, sign: np.ndarray | None = None
+) -> Posterior:
+    """Fit the beta-binomial model of every rate column (see :func:`posterior_draws`).
+
+    How strongly an area's indicators go together is often not known from the
+    data: where the true rates differ little between areas, the observed
+    correlation is mostly sampling noise. The model therefore weighs candidate
+    correlation matrices by their marginal likelihood (Bayesian model averaging,
+    Hoeting et al. 1999): the pairwise estimate of :func:`_joint_prior` and a
+    common correlation ``ρ`` between all indicators oriented toward "worse"
+    (``sign``), ``ρ`` on :data:`RHO_GRID`, every candidate equally likely a
+    priori. Each replicate draws one candidate; where the data are informative
+    the best candidate takes nearly all the weight, where they are not the draws
+    carry the uncertainty about ``ρ`` into the ranks.
+
+    References
+    ----------
+    Hoeting, J. A., Madigan, D., Raftery, A. E. and Volinsky, C. T. (1999).
+    Bayesian model averaging: a tutorial. *Statistical Science* 14(4), 382–417.
+    """
     missing = np.isnan(raw) | np.isnan(den) | ~(den > 0)
     n = np.where(missing, 0.0, den)
     y = np.where(missing, 0.0, raw) * n
+    m = y.shape[1]
     sd_grid, w = sd_posterior(np.where(missing, np.nan, y), np.where(missing, np.nan, n), prior)
     # the joint prior takes the most likely SD: where the spread is unclear, the
     # posterior mean under a flat prior overstates it and would borrow noise
-    likely = sd_grid[
-        np.argmax(w / np.where(sd_grid > 0, sd_grid, 1.0), axis=0), np.arange(y.shape[1])
-    ]
-    shift, factor = np.zeros(y.shape), np.ones(y.shape)
+    likely = sd_grid[np.argmax(w / np.where(sd_grid > 0, sd_grid, 1.0), axis=0), np.arange(m)]
     joint = _joint_prior(y, n, missing, prior, likely)
     if joint is None:
-        return Posterior(y, n, missing, prior, sd_grid, w, shift, factor, None)
+        one = np.ones((1, *y.shape))
+        eye = np.eye(m)[None]
+        return Posterior(y, n, missing, prior, sd_grid, w, 0.0 * one, one, None, np.ones(1), eye)
     sigma, logits, noise = joint
-    shift, factor = _borrowed(sigma, logits, np.where(missing, 1e6, noise))
-    chol = _posterior_correlation(sigma, np.where(missing, 1e6, noise))
-    return Posterior(y, n, missing, prior, sd_grid, w, shift, factor, chol)
+    orient = np.ones(m) if sign is None else np.sign(np.asarray(sign, dtype=float))
+    candidates, mix = _candidates(sigma, orient, logits, noise, ~missing.any(axis=1))
+    noise = np.where(missing, 1e6, noise)
+    shift, factor = zip(*(_borrowed(c, logits, noise) for c in candidates), strict=True)
+    chol = np.stack([_posterior_correlation(c, noise) for c in candidates])
+    tau = np.sqrt(np.diag(sigma))
+    corr = np.stack(candidates) / np.outer(tau, tau)[None]
+    return Posterior(
+        y, n, missing, prior, sd_grid, w, np.stack(shift), np.stack(factor), chol, mix, corr
+    )
+
+
+def _candidates(
+    sigma: np.ndarray,
+    orient: np.ndarray,
+    logits: np.ndarray,
+    noise: np.ndarray,
+    complete: np.ndarray,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Candidate prior covariances (pairwise, common ``ρ``) and their posterior weights.
+
+    The weight of each is its prior probability times the normal likelihood of
+    the complete areas' observed logits, ``l_i ~ N(μ, Σ + V_i)``.
+    """
+    tau = np.sqrt(np.diag(sigma))
+    m = tau.size
+    common = [
+        (rho * np.outer(orient, orient) + (1.0 - rho) * np.eye(m)) * np.outer(tau, tau)
+        for rho in RHO_GRID
+    ]
+    candidates = [sigma, *common]
+    log_prior = np.zeros(len(candidates))  # every candidate equally likely a priori
+    lc, vc = logits[complete], noise[complete]
+    loglik = np.array([_log_likelihood(c, lc, vc) for c in candidates])
+    post = np.exp(loglik + log_prior - np.max(loglik + log_prior))
+    post /= post.sum()
+    keep = np.flatnonzero(post > 1e-6)
+    return [candidates[k] for k in keep], post[keep] / post[keep].sum()
+
+
+def _log_likelihood(sigma: np.ndarray, logits: np.ndarray, noise: np.ndarray) -> float:
+    """Return the normal log-likelihood of logits ``(N, m)``, covariance ``Σ + diag(V_i)``."""
+    cov = sigma[None] + noise[:, :, None] * np.eye(sigma.shape[0])[None]
+    precision = np.sum(1.0 / np.diagonal(cov, axis1=1, axis2=2), axis=0)
+    mu = np.sum(logits / np.diagonal(cov, axis1=1, axis2=2), axis=0) / precision
+    dev = logits - mu
+    _, logdet = np.linalg.slogdet(cov)
+    quad = np.einsum("ij,ij->i", dev, np.linalg.solve(cov, dev[..., None])[..., 0])
+    return float(-0.5 * np.sum(logdet + quad))
 
 
 def _joint_prior(
@@ -226,9 +301,9 @@ def _joint_prior(
     areas (weights ``1 / sqrt((τ_j² + v_j)(τ_k² + v_k))``) estimate
     ``ρ τ_j τ_k`` without bias (``τ`` is ``sd`` on the logit scale, by the
     delta method; the most likely ``sd``, as where the spread is unclear the
-    posterior mean overstates it). The correlation is shrunk toward 0 by its
-    noise, ``ρ (1 - (2 se / ρ)²)⁺`` (kept where it stands clearly above two
-    standard errors), clipped to ±0.95 and made positive definite.
+    posterior mean overstates it). The correlation is clipped to ±0.95 and
+    made positive definite; how far to trust it, given its noise, is left to
+    the model averaging of :func:`posterior_model`.
     """
     m = y.shape[1]
     complete = ~missing.any(axis=1)
@@ -247,9 +322,6 @@ def _joint_prior(
     weights = 1.0 / (scale[:, :, None] * scale[:, None, :])  # (N, m, m)
     cov = np.einsum("ij,ik->jk", dev, dev) / weights.sum(axis=0)  # estimates ρ τ_j τ_k
     corr = cov / np.outer(tau, tau)
-    se = np.sqrt(complete.sum()) / (weights.sum(axis=0) * np.outer(tau, tau))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = corr * np.clip(1.0 - (2.0 * se / corr) ** 2, 0.0, 1.0)  # shrunk unless > 2 SE
     corr = np.clip(np.nan_to_num(corr), -0.95, 0.95)
     np.fill_diagonal(corr, 1.0)
     vals, vecs = np.linalg.eigh(corr)
@@ -307,7 +379,8 @@ def posterior_draws(rng: np.random.Generator, model: Posterior, size: int) -> np
     area's prior is then moved by what its other indicators say
     (:func:`posterior_model`), and its rate drawn from the beta posterior
     ``Beta(p s + y, (1 - p) s + n - y)``, the indicators of an area coupled
-    by its posterior correlation.
+    by its posterior correlation. Each replicate takes one of the model's
+    candidate correlations with its posterior probability.
     """
     y, n, prior, w = model.y, model.n, model.prior, model.sd_weight
     m = y.shape[1]
@@ -317,19 +390,30 @@ def posterior_draws(rng: np.random.Generator, model: Posterior, size: int) -> np
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt((sd**2 * squares + prior * (1 - prior) * total) / total**2)
     b = np.clip(prior + np.nan_to_num(se) * rng.standard_normal((size, m)), 1e-9, 1 - 1e-9)
-    p = expit(np.log(b / (1 - b))[:, None, :] + model.shift[None])  # (size, n, m)
-    area_sd = sd[:, None, :] * model.sd_factor[None] * p * (1 - p) / (b * (1 - b))[:, None, :]
+    pick_k = rng.choice(model.mix.size, size=size, p=model.mix)
+    out = np.empty((size, *y.shape))
+    for k in np.unique(pick_k):  # a loop over candidate correlations (at most 11)
+        rows = np.flatnonzero(pick_k == k)
+        out[rows] = _beta_draws(rng, model, k, b[rows], sd[rows])
+    return np.where(model.missing, np.nan, out)
+
+
+def _beta_draws(
+    rng: np.random.Generator, model: Posterior, k: int, b: np.ndarray, sd: np.ndarray
+) -> np.ndarray:
+    """Draw ``(len(b), n, m)`` rates: candidate correlation ``k``, prior mean ``b``, SD ``sd``."""
+    y, n = model.y, model.n
+    p = expit(np.log(b / (1 - b))[:, None, :] + model.shift[k][None])  # (size, n, m)
+    area_sd = sd[:, None, :] * model.sd_factor[k][None] * p * (1 - p) / (b * (1 - b))[:, None, :]
     var = np.minimum(area_sd**2, 0.999 * p * (1 - p))
     with np.errstate(invalid="ignore", divide="ignore"):
         strength = np.where(var > 0, p * (1 - p) / var - 1.0, 1e12)
     alpha = np.maximum(p * strength + y[None], 1e-12)
     beta = np.maximum((1 - p) * strength + (n - y)[None], 1e-12)
     if model.chol is None:
-        out = rng.beta(alpha, beta)
-    else:
-        z = np.einsum("bnk,njk->bnj", rng.standard_normal(alpha.shape), model.chol)
-        out = beta_quantile(alpha, beta, z)
-    return np.where(model.missing, np.nan, out)
+        return np.asarray(rng.beta(alpha, beta))
+    z = np.einsum("bnk,njk->bnj", rng.standard_normal(alpha.shape), model.chol[k])
+    return beta_quantile(alpha, beta, z)
 
 
 #: Smallest beta parameter for which :func:`beta_quantile` uses the normal approximation.
@@ -380,7 +464,8 @@ def replicate(
     n, ms = prep.raw.shape[0], int(sc.sum())
     chunk = max(1, min(n_boot, _CELLS_PER_CHUNK // max(1, n * ms)))
     redo = ~prep.ref_given & cols
-    model = posterior_model(raw, den, prior) if cols.any() else None
+    sign = np.array([float(i.sign) for i in prep.catalogue])[cols]
+    model = posterior_model(raw, den, prior, sign) if cols.any() else None
     ranks, deciles, quals = [], [], []
     for start_at in range(0, n_boot, chunk):
         size = min(chunk, n_boot - start_at)
