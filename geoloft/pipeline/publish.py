@@ -7,6 +7,7 @@ remain; every figure, and text derived from figures, is withheld.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -49,6 +50,8 @@ def _hide_members(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame
 
 
 _RULE_POP = "_disclosure_pop"
+#: Suffixes of the score stage's per-indicator columns: the rate, then what follows from it.
+_PER_INDICATOR = ("_rate", "_std", "_flag")
 _NOUNS = {"areas": "areas", "grid": "grid cells", "intervention_areas": "intervention areas"}
 _PUBLISHED = "_published"  # frames key: the layers after disclosure control, made once
 
@@ -112,15 +115,101 @@ def _withhold_status(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     boolean).
     """
     mask = areas[C.SUPPRESSED].to_numpy(dtype=bool)
-    if not mask.any():
-        return areas
-    out = areas.copy()
-    if C.QUALIFIES in out.columns:
-        flags = out[C.QUALIFIES].astype("boolean")
-        out[C.QUALIFIES] = flags.mask(mask, pd.NA)
-    if C.STATUS in out.columns:
-        out[C.STATUS] = out[C.STATUS].astype(object).mask(mask, None)
+    return _blank_rows(areas, mask, [C.QUALIFIES, C.STATUS])
+
+
+def _blank_rows(
+    frame: gpd.GeoDataFrame, mask: np.ndarray, columns: Iterable[str]
+) -> gpd.GeoDataFrame:
+    """Return ``frame`` with ``columns`` missing in the rows of ``mask``, types kept.
+
+    Yes/no columns become nullable booleans (``<NA>``), nullable integers stay
+    nullable, text gets ``None`` and plain numbers ``NaN``.
+    """
+    cols = [c for c in columns if c in frame.columns]
+    if not mask.any() or not cols:
+        return frame
+    out = frame.copy()
+    for col in cols:
+        series = out[col]
+        if pd.api.types.is_bool_dtype(series):
+            out[col] = series.astype("boolean").mask(mask, pd.NA)
+        elif pd.api.types.is_numeric_dtype(series):
+            out[col] = series.mask(mask)
+        else:
+            out[col] = series.astype(object).mask(mask, None)
     return out
+
+
+def _composite_columns(result: RunResult, areas: gpd.GeoDataFrame) -> list[str]:
+    """Columns of the areas that the score stage computed from several rates at once.
+
+    Every column of the score table except the area's id and name, how many
+    indicators it has, and the per-indicator columns (``<id>_rate``, ``<id>_std``,
+    ``<id>_flag``): the index, rank, decile, qualifies, status, flag count, domain
+    scores, bootstrap intervals and probabilities, and the explanation.
+    """
+    scores = result.frames.get("scores")
+    if scores is None:
+        return []
+    per_indicator = {
+        f"{ind.id}{suffix}"
+        for ind in result.frames.get("catalogue") or ()
+        for suffix in _PER_INDICATOR
+    }
+    own = {C.AREA_ID, C.NAME, C.N_INDICATORS}
+    return [
+        str(c)
+        for c in scores.columns
+        if c in areas.columns and c not in own and c not in per_indicator
+    ]
+
+
+def _withhold_composites(
+    result: RunResult, before: gpd.GeoDataFrame, areas: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Withhold the figures of each area that are functions of one of its hidden rates.
+
+    A rate is hidden when the score stage gave the area one (``before``) and
+    disclosure control withheld it (``areas``). Such an area keeps its id, name,
+    geometry and every rate still published, but loses its composite figures
+    (:func:`_composite_columns`: they follow from the hidden rate together with the
+    published ones) and the hidden indicator's flag. Only the scored indicators
+    count: a context indicator's rate does not enter the composite figures.
+
+    Returns
+    -------
+    tuple
+        The areas, and which of them had composite figures withheld (bool).
+    """
+    hit = np.zeros(len(areas), dtype=bool)
+    scored = set(_report_notes(result, "score_areas").get("indicators") or ())
+    out = areas
+    for ind in result.frames.get("catalogue") or ():
+        col = f"{ind.id}_rate"
+        if col not in before.columns or col not in areas.columns:
+            continue
+        hidden = before[col].notna().to_numpy() & areas[col].isna().to_numpy()
+        out = _blank_rows(out, hidden, [f"{ind.id}{suffix}" for suffix in _PER_INDICATOR[1:]])
+        if ind.id in scored:
+            hit |= hidden
+    return _blank_rows(out, hit, _composite_columns(result, areas)), hit
+
+
+def _withhold_zone_aggregates(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame:
+    """Withhold a zone's figures averaged over its members when a member's are withheld.
+
+    ``stability`` is the members' shares of replicates averaged by population, and
+    without recomputed criteria (``n_criteria``) a zone's ``index`` is the members'
+    index averaged: with the other members' figures published, either gives away the
+    withheld member's.
+    """
+    if not hidden or C.MEMBERS not in zones.columns:
+        return zones
+    has = np.array([bool(hidden & set(str(m).split(","))) for m in zones[C.MEMBERS]], dtype=bool)
+    out = _blank_rows(zones, has, [C.STABILITY])
+    averaged = ~out[C.N_CRITERIA].notna().to_numpy() if C.N_CRITERIA in out.columns else True
+    return _blank_rows(out, has & averaged, [C.INDEX])
 
 
 def _withhold_totals(result: RunResult, system: Any) -> None:
@@ -263,6 +352,9 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         ).drop(columns=[_RULE_POP])
         hidden = set(areas.loc[areas[C.SUPPRESSED], C.AREA_ID].astype(str))
         areas = _withhold_status(areas)
+    areas, composite = _withhold_composites(result, result.frames["areas"], areas)
+    _note_composites(result, areas, composite)
+    hidden |= set(areas.loc[composite, C.AREA_ID].astype(str))
     layers["areas"] = areas
     grid = layers.get("grid")
     if grid is not None:
@@ -271,13 +363,39 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         )
     zones = layers.get("intervention_areas")
     if zones is not None:
-        zones = _hide_members(zones, hidden)
+        zones = _withhold_zone_aggregates(_hide_members(zones, hidden), hidden)
         layers["intervention_areas"] = suppress(
             zones, columns=_withheld(zones, _ZONE_KEEP), pop=C.POP, threshold=threshold
         )
     _report_disclosure(result, layers, threshold)
     result.frames[_PUBLISHED] = dict(layers)
     return layers
+
+
+def _note_composites(result: RunResult, areas: gpd.GeoDataFrame, composite: np.ndarray) -> None:
+    """Record how many areas (not suppressed whole) lost composite figures to hidden rates."""
+    from geoloft.report import StageReport
+
+    if not composite.any():
+        return
+    whole = (
+        areas[C.SUPPRESSED].to_numpy(bool) if C.SUPPRESSED in areas else np.zeros_like(composite)
+    )
+    n = int((composite & ~whole).sum())
+    result.reports.append(
+        StageReport(
+            stage="disclosure (scores)",
+            source="areas with a hidden rate of a scored indicator",
+            rows_in=len(areas),
+            rows_out=len(areas),
+            notes={"areas with composite figures withheld": n},
+        )
+    )
+    if n:
+        result.notes.append(
+            f"disclosure: index, rank and the other composite figures withheld for {n} "
+            f"of {len(areas)} areas, whose scored rates are partly hidden."
+        )
 
 
 def _report_disclosure(
