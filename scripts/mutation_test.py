@@ -73,6 +73,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_disclosure.py",
             "tests/test_disclosure_cli.py",
             "tests/test_audit.py",
+            "tests/test_bite_m2_disclosure.py",
         ],
     ),
     "escaping": (
@@ -85,7 +86,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "delineation growth": (
         ["geoloft/delineation/regions.py"],
-        ["tests/test_delineate.py", "tests/test_delineate_props.py", "tests/test_bite.py"],
+        [
+            "tests/test_delineate.py",
+            "tests/test_delineate_props.py",
+            "tests/test_bite.py",
+            "tests/test_bite_m1_growth.py",
+        ],
     ),
 }
 
@@ -189,6 +195,23 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "batch = max(1, min(permutations, BATCH_DRAWS // width))",
         "1 -> 2",
     ): "a batch of at least 2 draws instead of 1: the same draws, grouped differently",
+    (
+        "geoloft/disclosure/protect.py",
+        "if grid is not None and g.any():",
+        "And -> Or",
+    ): "a grid layer without count variables (g all False) runs the block on empty "
+    "selections, which changes nothing; g.any() needs a grid layer",
+    (
+        "geoloft/disclosure/protect.py",
+        "sel = g & (system.column == col)",
+        "0:Eq -> NotEq",
+    ): "each grid count still gets primary_counts(own value) | small_cell[own row], "
+    "only from another turn of the loop over the three columns",
+    (
+        "geoloft/disclosure/protect.py",
+        "hidden_areas = np.zeros(0 if areas is None else len(areas), dtype=bool)",
+        "0 -> 1",
+    ): "without areas the array is only summed (primary_areas): one False sums to 0 too",
 }
 
 SWAP_OPS: dict[type, type] = {

@@ -81,8 +81,13 @@ def _primary(
     threshold: int,
     area_pop: np.ndarray | None,
     rates: list[Rate],
+    zone_pop: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Set the primary hidden variables and figures; return the hidden areas (bool)."""
+    """Set the primary hidden variables and figures; return the hidden areas (bool).
+
+    ``area_pop`` and ``zone_pop`` are the populations before rounding: a zone of 6-9
+    persons is small even though it is published rounded to 10.
+    """
     x = system.x
     grid = layers.get("grid")
     g = system.layer == "grid"
@@ -110,9 +115,8 @@ def _primary(
         system.hidden &= ~np.isnan(x)
         fa = (system.fig_layer == "areas") & (system.fig_row >= 0)
         system.fig_hidden[fa] |= hidden_areas[system.fig_row[fa]]
-    zones = layers.get("intervention_areas")
-    if zones is not None and C.POP in zones.columns:
-        small = primary_counts(pd.to_numeric(zones[C.POP], errors="coerce").to_numpy(), threshold)
+    if zone_pop is not None:
+        small = primary_counts(np.asarray(zone_pop, dtype=np.float64), threshold)
         fz = (system.fig_layer == "intervention_areas") & (system.fig_row >= 0)
         system.fig_hidden[fz] |= small[system.fig_row[fz]]
     return hidden_areas
@@ -215,6 +219,10 @@ def protect_layers(
     areas = out.get("areas")
     if area_pop is None and areas is not None and C.POP_TOT in areas.columns:
         area_pop = pd.to_numeric(areas[C.POP_TOT], errors="coerce").to_numpy()
+    zones = out.get("intervention_areas")
+    zone_pop = None
+    if zones is not None and C.POP in zones.columns:
+        zone_pop = pd.to_numeric(zones[C.POP], errors="coerce").to_numpy()
     for name, col in (("areas", C.POP_TOT), ("intervention_areas", C.POP)):
         frame = out.get(name)
         if frame is not None and col in frame.columns and rounding:
@@ -231,7 +239,7 @@ def protect_layers(
         rounding=float(rounding),
         join_method=join_method,
     )
-    hidden_areas = _primary(system, out, threshold, area_pop, rates)
+    hidden_areas = _primary(system, out, threshold, area_pop, rates, zone_pop)
     primary = system.hidden.copy()
     figs_before = system.fig_hidden.copy()
     width = protection_width(threshold)

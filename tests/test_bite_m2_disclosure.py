@@ -1,0 +1,367 @@
+"""Disclosure tests that bite: each fails on a small planted bug the rest of the suite missed.
+
+Every case is a tiny hand-made layout (250 m cells, boxes for areas) whose right answer
+is worked out by hand in the comments: which counts must be hidden, which figures
+withheld, and what the two passes of secondary suppression each do.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely import box
+
+from geoloft.disclosure.audit import intervals
+from geoloft.disclosure.model import Rate, build_system
+from geoloft.disclosure.protect import check_threshold, protect_layers
+from geoloft.disclosure.rules import primary_counts
+from geoloft.disclosure.secondary import protect_system
+from geoloft.errors import InputError
+from geoloft.grid import cell_polygons, corners_to_ssbid
+
+X0, Y0 = 260_000, 6_650_000  # a corner of 1 km and 5 km blocks
+
+
+def _grid(values: dict[tuple[int, int], float]) -> gpd.GeoDataFrame:
+    """250 m cells at (X0 + 250 i, Y0 + 250 j) with the given populations."""
+    i, j = np.array(list(values)).T
+    ids = corners_to_ssbid(X0 + 250 * i, Y0 + 250 * j)
+    return gpd.GeoDataFrame(
+        {"ssbid": ids, "cell_size": 250, "pop_tot": list(values.values())},
+        geometry=cell_polygons(ids, 250),
+        crs="EPSG:25833",
+    )
+
+
+def _areas(boxes: dict[str, tuple[float, float, float, float]], pop: list[float]):
+    return gpd.GeoDataFrame(
+        {"area_id": list(boxes), "name": list(boxes), "pop_tot": pop},
+        geometry=[box(*b) for b in boxes.values()],
+        crs="EPSG:25833",
+    )
+
+
+def _protect(layers: dict[str, gpd.GeoDataFrame]) -> tuple[dict[str, int], np.ndarray]:
+    """Exact model (no rounding, no blocks), primary = cells under 10; return stats, hidden."""
+    system = build_system(layers, known=True, rounding=0.0)
+    system.hidden[:] = primary_counts(system.x, 10)
+    stats = protect_system(system, threshold=10, width=5.0)
+    return stats, system.hidden.copy()
+
+
+# ------------------------------------------------------------------ thresholds
+
+
+def test_threshold_warning_points_at_the_caller() -> None:
+    with pytest.warns(UserWarning, match="below SSB's 10") as record:
+        check_threshold(5)
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize(("threshold", "shown"), [(0, "1-9"), (1, "1-9"), (2, "2-9")])
+def test_refusal_names_the_counts_that_would_be_published(threshold: int, shown: str) -> None:
+    with pytest.raises(InputError, match=f"publishes counts of {shown} persons"):
+        check_threshold(threshold)
+
+
+# ------------------------------------------------------------------ rounding
+
+
+def test_area_populations_are_published_rounded_to_tens() -> None:
+    # a 1 km block of 4 x 4 cells of 50 persons, the first 73: area A is the first two
+    # cells of the bottom row (73 + 50 = 123, published 120), B the three rows above (600)
+    grid = _grid({(i, j): 73.0 if (i, j) == (0, 0) else 50.0 for i in range(4) for j in range(4)})
+    areas = _areas(
+        {"A": (X0, Y0, X0 + 500, Y0 + 250), "B": (X0, Y0 + 250, X0 + 1000, Y0 + 1000)},
+        [123.0, 600.0],
+    )
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10)
+    assert out.layers["areas"]["pop_tot"].tolist() == [120.0, 600.0]
+    assert out.notes["population_rounding"] == 10
+
+
+# ------------------------------------------------------------------ primary
+
+
+def _cells(size: int, **columns: list[float]) -> gpd.GeoDataFrame:
+    """A row of cells of ``size`` metres, one apart, with the given count columns."""
+    n = len(next(iter(columns.values())))
+    ids = corners_to_ssbid(X0 + size * np.arange(n), np.full(n, Y0))
+    return gpd.GeoDataFrame(
+        {"ssbid": ids, "cell_size": size, **columns},
+        geometry=cell_polygons(ids, size),
+        crs="EPSG:25833",
+    )
+
+
+def test_a_small_sub_group_is_hidden_and_so_is_its_complement() -> None:
+    # 5 km cells (no coarser SSB blocks). Cell 0: 50 persons, 47 men, 3 women: the
+    # 3 is hidden (primary); pop_tot - pop_mal - pop_fem = 0 then gives it back unless
+    # one more count of the cell is hidden, the cheaper of 50 and 47: the men.
+    grid = _cells(
+        5000, pop_tot=[50.0, 200.0, 300.0], pop_mal=[47.0, 100.0, 150.0], pop_fem=[3.0, 100, 150]
+    )
+    out = protect_layers({"grid": grid}, threshold=10)
+    published = out.layers["grid"]
+    assert published["pop_tot"].tolist() == [50.0, 200.0, 300.0]
+    assert published["pop_mal"].isna().tolist() == [True, False, False]
+    assert published["pop_fem"].isna().tolist() == [True, False, False]
+    assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (1, 1)
+
+
+def test_a_cell_of_unknown_population_shows_no_sub_group() -> None:
+    # cell 0's population is missing: it is not known to reach 10, so its men (12) and
+    # women (15) are withheld with it, although each is 10 or more
+    grid = _cells(
+        5000, pop_tot=[np.nan, 200.0, 300.0], pop_mal=[12.0, 100, 150], pop_fem=[15.0, 100, 150]
+    )
+    published = protect_layers({"grid": grid}, threshold=10).layers["grid"]
+    for column in ("pop_tot", "pop_mal", "pop_fem"):
+        assert published[column].isna().tolist() == [True, False, False], column
+
+
+def test_a_small_cell_outside_the_areas_leaves_their_counts_alone() -> None:
+    # 1 km cells of 5, 300 and 400 persons; areas A and B are the 2nd and 3rd cells and
+    # carry an indicator over their whole population (30 of 300, 40 of 400). The small
+    # cell lies in no area, so neither area's counts nor its rate involve it.
+    grid = _cells(1000, pop_tot=[5.0, 300.0, 400.0])
+    areas = _areas(
+        {"A": (X0 + 1000, Y0, X0 + 2000, Y0 + 1000), "B": (X0 + 2000, Y0, X0 + 3000, Y0 + 1000)},
+        [300.0, 400.0],
+    ).assign(n=[30.0, 40.0])
+    out = protect_layers(
+        {"grid": grid, "areas": areas}, threshold=10, rates=[Rate("r", "n", "pop_tot")]
+    )
+    published = out.layers["areas"]
+    assert published["n"].tolist() == [30.0, 40.0]
+    assert published["pop_tot"].tolist() == [300.0, 400.0]
+    assert np.isnan(out.layers["grid"]["pop_tot"].iloc[0])
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["small-area-first", "small-area-second"])
+def test_a_small_area_is_withheld_wherever_it_stands(first: bool) -> None:
+    # cell (0, 0) has 20 persons (not small), cell (1, 0) 100. Area S is the cell's
+    # lower-left quarter (5 persons: small), area L the right half of it and the next
+    # cell (10 + 100 = 110). S's population must not be published, in any row order.
+    grid = _grid({(0, 0): 20.0, (1, 0): 100.0})
+    small = ("S", (X0, Y0, X0 + 125, Y0 + 125), 5.0)
+    large = ("L", (X0 + 125, Y0, X0 + 500, Y0 + 250), 110.0)
+    rows = [small, large] if first else [large, small]
+    areas = _areas({r[0]: r[1] for r in rows}, [r[2] for r in rows])
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10, rounding=0)
+    published = out.layers["areas"].set_index("area_id")["pop_tot"]
+    assert np.isnan(published["S"])
+    assert out.notes["primary_areas"] == 1
+
+
+def test_a_zone_of_large_areas_is_published_after_a_small_area() -> None:
+    # 5 km cells (no coarser SSB blocks) of 5, 100 and 120 persons; area S is the first
+    # (small: withheld), L the other two (220), zone Z01 is L alone: nothing in it is
+    # small or hidden, so it is published, though S is the areas' first row.
+    grid = _cells(5000, pop_tot=[5.0, 100.0, 120.0])
+    areas = _areas(
+        {"S": (X0, Y0, X0 + 5000, Y0 + 5000), "L": (X0 + 5000, Y0, X0 + 15_000, Y0 + 5000)},
+        [5.0, 220.0],
+    )
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z01"], "name": ["Z"], "members": ["L"], "pop": [220.0]},
+        geometry=[box(X0 + 5000, Y0, X0 + 15_000, Y0 + 5000)],
+        crs="EPSG:25833",
+    )
+    out = protect_layers({"grid": grid, "areas": areas, "intervention_areas": zones}, threshold=10)
+    assert out.layers["areas"]["pop_tot"].isna().tolist() == [True, False]
+    assert out.layers["intervention_areas"]["pop"].tolist() == [220.0]
+
+
+@pytest.mark.parametrize("rounding", [10, 0])
+def test_a_zone_under_ten_is_withheld_though_rounded_to_ten(rounding: int) -> None:
+    # 5 km cells of 16, 16 and 200 persons; areas S1 and S2 are quarters of the first two
+    # (4 each), L the third. Zone Z01 = S1 + S2 has 8 persons: under 10, so withheld,
+    # even where populations are published rounded to tens (8 -> 10). Z02 = L stays.
+    grid = _cells(5000, pop_tot=[16.0, 16.0, 200.0])
+    areas = _areas(
+        {
+            "S1": (X0, Y0, X0 + 2500, Y0 + 2500),
+            "S2": (X0 + 5000, Y0, X0 + 7500, Y0 + 2500),
+            "L": (X0 + 10_000, Y0, X0 + 15_000, Y0 + 5000),
+        },
+        [4.0, 4.0, 200.0],
+    )
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["Z01", "Z02"], "name": ["Z", "Y"], "members": ["S1,S2", "L"]},
+        geometry=[box(X0, Y0, X0 + 7500, Y0 + 2500), box(X0 + 10_000, Y0, X0 + 15_000, Y0 + 5000)],
+        crs="EPSG:25833",
+    ).assign(pop=[8.0, 200.0])
+    layers = {"grid": grid, "areas": areas, "intervention_areas": zones}
+    out = protect_layers(layers, threshold=10, rounding=rounding)
+    assert out.layers["intervention_areas"]["pop"].isna().tolist() == [True, False]
+    assert out.layers["areas"]["pop_tot"].isna().tolist() == [True, True, False]
+
+
+def _indicator_areas(**columns: list[float]) -> gpd.GeoDataFrame:
+    ids = [chr(ord("A") + i) for i in range(len(next(iter(columns.values()))))]
+    return gpd.GeoDataFrame(
+        {"area_id": ids, "name": ids, **columns},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(ids))],
+        crs="EPSG:25833",
+    )
+
+
+def test_a_small_denominator_hides_both_counts_in_a_large_area() -> None:
+    # area C has 300 residents, but the indicator counts 4 of 8 persons at risk: the
+    # denominator is under 10, so it and its numerator are hidden, and the rate too
+    areas = _indicator_areas(n=[30.0, 50.0, 4.0], d=[300.0, 400.0, 8.0], r_rate=[10, 12.5, 50])
+    out = protect_layers(
+        {"areas": areas},
+        threshold=10,
+        rates=[Rate("r", "n", "d")],
+        area_pop=np.array([300.0, 400.0, 300.0]),
+    )
+    published = out.layers["areas"]
+    for column in ("n", "d", "r_rate"):
+        assert published[column].isna().tolist() == [False, False, True], column
+    # both by the primary rule, none as a secondary choice
+    assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (2, 0)
+    assert out.notes["primary_areas"] == 0
+
+
+def test_a_rate_without_its_numerator_column_is_skipped() -> None:
+    areas = _indicator_areas(d=[300.0, 400.0, 500.0])
+    out = protect_layers(
+        {"areas": areas},
+        threshold=10,
+        rates=[Rate("r", "n", "d")],
+        area_pop=np.array([300.0, 400.0, 500.0]),
+    )
+    assert out.layers["areas"]["d"].tolist() == [300.0, 400.0, 500.0]
+    assert out.notes["primary_hidden"] == 0
+
+
+def test_a_cell_of_unknown_population_needs_no_protection() -> None:
+    # four cells in area A, one of unknown population: nothing small is known, so the
+    # cells and the area are published as they are (no secondary cell)
+    grid = _grid({(0, 0): np.nan, (1, 0): 100.0, (0, 1): 120.0, (1, 1): 140.0})
+    areas = _areas({"A": (X0, Y0, X0 + 500, Y0 + 500)}, [360.0])
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10)
+    assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, False, False, False]
+    assert out.layers["areas"]["pop_tot"].tolist() == [360.0]
+    assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (0, 0)
+
+
+def test_a_zone_rate_over_a_hidden_count_is_withheld() -> None:
+    # Areas A, B (the zone) and C, D, whose numerators 4 and 3 are small. The reference
+    # rate over all four must leave them room: n_C + n_D = 7 < 4 + 5, so the row pass
+    # hides the cheapest further count in it, n_A = 30 (cheaper than n_B = 50 or any
+    # denominator). The zone's rate pools n_A + n_B: its numerator now holds a hidden
+    # count, so the rate is withheld (published, it would give n_A = 80 - 50 exactly).
+    # Zone Z02 is area B alone, whose counts are all published.
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": list("ABCD"),
+            "name": list("ABCD"),
+            "n": [30.0, 50.0, 4.0, 3.0],
+            "d": [300.0, 400.0, 400.0, 300.0],
+        },
+        geometry=[box(i, 0, i + 1, 1) for i in range(4)],
+        crs="EPSG:25833",
+    )
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": ["Z01", "Z02"],
+            "name": ["Z", "Y"],
+            "members": ["A,B", "B"],
+            "r_rate": [100 * 80 / 700, 100 * 50 / 400],
+        },
+        geometry=[box(0, 0, 2, 1), box(1, 0, 2, 1)],
+        crs="EPSG:25833",
+    )
+    out = protect_layers(
+        {"areas": areas, "intervention_areas": zones},
+        threshold=10,
+        rates=[Rate("r", "n", "d", 100.0)],
+        references={"r": 100 * 87 / 1400},
+        area_pop=np.array([300.0, 400.0, 400.0, 300.0]),
+    )
+    n = out.layers["areas"]["n"]
+    assert n.isna().tolist() == [True, False, True, True]
+    # Z02 = {B} pools only published counts: its rate (12.5) stays
+    assert out.layers["intervention_areas"]["r_rate"].isna().tolist() == [True, False]
+
+
+# ------------------------------------------------------------------ secondary
+
+
+def test_the_row_pass_alone_protects_a_cell_inside_one_area() -> None:
+    # cells 5 (small), 100, 120, 140 in area A (365): the area figure leaves the
+    # 5-person cell no room, so the row pass hides the cheapest other cell (100);
+    # then no combination of figures pins it and the audit pass hides nothing.
+    grid = _grid({(0, 0): 5.0, (1, 0): 100.0, (0, 1): 120.0, (1, 1): 140.0})
+    areas = _areas({"A": (X0, Y0, X0 + 500, Y0 + 500)}, [365.0])
+    stats, hidden = _protect({"grid": grid, "areas": areas})
+    assert hidden.tolist() == [True, True, False, False]
+    assert (stats["row_pass"], stats["audit_pass"], stats["secondary"]) == (1, 0, 1)
+
+
+def test_each_pass_counts_only_the_counts_it_newly_hides() -> None:
+    # cells c1 = 5, c2 = 100, c3 = 200 in a row; area A = c1 + half of c2 (55), area
+    # B = the other half of c2 + c3 (250). The row pass hides c2 for A's sake; then
+    # B - c3 gives c2, and A - c2 / 2 gives c1 exactly, so the audit pass hides the only
+    # published count of those figures, c3. Two counts hidden, one by each pass.
+    grid = _grid({(0, 0): 5.0, (1, 0): 100.0, (2, 0): 200.0})
+    areas = _areas(
+        {"A": (X0, Y0, X0 + 375, Y0 + 250), "B": (X0 + 375, Y0, X0 + 750, Y0 + 250)},
+        [55.0, 250.0],
+    )
+    stats, hidden = _protect({"grid": grid, "areas": areas})
+    assert hidden.tolist() == [True, True, True]
+    assert (stats["row_pass"], stats["audit_pass"], stats["secondary"]) == (1, 1, 2)
+
+
+def test_figures_are_withheld_when_no_count_is_left_to_hide() -> None:
+    # cells c1 = 5, c2 = 100; area A = c1 + half of c2 (55), area B = the other half of
+    # c2 (50). The row pass hides c2 (for A); then c2 = 2 B and c1 = A - B exactly,
+    # and every count in those figures is hidden already: both figures are withheld.
+    grid = _grid({(0, 0): 5.0, (1, 0): 100.0})
+    areas = _areas(
+        {"A": (X0, Y0, X0 + 375, Y0 + 250), "B": (X0 + 375, Y0, X0 + 500, Y0 + 250)},
+        [55.0, 50.0],
+    )
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10, rounding=0)
+    assert out.layers["grid"]["pop_tot"].isna().all()
+    assert out.layers["areas"]["pop_tot"].isna().all()
+    assert out.notes["figures_withheld"] == 2
+    audit = build_system(out.layers, known=False, rounding=0.0, blocks=True)
+    assert not intervals(audit, threshold=10)["pinned"].any()
+
+
+def test_nothing_published_nothing_hidden() -> None:
+    # areas without a grid and without indicator counts: no figure involves a count
+    empty = build_system({"areas": _areas({"A": (0, 0, 1, 1)}, [50.0])}, known=True)
+    assert empty.A.shape[1] == 0
+    stats = protect_system(empty, threshold=10, width=5.0)
+    assert stats == {
+        "secondary": 0,
+        "row_pass": 0,
+        "audit_pass": 0,
+        "figures_hidden": 0,
+        "audited": 1,
+    }
+
+
+def _isolated_small_cells(n: int) -> gpd.GeoDataFrame:
+    """``n`` cells of 5 persons, each alone in its 1 km block (every block is small)."""
+    k = np.arange(n)
+    ids = corners_to_ssbid(200_000 + 1000 * (k % 100), 6_600_000 + 1000 * (k // 100))
+    return gpd.GeoDataFrame(
+        {"ssbid": ids, "cell_size": 250, "pop_tot": 5.0},
+        geometry=cell_polygons(ids, 250),
+        crs="EPSG:25833",
+    )
+
+
+@pytest.mark.parametrize(("n", "audited"), [(4000, True), (4001, False)])
+def test_the_audit_pass_runs_up_to_4000_hidden_counts(n: int, audited: bool) -> None:
+    out = protect_layers({"grid": _isolated_small_cells(n)}, threshold=10)
+    assert out.notes["primary_hidden"] == n
+    assert out.notes["audited_in_protection"] is audited
