@@ -12,8 +12,12 @@ unknown, and a coarser cell is the sum of the finer cells inside it):
 * the earlier runs' figures are facts: what they published stays published and what
   they hid stays hidden; only this run's counts and figures may be hidden in addition;
 * a count an earlier run hid is hidden by this run too, wherever this run has it;
-* a hidden count that an earlier run alone already pins cannot be mended by this run;
-  it is reported (``run.json`` and the run's notes), not chased.
+* a hidden count that stays pinned even with every count of this run hidden (by the
+  earlier runs' figures and public facts such as SSB's own coarser grid alone) cannot
+  be mended by this run: it is reported (``beyond_reach`` in ``run.json``, and the
+  run's notes), not chased;
+* this run's sums over SSB's 1 km and 5 km blocks stand for SSB's figures; where an
+  earlier run shows this run's grid to be cut inside a block, that sum is dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +52,9 @@ class Publication:
     system: System
     threshold: int
     sha256: str
-    #: Hidden counts the earlier run's own figures already pin (labels).
-    pinned_alone: list[str] = field(default_factory=list)
+    #: Hidden counts the earlier run's own figures already pin (labels); ``None``: too
+    #: many hidden counts to audit here.
+    pinned_alone: list[str] | None = None
 
     def summary(self) -> dict[str, Any]:
         """Return what the run record keeps about this publication."""
@@ -57,8 +62,8 @@ class Publication:
             "folder": str(self.folder),
             "run_json_sha256": self.sha256,
             "hidden_values": int(self.system.hidden.sum()),
-            "pinned_by_it_alone": len(self.pinned_alone),
-            "pinned_examples": self.pinned_alone[:_LISTED],
+            "pinned_by_it_alone": None if self.pinned_alone is None else len(self.pinned_alone),
+            "pinned_examples": (self.pinned_alone or [])[:_LISTED],
         }
 
 
@@ -157,6 +162,7 @@ def read_publications(
         written without disclosure control, or a grid that cannot be related.
     """
     from geoloft.disclosure.audit import _read_run, intervals
+    from geoloft.disclosure.secondary import LP_LIMIT
 
     found = []
     for folder in folders:
@@ -166,9 +172,11 @@ def read_publications(
             raise InputError(message, source=KEY, hint=hint)
         system, theirs = _read_run(folder, f"{folder.name}: ")
         _check_grid(folder, system, grid_size)
-        table = intervals(system, threshold=theirs, width=width)
         digest = hashlib.sha256((folder / "run.json").read_bytes()).hexdigest()
-        pinned = table.loc[table["pinned"], "label"].astype(str).tolist()
+        pinned = None
+        if int(system.hidden.sum()) <= LP_LIMIT:
+            table = intervals(system, threshold=theirs, width=width)
+            pinned = table.loc[table["pinned"], "label"].astype(str).tolist()
         found.append(Publication(folder, system, theirs, digest, pinned))
     return found
 
@@ -195,11 +203,8 @@ def _check_consistent(system: System, publication: Publication) -> None:
         wrong = known & ((value < -tol) | (~pair.lower_only[rows] & (value > tol)))
         if wrong.any():
             k = int(np.flatnonzero(wrong)[0])
-            coarse = sub[k].indices[sub[k].data > 0]
-            bad_label = (
-                f"{pair.fig_label[rows[k]]}: {x[coarse][0]:g} there and "
-                f"{x[coarse][0] - value[k]:g} in this run's cells inside it"
-            )
+            coarse = float(x[sub[k].indices[sub[k].data > 0]][0])
+            bad_label = f"{pair.fig_label[rows[k]]}: {coarse:g} against {coarse - value[k]:g}"
     if bad_label:
         raise InputError(
             f"{publication.folder} counts other people than this run ({bad_label}).",
@@ -338,7 +343,8 @@ def protect_jointly(
     Raises
     ------
     InputError
-        When this run's counts contradict an earlier run's (other data).
+        When this run's counts contradict an earlier run's (other data), or no counts
+        fit the figures of both.
     """
     from geoloft.disclosure.audit import intervals
     from geoloft.disclosure.secondary import LP_LIMIT, protect_system
@@ -347,10 +353,18 @@ def protect_jointly(
         _check_consistent(system, p)
     joint, ours, primary, counts = _joint(system, published)
     audited = int(joint.hidden.sum()) <= LP_LIMIT
-    lost = _beyond_reach(joint, ours, threshold, width) if audited else []
-    stats: dict[str, Any] = dict(
-        protect_system(joint, threshold=threshold, width=width, primary=primary, accepted=lost)
-    )
+    try:
+        lost = _beyond_reach(joint, ours, threshold, width) if audited else []
+        stats: dict[str, Any] = dict(
+            protect_system(joint, threshold=threshold, width=width, primary=primary, accepted=lost)
+        )
+    except InputError as err:  # the linear programmes found no counts fitting all figures
+        names = ", ".join(str(p.folder) for p in published)
+        raise InputError(
+            f"this run's figures and those of {names} contradict each other ({err.message})",
+            source=KEY,
+            hint="protect jointly only with runs of the same people and year.",
+        ) from err
     system.hidden = system.hidden | joint.hidden[ours]
     system.fig_hidden = joint.fig_hidden[: system.A.shape[0]].copy()
     left = None

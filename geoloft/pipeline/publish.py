@@ -288,14 +288,19 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
     joint = notes.get("published_with")
     if joint:
         names = ", ".join(str(r["folder"]) for r in joint["runs"])
-        lost = sum(int(r["pinned_by_it_alone"]) for r in joint["runs"])
         found = joint["joint_pinned"]
         audited = (
             "too many hidden counts to audit them together here"
             if found is None
             else f"audited together, {found} hidden value(s) pinned"
         )
-        mend = f" ({lost} by an earlier run alone, which this run cannot mend)" if lost else ""
+        lost = joint["beyond_reach"]
+        mend = (
+            f" ({lost} pinned by the earlier runs and public facts whatever this run hides: "
+            "see beyond_reach in run.json)"
+            if lost
+            else ""
+        )
         result.notes.append(
             f"disclosure: protected jointly with {names} (their figures as published); "
             f"{audited}{mend}."
