@@ -556,7 +556,7 @@ def _check_published_with(
         if skip_missing and not folder.exists():
             continue  # already reported as not found
         for message, hint in publication_problems(folder, threshold=project.disclosure_threshold):
-            problems.add(f"'{label}': {message}", hint=hint)
+            problems.add(f"'{label}': {message}" if label else message, hint=hint)
 
 
 def with_published_with(project: Project, folders: list[Path]) -> Project:
@@ -573,7 +573,7 @@ def with_published_with(project: Project, folders: list[Path]) -> Project:
     problems = Problems(source="--published-with", error=ConfigError)
     resolved = [Path(f).resolve() for f in folders]
     replaced = dataclasses.replace(project, published_with=resolved)
-    _check_published_with(replaced, problems, "--published-with", skip_missing=False)
+    _check_published_with(replaced, problems, "", skip_missing=False)
     problems.raise_if_any()
     return replaced
 

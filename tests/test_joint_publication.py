@@ -218,15 +218,22 @@ def test_other_counts_are_refused(city, tmp_path):
         run(load_project(path), out=other / "out", only=["export"])
 
 
-def test_cli_flag_replaces_the_project_key(city, tmp_path):
+def test_cli_flag_replaces_the_project_key(city, tmp_path, capsys):
     root, fine = city
-    path = _project(root, "cli", "g1k.csv")
+    path = _project(root, "cli", "g1k.csv", 'published_with = ["empty"]')
+    (root / "empty").mkdir(exist_ok=True)
     out = tmp_path / "cli"
     args = ["-q", "run", str(path), "--out", str(out), "--only", "export"]
+    assert main(args) == 1  # the project's own list is checked first
+    assert "empty: no run.json" in capsys.readouterr().err
+    path.write_text(path.read_text(encoding="utf-8").replace('"empty"', ""), encoding="utf-8")
     assert main([*args, "--published-with", str(fine)]) == 0
     assert _hidden_cells(out) == {A, B, C}
     assert main([*args, "--overwrite", "--published-with", str(tmp_path / "none")]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"--published-with: {tmp_path / 'none'}: no such folder" in said
     assert main([*args, "--overwrite", "--published-with", str(out)]) == 1
+    assert "both the output folder and a run it is published with" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
