@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import typer
 
@@ -40,6 +40,22 @@ def _read(table: Path, key: str | None, where: dict[str, object] | None) -> pd.D
     return read_indicators(table, key=key, where=where)
 
 
+def _rates(table: pd.DataFrame, catalogue: Path | None) -> list[Any]:
+    """Return the catalogue's count indicators whose counts the table carries."""
+    from geoloft.disclosure.model import Rate
+    from geoloft.indicators import default_catalogue, load_catalogue
+
+    cat = load_catalogue(catalogue) if catalogue is not None else default_catalogue()
+    return [
+        Rate(ind.id, str(ind.numerator), str(ind.denominator), float(ind.scale))
+        for ind in cat
+        if getattr(ind, "numerator", None)
+        and getattr(ind, "denominator", None)
+        and ind.numerator in table.columns
+        and ind.denominator in table.columns
+    ]
+
+
 def _protect(
     result: pd.DataFrame,
     table: pd.DataFrame,
@@ -48,20 +64,17 @@ def _protect(
     off: bool,
     allow_tiny: bool,
 ) -> pd.DataFrame:
-    """Withhold rates (and their z-scores) whose counts the disclosure rule hides."""
-    from geoloft.columns import AREA_ID
-    from geoloft.disclosure.model import Rate
-    from geoloft.indicators import default_catalogue, load_catalogue
+    """Withhold rates whose counts the disclosure rule hides, and what they give away.
 
-    cat = load_catalogue(catalogue) if catalogue is not None else default_catalogue()
-    rates = [
-        Rate(ind.id, str(ind.numerator), str(ind.denominator), float(ind.scale))
-        for ind in cat
-        if getattr(ind, "numerator", None)
-        and getattr(ind, "denominator", None)
-        and ind.numerator in table.columns
-        and ind.denominator in table.columns
-    ]
+    A hidden rate takes its z-score and flag with it, and, when it was a scoring
+    criterion, every composite figure of the area (index, rank, decile, domain
+    scores, qualifies, status, explanation, intervals and probabilities):
+    :func:`geoloft.disclosure.composites.withhold_composites`.
+    """
+    from geoloft.columns import AREA_ID, N_INDICATORS, NAME
+    from geoloft.disclosure.composites import PER_INDICATOR, withhold_composites
+
+    rates = _rates(table, catalogue)
     if not rates and not off:
         return result
     counts = [c for r in rates for c in (r.numerator, r.denominator)]
@@ -73,7 +86,49 @@ def _protect(
     for col in out.columns:
         if col in shown.columns and col != AREA_ID:
             out[col] = out[col].where(shown[col].notna().to_numpy() | out[col].isna())
+    report = result.attrs.get("report")
+    ids = [r.id for r in rates]
+    per_indicator = {f"{i}{suffix}" for i in ids for suffix in PER_INDICATOR}
+    out, _ = withhold_composites(
+        result,
+        out,
+        indicators=ids,
+        scored=set(report.notes.get("indicators") or ids) if report is not None else set(ids),
+        composite=[
+            str(c)
+            for c in out.columns
+            if c not in {AREA_ID, NAME, N_INDICATORS} and c not in per_indicator
+        ],
+    )
+    out.attrs = result.attrs
     return out
+
+
+def _protect_comparison(
+    comparison: pd.DataFrame,
+    frame: pd.DataFrame,
+    catalogue: Path | None,
+    options: _Options,
+    disclosure: tuple[int, bool, bool],
+) -> pd.DataFrame:
+    """Withhold every method's figures of an area with a hidden criterion rate.
+
+    The comparison table holds no rates, but each method's index and rank are
+    functions of them: an area whose rate one method's score would withhold loses
+    its figures under every method.
+    """
+    from geoloft.columns import AREA_ID, NAME
+    from geoloft.disclosure.composites import blank_rows
+    from geoloft.score import score_areas
+
+    plain = options.copy()
+    plain["n_boot"] = 0  # only which rates are hidden matters here
+    single = score_areas(frame, catalogue, **plain)
+    protected = _protect(single, frame, catalogue, *disclosure)
+    lost = (single["rank"].notna() & protected["rank"].isna()).to_numpy()
+    hit = comparison[AREA_ID].isin(single.loc[lost, AREA_ID]).to_numpy()
+    columns = [c for c in comparison.columns if c not in (AREA_ID, NAME)]
+    return blank_rows(comparison, hit, columns)
 
 
 @app.command()
@@ -150,10 +205,11 @@ def score(
         out.print(comparison.spearman.round(2).to_string(), highlight=False, markup=False)
     else:
         result = score_areas(frame, catalogue, method=method, threshold=threshold, **options)
-    if not compare:
-        result = _protect(
-            result, frame, catalogue, disclosure_threshold, no_disclosure, allow_tiny_threshold
-        )
+    disclosure = (disclosure_threshold, no_disclosure, allow_tiny_threshold)
+    if compare:
+        result = _protect_comparison(result, frame, catalogue, options, disclosure)
+    else:
+        result = _protect(result, frame, catalogue, *disclosure)
     from geoloft.export.formats import csv_safe
 
     with atomic_path(output, overwrite=overwrite, inputs=inputs) as tmp:

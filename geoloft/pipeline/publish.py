@@ -7,7 +7,6 @@ remain; every figure, and text derived from figures, is withheld.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
+from geoloft.disclosure.composites import PER_INDICATOR, blank_rows
 
 if TYPE_CHECKING:
     from geoloft.pipeline import RunResult
@@ -51,7 +51,6 @@ def _hide_members(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame
 
 _RULE_POP = "_disclosure_pop"
 #: Suffixes of the score stage's per-indicator columns: the rate, then what follows from it.
-_PER_INDICATOR = ("_rate", "_std", "_flag")
 _NOUNS = {"areas": "areas", "grid": "grid cells", "intervention_areas": "intervention areas"}
 _PUBLISHED = "_published"  # frames key: the layers after disclosure control, made once
 
@@ -115,30 +114,7 @@ def _withhold_status(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     boolean).
     """
     mask = areas[C.SUPPRESSED].to_numpy(dtype=bool)
-    return _blank_rows(areas, mask, [C.QUALIFIES, C.STATUS])
-
-
-def _blank_rows(
-    frame: gpd.GeoDataFrame, mask: np.ndarray, columns: Iterable[str]
-) -> gpd.GeoDataFrame:
-    """Return ``frame`` with ``columns`` missing in the rows of ``mask``, types kept.
-
-    Yes/no columns become nullable booleans (``<NA>``), nullable integers stay
-    nullable, text gets ``None`` and plain numbers ``NaN``.
-    """
-    cols = [c for c in columns if c in frame.columns]
-    if not mask.any() or not cols:
-        return frame
-    out = frame.copy()
-    for col in cols:
-        series = out[col]
-        if pd.api.types.is_bool_dtype(series):
-            out[col] = series.astype("boolean").mask(mask, pd.NA)
-        elif pd.api.types.is_numeric_dtype(series):
-            out[col] = series.mask(mask)
-        else:
-            out[col] = series.astype(object).mask(mask, None)
-    return out
+    return blank_rows(areas, mask, [C.QUALIFIES, C.STATUS])
 
 
 def _composite_columns(result: RunResult, areas: gpd.GeoDataFrame) -> list[str]:
@@ -155,7 +131,7 @@ def _composite_columns(result: RunResult, areas: gpd.GeoDataFrame) -> list[str]:
     per_indicator = {
         f"{ind.id}{suffix}"
         for ind in result.frames.get("catalogue") or ()
-        for suffix in _PER_INDICATOR
+        for suffix in PER_INDICATOR
     }
     own = {C.AREA_ID, C.NAME, C.N_INDICATORS}
     return [
@@ -170,30 +146,20 @@ def _withhold_composites(
 ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """Withhold the figures of each area that are functions of one of its hidden rates.
 
-    A rate is hidden when the score stage gave the area one (``before``) and
-    disclosure control withheld it (``areas``). Such an area keeps its id, name,
-    geometry and every rate still published, but loses its composite figures
-    (:func:`_composite_columns`: they follow from the hidden rate together with the
-    published ones) and the hidden indicator's flag. Only the scored indicators
-    count: a context indicator's rate does not enter the composite figures.
-
-    Returns
-    -------
-    tuple
-        The areas, and which of them had composite figures withheld (bool).
+    The rule of :func:`geoloft.disclosure.composites.withhold_composites`: an area
+    whose scored rate disclosure control withheld keeps its id, name, geometry and
+    every rate still published, but loses its composite figures
+    (:func:`_composite_columns`) and the hidden indicator's flag.
     """
-    hit = np.zeros(len(areas), dtype=bool)
-    scored = set(_report_notes(result, "score_areas").get("indicators") or ())
-    out = areas
-    for ind in result.frames.get("catalogue") or ():
-        col = f"{ind.id}_rate"
-        if col not in before.columns or col not in areas.columns:
-            continue
-        hidden = before[col].notna().to_numpy() & areas[col].isna().to_numpy()
-        out = _blank_rows(out, hidden, [f"{ind.id}{suffix}" for suffix in _PER_INDICATOR[1:]])
-        if ind.id in scored:
-            hit |= hidden
-    return _blank_rows(out, hit, _composite_columns(result, areas)), hit
+    from geoloft.disclosure.composites import withhold_composites
+
+    return withhold_composites(
+        before,
+        areas,
+        indicators=[ind.id for ind in result.frames.get("catalogue") or ()],
+        scored=set(_report_notes(result, "score_areas").get("indicators") or ()),
+        composite=_composite_columns(result, areas),
+    )
 
 
 def _withhold_zone_aggregates(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.GeoDataFrame:
@@ -207,9 +173,9 @@ def _withhold_zone_aggregates(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.
     if not hidden or C.MEMBERS not in zones.columns:
         return zones
     has = np.array([bool(hidden & set(str(m).split(","))) for m in zones[C.MEMBERS]], dtype=bool)
-    out = _blank_rows(zones, has, [C.STABILITY])
+    out = blank_rows(zones, has, [C.STABILITY])
     averaged = ~out[C.N_CRITERIA].notna().to_numpy() if C.N_CRITERIA in out.columns else True
-    return _blank_rows(out, has & averaged, [C.INDEX])
+    return blank_rows(out, has & averaged, [C.INDEX])
 
 
 def _withhold_totals(result: RunResult, system: Any) -> None:
