@@ -145,3 +145,16 @@ def test_zone_withholds_what_it_averages_over_a_withheld_member(run):
         assert np.isnan(stability) == bool(some & set(ids)), members
     assert np.isnan(zones.loc[with_member, "stability"]).all()
     assert np.isfinite(zones.loc[~with_member, "stability"]).any()
+
+
+def test_added_members_do_not_say_whether_a_withheld_member_qualifies(run):
+    """A member not in ``added`` qualified: for 0401 that is withheld, the list says ``:``."""
+    out, _, _ = run
+    zones = pyogrio.read_dataframe(out / "geoloft.gpkg", layer="intervention_areas")
+    holding = zones[zones["members"].str.split(",").map(lambda m: MEMBER in m)]
+    assert len(holding) == 1
+    added = str(holding["added"].iloc[0] or "").split(",")
+    assert MEMBER not in added
+    assert ":" in added
+    others = zones.drop(index=holding.index)
+    assert not others["added"].fillna("").str.contains(":").any()

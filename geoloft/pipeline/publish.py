@@ -168,14 +168,36 @@ def _withhold_zone_aggregates(zones: gpd.GeoDataFrame, hidden: set[str]) -> gpd.
     ``stability`` is the members' shares of replicates averaged by population, and
     without recomputed criteria (``n_criteria``) a zone's ``index`` is the members'
     index averaged: with the other members' figures published, either gives away the
-    withheld member's.
+    withheld member's. ``added`` (members added to reach the floor, not qualifying)
+    would say whether a withheld member qualifies: its withheld members are left out
+    of the list and the suppression code ``:`` stands in for them, whether they
+    were added or not.
     """
     if not hidden or C.MEMBERS not in zones.columns:
         return zones
     has = np.array([bool(hidden & set(str(m).split(","))) for m in zones[C.MEMBERS]], dtype=bool)
     out = blank_rows(zones, has, [C.STABILITY])
     averaged = ~out[C.N_CRITERIA].notna().to_numpy() if C.N_CRITERIA in out.columns else True
-    return blank_rows(out, has & averaged, [C.INDEX])
+    out = blank_rows(out, has & averaged, [C.INDEX])
+    if C.ADDED in out.columns and has.any():
+        out = out.copy()
+        out[C.ADDED] = [
+            _mask_hidden(added, hidden) if flag else added
+            for added, flag in zip(out[C.ADDED], has, strict=True)
+        ]
+    return out
+
+
+def _mask_hidden(added: object, hidden: set[str]) -> str:
+    """Return ``added`` without the hidden members, and ``:`` for their status.
+
+    >>> _mask_hidden("0402,0405", {"0405"}), _mask_hidden("", {"0405"})
+    ('0402,:', ':')
+    """
+    from geoloft.disclosure import SUPPRESSION_CODE
+
+    kept = [a for a in str(added or "").split(",") if a and a not in hidden]
+    return ",".join([*kept, SUPPRESSION_CODE])
 
 
 def _withhold_totals(result: RunResult, system: Any) -> None:
