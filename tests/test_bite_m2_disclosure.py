@@ -10,6 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+from geopandas.testing import assert_geodataframe_equal
 from shapely import box
 
 from geoloft.disclosure.audit import intervals
@@ -289,6 +290,67 @@ def test_a_zone_rate_over_a_hidden_count_is_withheld() -> None:
     assert out.layers["intervention_areas"]["r_rate"].isna().tolist() == [True, False]
 
 
+def test_nothing_to_hide_gives_the_layers_back_unchanged() -> None:
+    # every cell has 10 persons or more: no figure is withheld, no column changes type
+    grid = _cells(250, pop_tot=[10, 40, 300]).assign(pop_ave=[35, 41, 38])
+    out = protect_layers({"grid": grid}, threshold=10)
+    assert_geodataframe_equal(out.layers["grid"], grid)
+    assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (0, 0)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "float64"])
+def test_hidden_counts_are_float_nan_whatever_the_column_type(dtype: str) -> None:
+    grid = _cells(5000, pop_tot=[5, 200, 300]).astype({"pop_tot": dtype})
+    published = protect_layers({"grid": grid}, threshold=10).layers["grid"]["pop_tot"]
+    assert published.dtype == np.float64
+    assert published.isna().tolist() == [True, False, False]
+
+
+def test_a_hidden_count_withholds_only_its_own_indicator_rate() -> None:
+    # two indicators over the same areas: C's first numerator (4) is small, its second
+    # (60 of 400) is not, so only r1's rate of C is withheld
+    areas = _indicator_areas(
+        n1=[30.0, 50.0, 4.0],
+        d1=[300.0, 400.0, 400.0],
+        n2=[60.0, 80.0, 60.0],
+        d2=[300.0, 400.0, 400.0],
+        r1_rate=[10.0, 12.5, 1.0],
+        r2_rate=[20.0, 20.0, 15.0],
+    )
+    out = protect_layers(
+        {"areas": areas},
+        threshold=10,
+        rates=[Rate("r1", "n1", "d1"), Rate("r2", "n2", "d2")],
+        area_pop=np.array([300.0, 400.0, 400.0]),
+    )
+    published = out.layers["areas"]
+    assert published["r1_rate"].isna().tolist() == [False, False, True]
+    assert published["n2"].tolist() == [60.0, 80.0, 60.0]
+    assert published["r2_rate"].tolist() == [20.0, 20.0, 15.0]
+
+
+def test_a_grid_without_population_columns_passes_through() -> None:
+    # a grid of another count (jobs) has no population to protect: it comes back as it was
+    grid = _cells(250, pop_tot=[3.0, 40.0]).rename(columns={"pop_tot": "jobs"})
+    out = protect_layers({"grid": grid}, threshold=10)
+    assert_geodataframe_equal(out.layers["grid"], grid)
+    assert out.notes["counts"] == 0
+
+
+def test_rates_may_come_as_any_iterable() -> None:
+    # a generator of rates is read once, but every step sees the rate: C's numerator
+    # of 4 is hidden, and the record names the rate
+    areas = _indicator_areas(n=[30.0, 50.0, 4.0], d=[300.0, 400.0, 400.0])
+    out = protect_layers(
+        {"areas": areas},
+        threshold=10,
+        rates=(r for r in [Rate("r", "n", "d")]),
+        area_pop=np.array([300.0, 400.0, 400.0]),
+    )
+    assert out.layers["areas"]["n"].isna().tolist() == [False, False, True]
+    assert out.notes["rates"] == {"r": ["n", "d", 100.0]}
+
+
 # ------------------------------------------------------------------ secondary
 
 
@@ -322,14 +384,17 @@ def test_figures_are_withheld_when_no_count_is_left_to_hide() -> None:
     # cells c1 = 5, c2 = 100; area A = c1 + half of c2 (55), area B = the other half of
     # c2 (50). The row pass hides c2 (for A); then c2 = 2 B and c1 = A - B exactly,
     # and every count in those figures is hidden already: both figures are withheld.
-    grid = _grid({(0, 0): 5.0, (1, 0): 100.0})
+    # A cell's mean age goes with its population; an area's stays (it is no count).
+    grid = _grid({(0, 0): 5.0, (1, 0): 100.0}).assign(pop_ave=[40.0, 41.0])
     areas = _areas(
         {"A": (X0, Y0, X0 + 375, Y0 + 250), "B": (X0 + 375, Y0, X0 + 500, Y0 + 250)},
         [55.0, 50.0],
-    )
+    ).assign(pop_ave=[39.0, 42.0])
     out = protect_layers({"grid": grid, "areas": areas}, threshold=10, rounding=0)
     assert out.layers["grid"]["pop_tot"].isna().all()
+    assert out.layers["grid"]["pop_ave"].isna().all()
     assert out.layers["areas"]["pop_tot"].isna().all()
+    assert out.layers["areas"]["pop_ave"].tolist() == [39.0, 42.0]
     assert out.notes["figures_withheld"] == 2
     audit = build_system(out.layers, known=False, rounding=0.0, blocks=True)
     assert not intervals(audit, threshold=10)["pinned"].any()
