@@ -51,6 +51,9 @@ def _row_pass(system: System, width: float) -> int:
     x = np.nan_to_num(system.x)
     usable = _usable(system)
     added = 0
+    # numerator <= denominator is a public inequality, not a published equation: it
+    # cannot pin a count on its own (the audit pass weighs it with the rest)
+    equation = system.fig_kind != "order"
     pub = ~system.fig_hidden
     targets = system.fig_hidden & system.fig_target
     for _ in range(_ROUNDS):
@@ -59,7 +62,7 @@ def _row_pass(system: System, width: float) -> int:
         slack = abs_a @ (h * x) + 2 * system.tol
         need = (abs_a @ sparse.diags(p * (x + width))).max(axis=1).toarray().ravel()
         has_primary = (abs_a @ p) > 0
-        bad = pub & has_primary & (slack < need - 1e-9)
+        bad = pub & equation & has_primary & (slack < need - 1e-9)
         bad |= targets & ((abs_a @ (h * x)) < width)
         rows = np.flatnonzero(bad)
         if not rows.size:
