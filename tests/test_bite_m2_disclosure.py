@@ -7,6 +7,8 @@ withheld, and what the two passes of secondary suppression each do.
 
 from __future__ import annotations
 
+import time
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -349,6 +351,37 @@ def test_rates_may_come_as_any_iterable() -> None:
     )
     assert out.layers["areas"]["n"].isna().tolist() == [False, False, True]
     assert out.notes["rates"] == {"r": ["n", "d", 100.0]}
+
+
+def test_an_area_without_counts_stays_out_of_the_reference_rate() -> None:
+    # area D has no counts of the indicator; the reference rate (84 of 1,100) is over
+    # A, B and C. C's 4 needs 5 more hidden persons in it: n_A (30), the cheapest.
+    # Then n_A + n_C = 34 is all that is known of them, and nothing else is hidden.
+    areas = _indicator_areas(n=[30.0, 50.0, 4.0, np.nan], d=[300.0, 400.0, 400.0, np.nan])
+    out = protect_layers(
+        {"areas": areas},
+        threshold=10,
+        rates=[Rate("r", "n", "d")],
+        references={"r": 100 * 84 / 1100},
+        area_pop=np.array([300.0, 400.0, 400.0, 300.0]),
+    )
+    published = out.layers["areas"]
+    assert published["n"].isna().tolist() == [True, False, True, True]
+    assert published["d"].isna().tolist() == [False, False, False, True]
+    assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (1, 1)
+
+
+def test_the_record_counts_counts_and_figures() -> None:
+    # four cells in one 1 km and one 5 km block, in one area: 4 counts; 3 figures (the
+    # area and the two blocks SSB publishes)
+    grid = _grid({(0, 0): 50.0, (1, 0): 100.0, (0, 1): 120.0, (1, 1): 140.0})
+    areas = _areas({"A": (X0, Y0, X0 + 500, Y0 + 500)}, [410.0])
+    start = time.perf_counter()
+    notes = protect_layers({"grid": grid, "areas": areas}, threshold=10).notes
+    spent = time.perf_counter() - start
+    assert (notes["counts"], notes["figures"]) == (4, 3)
+    assert 0.0 <= notes["seconds"] <= spent + 0.001
+    assert notes["seconds"] == round(notes["seconds"], 3)  # to the millisecond
 
 
 # ------------------------------------------------------------------ secondary
