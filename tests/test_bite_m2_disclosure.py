@@ -354,21 +354,26 @@ def test_rates_may_come_as_any_iterable() -> None:
 
 
 def test_an_area_without_counts_stays_out_of_the_reference_rate() -> None:
-    # area D has no counts of the indicator; the reference rate (84 of 1,100) is over
-    # A, B and C. C's 4 needs 5 more hidden persons in it: n_A (30), the cheapest.
-    # Then n_A + n_C = 34 is all that is known of them, and nothing else is hidden.
-    areas = _indicator_areas(n=[30.0, 50.0, 4.0, np.nan], d=[300.0, 400.0, 400.0, np.nan])
+    # area D has no counts of the indicator; the reference rate (84.08 of 1,100) is over
+    # A, B and C. C's 4.04 (an estimate) needs 5 more hidden persons in it: n_A (30.04),
+    # the cheapest. Then n_A + n_C = 34.08 is all that is known of them, and nothing else
+    # is hidden. The record gives the persons hidden to a tenth.
+    areas = _indicator_areas(n=[30.04, 50.0, 4.04, np.nan], d=[300.0, 400.0, 400.0, np.nan])
     out = protect_layers(
         {"areas": areas},
         threshold=10,
         rates=[Rate("r", "n", "d")],
-        references={"r": 100 * 84 / 1100},
+        references={"r": 100 * 84.08 / 1100},
         area_pop=np.array([300.0, 400.0, 400.0, 300.0]),
     )
     published = out.layers["areas"]
     assert published["n"].isna().tolist() == [True, False, True, True]
     assert published["d"].isna().tolist() == [False, False, False, True]
     assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (1, 1)
+    assert (out.notes["persons_hidden_primary"], out.notes["persons_hidden_secondary"]) == (
+        4.0,
+        30.0,
+    )
 
 
 def test_the_record_counts_counts_and_figures() -> None:
