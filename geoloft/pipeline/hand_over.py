@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def write_maps(result: RunResult, *, overwrite: bool) -> None:
     """Write maps/overview.html, one map per intervention area, and figures/*.png."""
+    from geoloft.labels import text
     from geoloft.maps import make_map, save_map
 
     cfg = result.project.maps
@@ -33,11 +34,14 @@ def write_maps(result: RunResult, *, overwrite: bool) -> None:
         return
     maps_dir = result.out / "maps"
     shared = run_scheme_of(result, everything)
+    protected = getattr(result.project, "disclosure", True)
     kwargs: dict[str, Any] = {
         "basemap": cfg.basemap,
         "lang": cfg.lang,
         "offline": cfg.offline,
-        "threshold": result.project.disclosure_threshold,
+        # switched off (disclosure = false), every map says so and shows every figure
+        "threshold": result.project.disclosure_threshold if protected else 1,
+        "notes": () if protected else (text("disclosure_off_note", cfg.lang),),
         "method": result.project.score.method,
         # one set of classes and symbols for the overview and every per-area map
         "breaks": dict(shared.breaks),
