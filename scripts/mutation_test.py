@@ -82,7 +82,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "codec": (
         ["geoloft/grid/codec.py"],
-        ["tests/test_grid_codec.py", "tests/test_grid.py", "tests/test_bite.py"],
+        [
+            "tests/test_grid_codec.py",
+            "tests/test_grid.py",
+            "tests/test_bite.py",
+            "tests/test_bite_m2_codec.py",
+        ],
     ),
     "delineation growth": (
         ["geoloft/delineation/regions.py"],
