@@ -121,6 +121,13 @@ def _check_out(out: Path, project: Project, overwrite: bool) -> None:
     inputs = {p.resolve() for p in _input_paths(project)}
     if out.resolve() in inputs or any(out.resolve() in p.parents for p in inputs):
         raise OutputExistsError(f"{out}: the output folder holds input files; choose another.")
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise OutputExistsError(
+            f"{out}: the shell stands in this folder, and a finished run replaces the whole "
+            "folder (the shell would be left in a removed one); choose a subfolder such as "
+            "--out output, or run from elsewhere."
+        )
     if (out / "run.json").exists() and not overwrite:
         raise OutputExistsError(
             f"{out}: holds the output of an earlier run; pass --overwrite to replace it "
