@@ -49,6 +49,8 @@ def demo_project_text(data: str = "data") -> str:
 # Every key is optional except inputs.boundaries.path; the defaults are shown.
 
 disclosure_threshold = 10      # no statistic for a cell or area under this population
+# published_with = ["../output-1km"]  # earlier runs published beside this one: protect jointly
+# disclosure = false           # publish every figure unprotected (printed, recorded)
 
 [project]
 name = "demoby"
@@ -67,6 +69,7 @@ level = "delbydel"
 [inputs.grid]                  # SSB statistikk på rutenett
 path = "{data}/{DEMO_FILES["grid"]}"
 cell_size = 250                # metres; read from the id column name when it says it
+# baseline = "ru250m_2015.csv" # an earlier vintage, for population change (source = "grid")
 
 [inputs.indicators]            # one row per area, counts (numerator and denominator)
 path = "{data}/{DEMO_FILES["indicators"]}"
@@ -96,6 +99,9 @@ method = "below-average"       # below-average, ssb-decile, percentile, imd, rul
 # k = 4                        # below-average/rules: worse on at least k indicators
 min_pop = 50                   # areas with fewer residents get a code, not a score
 bootstrap = 200                # replicates for rank intervals and stability
+# missing = "exclude"          # an area missing any indicator is not scored (CDC SVI rule)
+# domain_weights = {{ income = 0.4, work = 0.3, education = 0.2, housing = 0.1 }}   # imd
+# allow_sensitive = false      # true: country of origin … as criteria (needs a legal basis)
 
 [delineate]
 select = "qualifies"           # the score stage's rule result
@@ -104,6 +110,7 @@ min_pop = 5000                 # grow or drop intervention areas under this popu
 within_parent = true           # never cross a bydel boundary
 lock_in = []                   # ids always included
 lock_out = []                  # ids never included
+# max_areas = 4                # keep the largest few intervention areas
 
 [maps]
 basemap = "topograatone"       # topograatone, topo, osm or none
@@ -111,10 +118,22 @@ lang = "nb"                    # nb (bokmål) or en
 offline = false                # true: one self-contained HTML file, no CDN
 figures = true                 # PNG maps for reports
 layers = ["areas", "grid", "intervention_areas", "measures"]  # what the web maps show
+# csp = true                   # scripts as files beside each page (strict Content-Security-Policy)
 
 [export]
 formats = ["gpkg", "geojson"]  # gpkg, geojson, fgb, shp, parquet, csv
 crs = "EPSG:25833"             # EPSG:25832 is offered for Oslo, Bergen and Trondheim
+
+# [access]                     # Nærmiljø: distance to facilities, new sites (docs/access.md)
+# category = ["fysisk"]        # the measures of these categories, or facilities = "skoler.geojson"
+# thresholds = [300, 500, 1000]  # metres
+# new_sites = 3
+
+# [evaluate]                   # change over time against a comparison group (docs/evaluate.md)
+# indicators = "historikk.csv" # area_id, year, indicator, numerator + denominator or value
+# start = 2007
+# end = 2016
+# comparison = "rest"          # rest, matched, synthetic or list
 '''
 
 
