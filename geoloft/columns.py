@@ -88,6 +88,9 @@ N_INDICATORS: Final = "n_indicators"
 # Disclosure control
 #: Marks rows whose figures are withheld (bool); see :mod:`geoloft.disclosure`.
 SUPPRESSED: Final = "suppressed"
+#: In a published area that is not suppressed: the columns disclosure control withheld
+#: (comma-separated), so readers and maps can tell "withheld" from "no data".
+WITHHELD: Final = "withheld"
 
 #: SSB's suppression markers in published tables and grids.
 SSB_MISSING_MARKERS: Final = frozenset({".", ":", "..", "...", "-", "x"})

@@ -9,6 +9,7 @@ before anything is formatted, so they cannot reach it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from geoloft.columns import (
     NAME,
     POP_TOT,
     SUPPRESSED,
+    WITHHELD,
 )
 from geoloft.disclosure import suppress
 from geoloft.errors import SchemaError
@@ -264,7 +266,8 @@ def area_layers(
             reverse=spec.reverse,
             lang=opts.lang,
         )
-        codes = _codes(classes, hidden)
+        hidden_here = hidden | _withheld_in(areas, spec.column)
+        codes = _codes(classes, hidden_here)
         texts = texts_of(areas[spec.column], classes.decimals, opts.lang)
         data = _layer_data(classes, codes, texts, spec.label, opts, "gl-areas", AREA_STYLE)
         legend_id = f"gl-legend-area-{i}"
@@ -288,7 +291,7 @@ def area_layers(
         )
         table_cols.append((spec.label, True))
         suppressed_text = text("suppressed_short", opts.lang)
-        for row, t, h in zip(table, texts, hidden, strict=True):
+        for row, t, h in zip(table, texts, hidden_here, strict=True):
             row.append(suppressed_text if h else (t or text("no_value", opts.lang)))
     if POP_TOT in areas:
         table_cols.append((text("pop_tot", opts.lang), True))
@@ -297,6 +300,19 @@ def area_layers(
             row.append(t or text("suppressed_short", opts.lang))
     built.tables.append(data_table("gl-table-areas", text("areas", opts.lang), table_cols, table))
     return built
+
+
+def _withheld_in(areas: pd.DataFrame, column: str) -> np.ndarray:
+    """Areas whose ``column`` disclosure control withheld (the published ``withheld`` list).
+
+    >>> _withheld_in(pd.DataFrame({"withheld": ["a_rate,index", None]}), "index").tolist()
+    [True, False]
+    """
+    if WITHHELD not in areas.columns:
+        return np.zeros(len(areas), dtype=bool)
+    pattern = rf"(?:^|,){re.escape(column)}(?:,|$)"
+    listed = areas[WITHHELD].astype(object).fillna("").astype(str)
+    return listed.str.contains(pattern, regex=True).to_numpy(dtype=bool)
 
 
 def _cell_size(grid: gpd.GeoDataFrame) -> int:

@@ -245,15 +245,23 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
         grid_size=int(grid[C.CELL_SIZE].iloc[0]) if grid is not None and len(grid) else None,
     )
     reading = time.perf_counter() - started
+    from geoloft.pipeline.access import access_for_protection, keep_protected
+
+    access, access_notes = access_for_protection(result)
     protection = protect_layers(
-        {k: v for k, v in layers.items() if k in ("areas", "grid", "intervention_areas")},
+        {k: v for k, v in layers.items() if k in ("areas", "grid", "intervention_areas")}
+        | {k: v for k, v in access.items() if k != "access_facilities"},
         threshold=threshold,
         rates=_rates(result, layers["areas"]),
         totals=totals,
         references=_report_notes(result, "score_areas").get("reference") or None,
         area_pop=None if rule is None else np.asarray(rule, dtype=np.float64),
         published_with=earlier,
+        access=access_notes or None,
     )
+    if access:  # the access layers as protected, kept apart from the run's own layers
+        kept = {k: protection.layers.pop(k, v) for k, v in access.items()}
+        keep_protected(result, kept, protection.notes.get("access_totals_withheld", []))
     layers.update(protection.layers)
     _withhold_totals(result, protection.system)
     notes = protection.notes
@@ -346,6 +354,7 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         hidden = set(areas.loc[areas[C.SUPPRESSED], C.AREA_ID].astype(str))
         areas = _withhold_status(areas)
     areas, composite = _withhold_composites(result, result.frames["areas"], areas)
+    areas = _mark_withheld(result.frames["areas"], areas)
     _note_composites(result, areas, composite)
     hidden |= set(areas.loc[composite, C.AREA_ID].astype(str))
     layers["areas"] = areas
@@ -363,6 +372,29 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     _report_disclosure(result, layers, threshold)
     result.frames[_PUBLISHED] = dict(layers)
     return layers
+
+
+def _mark_withheld(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Name, in each published area, the figures disclosure control withheld from it.
+
+    A figure is withheld where the run had a value and the published area has none.
+    Suppressed areas (every figure withheld) say so in their own column and get no list.
+
+    >>> before = gpd.GeoDataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "suppressed": False})
+    >>> after = before.assign(b=[3.0, np.nan])
+    >>> _mark_withheld(before, after)["withheld"].tolist()
+    [None, 'b']
+    """
+    geometry = {c for c in after.columns if isinstance(after[c].dtype, gpd.array.GeometryDtype)}
+    cols = [c for c in after.columns if c in before.columns and c not in geometry | {C.SUPPRESSED}]
+    gone = pd.DataFrame(
+        {c: before[c].notna().to_numpy() & after[c].isna().to_numpy() for c in cols},
+        index=after.index,
+    )
+    if C.SUPPRESSED in after.columns:
+        gone = gone.mask(after[C.SUPPRESSED].fillna(False).astype(bool), False)
+    names = gone.dot(pd.Index(cols) + ",").str.rstrip(",")
+    return after.assign(**{C.WITHHELD: names.astype(object).where(names != "", None)})
 
 
 def _note_composites(result: RunResult, areas: gpd.GeoDataFrame, composite: np.ndarray) -> None:
