@@ -59,7 +59,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "hot spots": (
         ["geoloft/delineation/hotspots.py"],
-        ["tests/test_hotspots.py", "tests/test_delineate.py"],
+        ["tests/test_hotspots.py", "tests/test_delineate.py", "tests/test_bite_m1_hotspots.py"],
     ),
     "disclosure": (
         [

@@ -65,8 +65,9 @@ N_NEIGHBOURS: str = "n_neighbours"
 FloatArray = npt.NDArray[np.float64]
 #: Random draws per batch in permutation inference (memory ~ 8 bytes each).
 BATCH_DRAWS = 4_000_000
-#: Up to this many draws (nodes x permutations x neighbours) each node's null is drawn
-#: from exactly the other nodes' values; above it, one set of draws serves all nodes.
+#: Up to this many draws (nodes x permutations x neighbours, or x (nodes - 1) when
+#: 4 k^2 > n and each draw orders all other values, see ``_draw``) each node's null is
+#: drawn from exactly the other nodes' values; above it, one set of draws serves all nodes.
 EXACT_WORK = 10_000_000
 
 
@@ -148,7 +149,9 @@ def getis_ord(
     graph.data[:] = 1.0
     x = x_all[keep]
     degree = np.diff(graph.indptr)
-    std = np.sqrt(max(float(np.mean(x * x) - np.mean(x) ** 2), 0.0)) if n else 0.0
+    # two-pass (E[x^2] - E[x]^2 cancels for large values); a constant is 0 exactly, not
+    # the rounding noise of its mean (0.1 repeated has no exact mean)
+    std = float(np.std(x)) if n and x.min() < x.max() else 0.0
     tested = (degree > 0) & (degree < n - 1)  # a window of every node cannot vary
     if n < 3 or std <= 0 or not tested.any():
         return z, p
@@ -213,8 +216,9 @@ def permutation_p(
 
     The null hypothesis is complete spatial randomness of ``x`` (Anselin 1995):
     given its own value, a node's ``k`` neighbours are a random ``k``-subset
-    of the other ``n - 1`` values. Small regions (``n * permutations * k``
-    draws up to :data:`EXACT_WORK`) draw each node's subsets from exactly those values.
+    of the other ``n - 1`` values. Small regions (``n * permutations * w``
+    draws up to :data:`EXACT_WORK`, where ``w = k``, or ``n - 1`` when ``4 k^2 > n``
+    and a draw orders all other values) draw each node's subsets from exactly those values.
     Larger ones draw as esda's conditional randomisation does: the same random
     subsets serve every node with the same number of neighbours (one set of
     ``permutations`` draws of ``kmax`` distinct positions; the first ``k`` of
