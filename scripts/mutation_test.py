@@ -217,6 +217,98 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "hidden_areas = np.zeros(0 if areas is None else len(areas), dtype=bool)",
         "0 -> 1",
     ): "without areas the array is only summed (primary_areas): one False sums to 0 too",
+    (
+        "geoloft/delineation/hotspots.py",
+        "BATCH_DRAWS = 4_000_000",
+        "4000000 -> 4000001",
+    ): "sets only how many draws go in one batch: the same distribution, grouped differently",
+    (
+        "geoloft/delineation/hotspots.py",
+        "q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)",
+        "1.0 -> 2.0",
+    ): "the running minimum starts at the largest p (times m / m), so q <= max p <= 1 for "
+    "p-values in [0, 1]: the cap never binds",
+    (
+        "geoloft/delineation/hotspots.py",
+        "graph.sum_duplicates()",
+        "delete expr",
+    ): "csr_array((data, (row, col))) already sums duplicate entries when it is built",
+    (
+        "geoloft/delineation/hotspots.py",
+        "spread = std * np.sqrt(np.maximum(n * window - window**2, 0.0) / (n - 1))",
+        "0.0 -> 1.0",
+    ): "n W - W^2 = W (n - W) >= n - 1 >= 2 for a tested node (1 <= W <= n - 1); the "
+    "others get z = NaN two lines below",
+    (
+        "geoloft/delineation/hotspots.py",
+        "p_kept = permutation_p(x, lag - x, np.where(tested, degree, 0), permutations, seed=seed)",
+        "0 -> 1",
+    ): "untested nodes' p is set to NaN after the call; degree 1 for them only changes "
+    "which draws the others get in per-node draws, not their distribution",
+    (
+        "geoloft/delineation/hotspots.py",
+        "p_kept[~tested] = np.nan",
+        "delete assign",
+    ): "untested nodes reach permutation_p with degree 0 (p NaN there) and have z NaN, "
+    "so 2 sf(|z|) is NaN too",
+    (
+        "geoloft/delineation/hotspots.py",
+        "if 4 * k * k > pool:  # small pool: clashes are common, take k of a random order instead",
+        "0:Gt -> GtE",
+    ): "both branches draw uniform k-subsets without repeats (test_hotspots checks each); "
+    "the switch only picks the faster one",
+    (
+        "geoloft/delineation/hotspots.py",
+        "if 4 * k * k > pool:  # small pool: clashes are common, take k of a random order instead",
+        "4 -> 5",
+    ): "both branches draw uniform k-subsets without repeats (test_hotspots checks each); "
+    "the switch only picks the faster one",
+    (
+        "geoloft/delineation/hotspots.py",
+        "if 4 * k * k > n:  # small region: clashes are common, take k of a random order instead",
+        "0:Gt -> GtE",
+    ): "both branches draw k distinct other nodes uniformly (test_hotspots checks each "
+    "against enumeration); the switch only picks the faster one",
+    (
+        "geoloft/delineation/hotspots.py",
+        "if 4 * k * k > n:  # small region: clashes are common, take k of a random order instead",
+        "4 -> 5",
+    ): "both branches draw k distinct other nodes uniformly (test_hotspots checks each "
+    "against enumeration); the switch only picks the faster one",
+    (
+        "geoloft/delineation/regions.py",
+        "_, merged = connected_components(links, directed=False)",
+        "directed=False -> True",
+    ): "directed=True defaults to connection='weak', which ignores edge direction: the "
+    "same components, renumbered by compact()",
+    (
+        "geoloft/delineation/regions.py",
+        "_, found = connected_components(graph[chosen][:, chosen], directed=False)",
+        "directed=False -> True",
+    ): "directed=True defaults to connection='weak', which ignores edge direction: the "
+    "same components, renumbered by compact()",
+    (
+        "geoloft/delineation/regions.py",
+        "out[island] = -1",
+        "1 -> 2",
+    ): "compact() turns every negative label into -1",
+    (
+        "geoloft/delineation/regions.py",
+        "owner = np.maximum.accumulate(np.where(lead, np.arange(lead.size), 0))",
+        "0 -> 1",
+    ): "a picked node neighbours a member of every area that picked it (all graphs are "
+    "symmetric), so the contact merge (touching) joins the same areas with the same sums",
+    (
+        "geoloft/delineation/regions.py",
+        "areas.merge(best_area[~lead], best_area[owner[~lead]])",
+        "delete expr",
+    ): "a picked node neighbours a member of every area that picked it (all graphs are "
+    "symmetric), so the contact merge (touching) joins the same areas with the same sums",
+    (
+        "geoloft/delineation/regions.py",
+        "free = ~touching & eligible[ndst]",
+        "BitAnd -> BitOr",
+    ): "the next round keeps only free, eligible candidates (keep = ...) anyway",
 }
 
 SWAP_OPS: dict[type, type] = {
