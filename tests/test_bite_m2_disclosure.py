@@ -12,13 +12,14 @@ import time
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from geopandas.testing import assert_geodataframe_equal
 from shapely import box
 
 from geoloft.disclosure.audit import intervals
 from geoloft.disclosure.model import Rate, build_system
 from geoloft.disclosure.protect import check_threshold, protect_layers
-from geoloft.disclosure.rules import primary_counts
+from geoloft.disclosure.rules import primary_counts, primary_numerators, protection_width
 from geoloft.disclosure.secondary import protect_system
 from geoloft.errors import InputError
 from geoloft.grid import cell_polygons, corners_to_ssbid
@@ -66,6 +67,28 @@ def test_threshold_warning_points_at_the_caller() -> None:
 def test_refusal_names_the_counts_that_would_be_published(threshold: int, shown: str) -> None:
     with pytest.raises(InputError, match=f"publishes counts of {shown} persons"):
         check_threshold(threshold)
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "hidden"),
+    [
+        (0.0, 500.0, (False, False)),  # none has the trait: says nothing of anyone
+        (1.0, 500.0, (True, False)),
+        (9.0, 500.0, (True, False)),
+        (10.0, 500.0, (False, False)),
+        (40.0, 50.0, (False, False)),  # 10 without the trait
+        (41.0, 50.0, (True, False)),  # 9 without
+        (49.0, 50.0, (True, False)),  # 1 without
+        (50.0, 50.0, (False, False)),  # all have it: 0 without, no one singled out
+        (5.0, 10.0, (True, False)),  # a denominator of exactly 10 is published
+        (0.0, 9.0, (True, True)),  # a denominator under 10 hides its numerator, 0 too
+        (np.nan, 9.0, (False, True)),  # a missing numerator stays missing, not hidden
+        (3.0, np.nan, (True, False)),
+    ],
+)
+def test_indicator_counts_at_the_edges_of_the_rule(n: float, d: float, hidden: tuple) -> None:
+    hide_n, hide_d = primary_numerators(np.array([n]), np.array([d]), 10)
+    assert (bool(hide_n[0]), bool(hide_d[0])) == hidden
 
 
 # ------------------------------------------------------------------ rounding
@@ -403,6 +426,65 @@ def test_the_row_pass_alone_protects_a_cell_inside_one_area() -> None:
     assert (stats["row_pass"], stats["audit_pass"], stats["secondary"]) == (1, 0, 1)
 
 
+def test_the_row_pass_gives_a_withheld_small_area_room() -> None:
+    # cell c0 (20) and c1 (100); area S is c0's lower-left quarter (5: withheld), L the
+    # rest of the row (10 + 100). S's figure must hide 5 persons: c0, the only count in
+    # it (a quarter of 20). L = c0 / 2 + c1 then gives c0 = 20, so the audit pass hides c1.
+    grid = _grid({(0, 0): 20.0, (1, 0): 100.0})
+    areas = _areas(
+        {"S": (X0, Y0, X0 + 125, Y0 + 125), "L": (X0 + 125, Y0, X0 + 500, Y0 + 250)},
+        [5.0, 110.0],
+    )
+    system = build_system({"grid": grid, "areas": areas}, known=True, rounding=0.0)
+    system.fig_hidden[system.fig_label == "area S pop_tot"] = True  # the area rule
+    stats = protect_system(system, threshold=10, width=5.0)
+    assert system.hidden.tolist() == [True, True]
+    assert (stats["row_pass"], stats["audit_pass"]) == (1, 1)
+
+
+def test_a_rounded_area_population_protects_a_small_cell_by_itself() -> None:
+    # 5 km cells (no coarser SSB blocks) of 5, 100, 120 and 143 persons in one area,
+    # published rounded to tens: 370, so the cells sum to 365..375 and the small cell
+    # lies anywhere in 2..12 (10 persons wide): no second cell needs hiding
+    grid = _cells(5000, pop_tot=[5.0, 100.0, 120.0, 143.0])
+    areas = _areas({"A": (X0, Y0, X0 + 20_000, Y0 + 5000)}, [368.0])
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10)
+    assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, False, False, False]
+    assert out.layers["areas"]["pop_tot"].tolist() == [370.0]
+    assert out.notes["secondary_hidden"] == 0
+
+
+def test_a_count_of_zero_is_never_hidden_for_another() -> None:
+    # numerators 0, 0 and 4 (small); the reference rate (4 of 1,100) is published. Hiding
+    # a 0 hides no one; the denominators weigh 4/1,100 each, all three together 4: short
+    # of the 5 persons C's count needs, so the reference figure itself is withheld.
+    areas = _indicator_areas(n=[0.0, 0.0, 4.0], d=[300.0, 400.0, 400.0])
+    out = protect_layers(
+        {"areas": areas},
+        threshold=10,
+        rates=[Rate("r", "n", "d")],
+        references={"r": 100 * 4 / 1100},
+        area_pop=np.array([300.0, 400.0, 400.0]),
+    )
+    assert out.layers["areas"]["n"].tolist()[:2] == [0.0, 0.0]
+    assert np.isnan(out.layers["areas"]["n"].iloc[2])
+    assert out.notes["figures_withheld"] == 1
+
+
+def test_a_count_that_gives_just_enough_room_is_the_cheapest_choice() -> None:
+    # area A = c0 (5, small) + a quarter of c1 (20) + c2 (120) = 130. The small count
+    # needs 5 more hidden persons in A: c1 gives exactly 5 (a quarter of 20) and hides
+    # 20 persons, c2 gives 120 but hides 120, so c1 is hidden.
+    grid = _grid({(0, 0): 5.0, (1, 0): 20.0, (0, 1): 120.0})
+    shape = box(X0, Y0, X0 + 250, Y0 + 500).union(box(X0 + 250, Y0, X0 + 375, Y0 + 125))
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["A"], "name": ["A"], "pop_tot": [130.0]}, geometry=[shape], crs="EPSG:25833"
+    )
+    stats, hidden = _protect({"grid": grid, "areas": areas})
+    assert hidden.tolist() == [True, True, False]
+    assert (stats["row_pass"], stats["audit_pass"]) == (1, 0)
+
+
 def test_each_pass_counts_only_the_counts_it_newly_hides() -> None:
     # cells c1 = 5, c2 = 100, c3 = 200 in a row; area A = c1 + half of c2 (55), area
     # B = the other half of c2 + c3 (250). The row pass hides c2 for A's sake; then
@@ -416,6 +498,85 @@ def test_each_pass_counts_only_the_counts_it_newly_hides() -> None:
     stats, hidden = _protect({"grid": grid, "areas": areas})
     assert hidden.tolist() == [True, True, True]
     assert (stats["row_pass"], stats["audit_pass"], stats["secondary"]) == (1, 1, 2)
+
+
+def test_the_audit_pass_hides_one_count_where_one_frees_the_small_one() -> None:
+    # 5 km cells (no coarser blocks): c0 = 5 (small), h = 20, a = 50, b = 100. Area A
+    # is c0, the west half of h and a (65); area B the east half of h and b (110).
+    # The row pass hides h for A (10 persons of room, cheaper than a). Then B - b gives
+    # h and A - h/2 - a gives c0: the figures A and B pin it. Hiding a alone frees it
+    # (c0 + a = 55), so the audit pass hides a, and b stays published.
+    grid = _cells(5000, pop_tot=[5.0, 20.0, 50.0, 100.0])
+    east = [box(X0 + 5000 * k, Y0, X0 + 5000 * (k + 1), Y0 + 5000) for k in range(4)]
+    area_a = shapely.union_all([east[0], box(X0 + 5000, Y0, X0 + 7500, Y0 + 5000), east[2]])
+    area_b = shapely.union_all([box(X0 + 7500, Y0, X0 + 10_000, Y0 + 5000), east[3]])
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["A", "B"], "name": ["A", "B"], "pop_tot": [65.0, 110.0]},
+        geometry=[area_a, area_b],
+        crs="EPSG:25833",
+    )
+    stats, hidden = _protect({"grid": grid, "areas": areas})
+    assert hidden.tolist() == [True, True, True, False]
+    assert (stats["row_pass"], stats["audit_pass"]) == (1, 1)
+
+
+def test_a_count_still_pinned_gets_a_hidden_count_in_every_figure_that_pins_it() -> None:
+    # 5 km cells: c0 = 5 (small), h = 40, a = 90, b = 60, c = 70. Area A = c0 + the west
+    # half of h + a (115); B = h's north-east quarter + b (70); C = its south-east
+    # quarter + c (80). The row pass hides h for A (20 persons of room, cheaper than a).
+    # B - b and C - c each give h, so A - h/2 - a gives c0. The audit pass hides the
+    # cheapest count of the figures that pin it (b or c: the other route still pins
+    # c0); a count pinned a second time gets one more hidden count in each of its
+    # figures (a in A, and the other of b, c), after which nothing is pinned.
+    grid = _cells(5000, pop_tot=[5.0, 40.0, 90.0, 60.0, 70.0])
+
+    def part(k: int, west: float, east: float, south: float, north: float) -> shapely.Geometry:
+        return box(
+            X0 + 5000 * (k + west), Y0 + 5000 * south, X0 + 5000 * (k + east), Y0 + 5000 * north
+        )
+
+    shapes = [
+        shapely.union_all([part(0, 0, 1, 0, 1), part(1, 0, 0.5, 0, 1), part(2, 0, 1, 0, 1)]),
+        shapely.union_all([part(1, 0.5, 1, 0.5, 1), part(3, 0, 1, 0, 1)]),
+        shapely.union_all([part(1, 0.5, 1, 0, 0.5), part(4, 0, 1, 0, 1)]),
+    ]
+    areas = gpd.GeoDataFrame(
+        {"area_id": list("ABC"), "name": list("ABC"), "pop_tot": [115.0, 70.0, 80.0]},
+        geometry=shapes,
+        crs="EPSG:25833",
+    )
+    layers = {"grid": grid, "areas": areas}
+    stats, hidden = _protect(layers)
+    assert hidden.tolist() == [True] * 5
+    assert (stats["row_pass"], stats["audit_pass"]) == (1, 3)
+
+
+def _protect_threshold_1(layers: dict[str, gpd.GeoDataFrame]) -> tuple[dict[str, int], list]:
+    """As :func:`_protect` at a threshold of 1 (allowed only with allow_tiny): width 1."""
+    system = build_system(layers, known=True, rounding=0.0)
+    system.hidden[:] = primary_counts(system.x, 1)
+    stats = protect_system(system, threshold=1, width=protection_width(1))
+    return stats, system.hidden.tolist()
+
+
+def test_at_a_threshold_of_one_a_count_of_one_can_protect_another() -> None:
+    # 5 km cells of 0 (hidden: under 1), 1 and 3 in one area: the 0 needs 1 person of
+    # room, and the cheapest count giving it is the 1
+    grid = _cells(5000, pop_tot=[0.0, 1.0, 3.0])
+    areas = _areas({"A": (X0, Y0, X0 + 15_000, Y0 + 5000)}, [4.0])
+    stats, hidden = _protect_threshold_1({"grid": grid, "areas": areas})
+    assert hidden == [True, True, False]
+    assert stats["row_pass"] == 1
+    # the audit pass, too: c0 = 0, c1 = 4 (hidden for A = c0 + c1 / 2), c2 = 1, c3 = 3,
+    # B = c1 / 2 + c2 + c3 = 6 pins c0 = 0; hiding the 1 frees it (c0 = c2 - 1, 0..2)
+    grid = _cells(5000, pop_tot=[0.0, 4.0, 1.0, 3.0])
+    areas = _areas(
+        {"A": (X0, Y0, X0 + 7500, Y0 + 5000), "B": (X0 + 7500, Y0, X0 + 20_000, Y0 + 5000)},
+        [2.0, 6.0],
+    )
+    stats, hidden = _protect_threshold_1({"grid": grid, "areas": areas})
+    assert hidden == [True, True, True, False]
+    assert (stats["row_pass"], stats["audit_pass"]) == (1, 1)
 
 
 def test_figures_are_withheld_when_no_count_is_left_to_hide() -> None:
