@@ -15,9 +15,14 @@ A zero is published: it reveals no person.
 
 Counts of persons (an area's population, persons within reach, persons a new
 site adds) are then published rounded to :data:`~geoloft.disclosure.protect.ROUNDING`
-persons, as the run's area populations are, and shares are computed from the
-rounded counts: an area's count minus its published cells then leaves an
-interval, not a hidden cell's value.
+persons, as the run's area populations are, and shares and facilities per
+1,000 residents are computed from the rounded counts: an area's count minus its
+published cells then leaves an interval, not a hidden cell's value.
+
+In a run, the figures then join the run's disclosure model
+(:mod:`geoloft.disclosure.access_rows`): each count is a sum of grid cells, and
+secondary suppression hides more cells, or withholds an access figure, where the
+published ones would still narrow a hidden count.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import pandas as pd
 from geoloft import columns as C
 from geoloft.accessibility._inputs import (
     MEAN_DIST,
+    N_FACILITIES,
     PER_1000,
     POP_UNREACHABLE,
     pop_within,
@@ -110,6 +116,9 @@ def publish_areas(
         for t in thresholds:
             share = 100.0 * out[pop_within(t)] / total
             out[share_within(t)] = share.where(out[share_within(t)].notna())
+        if PER_1000 in out.columns and N_FACILITIES in out.columns:
+            per_1000 = 1000.0 * pd.to_numeric(out[N_FACILITIES], errors="coerce") / total
+            out[PER_1000] = per_1000.where(out[PER_1000].notna())
     return out
 
 

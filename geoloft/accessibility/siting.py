@@ -40,6 +40,10 @@ SITE_ID: Final = "site_id"
 POP_ADDED: Final = "pop_added"
 #: Persons for whom a chosen site becomes the nearest facility.
 POP_SERVED: Final = "pop_served"
+#: Per cell: the chosen site that becomes its nearest facility (counts it in ``pop_served``).
+SITE_SERVED: Final = "site_served"
+#: Per cell: the chosen site that brings it within reach (counts it in ``pop_added``).
+SITE_ADDED: Final = "site_added"
 #: Order in which the site was chosen (1 = adds most).
 SITE_RANK: Final = "site_rank"
 #: Pairs (demand cells x candidates) up to which the exact solver is used.
@@ -80,6 +84,11 @@ class SitingResult:
         ``"exact"`` (HiGHS MILP) or ``"greedy+swap"``.
     report
         Counts and facts worth reporting.
+    cells
+        Per demand cell (aligned to the cells given): ``site_served``, the chosen site
+        that becomes its nearest facility, and ``site_added``, the one that brings it
+        within ``distance`` (text, missing where none): the cells behind each site's
+        ``pop_served`` and ``pop_added``.
     """
 
     sites: gpd.GeoDataFrame
@@ -90,6 +99,7 @@ class SitingResult:
     gap: float | None
     method: str
     report: StageReport = field(default_factory=lambda: StageReport("choose_sites"))
+    cells: pd.DataFrame | None = None
 
 
 def candidate_cells(
@@ -216,7 +226,8 @@ def choose_sites(
     problem = _problem(xy, weight, current, cand_xy, distance, objective, network)
     solution = _solve(problem, k, method, time_limit)
     people_at = (xy, weight, current)
-    sites = _sites(candidates, ids, cand_xy, solution.chosen, distance, people_at, network)
+    sites, links = _sites(candidates, ids, cand_xy, solution.chosen, distance, people_at, network)
+    links.index = cells.index
     lived = weight > 0
     if problem.coverage:
         before = 0.0
@@ -249,6 +260,7 @@ def choose_sites(
         gap=solution.gap,
         method=solution.method,
         report=report,
+        cells=links,
     )
 
 
@@ -383,8 +395,8 @@ def _sites(
     distance: float | None,
     people: tuple[np.ndarray, np.ndarray, np.ndarray],
     network: Network | None,
-) -> gpd.GeoDataFrame:
-    """Return the chosen candidates with the persons each adds and serves."""
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Return the chosen candidates with the persons each adds and serves, and per cell its site."""
     xy, weight, current = people
     out = candidates.iloc[chosen].copy()
     out[SITE_ID] = ids.to_numpy()[chosen]
@@ -393,13 +405,18 @@ def _sites(
     w, cur = weight[lived], current[lived]
     closer = (d_new < cur) & (which >= 0)
     out[POP_SERVED] = np.bincount(which[closer], weights=w[closer], minlength=len(chosen))
+    site = np.asarray(out[SITE_ID].astype(str).to_numpy(), dtype=object)
+    links = pd.DataFrame({SITE_SERVED: pd.Series(pd.NA, index=range(len(xy)), dtype="string")})
+    links.loc[lived[closer], SITE_SERVED] = site[which[closer]]
     rank_by = POP_SERVED
     if distance is not None:
         new = closer & (d_new <= distance) & ~(cur <= distance)
         out[POP_ADDED] = np.bincount(which[new], weights=w[new], minlength=len(chosen))
+        links[SITE_ADDED] = pd.Series(pd.NA, index=links.index, dtype="string")
+        links.loc[lived[new], SITE_ADDED] = site[which[new]]
         rank_by = POP_ADDED
     out[SITE_RANK] = out[rank_by].rank(method="first", ascending=False).astype(np.int64)
-    return out.sort_values(SITE_RANK)
+    return out.sort_values(SITE_RANK), links
 
 
 def describe(result: SitingResult) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from geoloft.accessibility._inputs import (
 from geoloft.errors import SchemaError
 from geoloft.report import StageReport, attach_report
 
-__all__ = ["access_by_area"]
+__all__ = ["access_by_area", "cell_areas"]
 
 
 def access_by_area(
@@ -74,8 +74,6 @@ def access_by_area(
     CRSError
         Areas not in EPSG:25833.
     """
-    from geoloft.join import crosswalk
-
     limits = check_thresholds(
         thresholds
         if thresholds is not None
@@ -90,14 +88,8 @@ def access_by_area(
                 hint="read areas with geoloft.read_boundaries; measure cells with access().",
             )
     check_crs(areas, "areas")
-    links = crosswalk(cells, areas, method="centroid")
-    by_id = pd.Series(np.arange(len(cells)), index=cells[C.SSBID].to_numpy())
-    rows = by_id.reindex(links[C.SSBID].to_numpy()).to_numpy()
-    near_rows, near_ids = _nearest_area(cells, areas, rows)
-    rows = np.concatenate([rows, near_rows])
-    links = pd.DataFrame(
-        {C.AREA_ID: np.concatenate([links[C.AREA_ID].to_numpy(), near_ids]).astype(str)}
-    )
+    rows, ids, n_near = _links(cells, areas)
+    links = pd.DataFrame({C.AREA_ID: ids})
     people = cells[pop].fillna(0.0).to_numpy()[rows]
     dist = cells[DIST].to_numpy()[rows]
     reach = np.isfinite(dist)
@@ -137,13 +129,48 @@ def access_by_area(
         rows_out=len(out),
         notes={
             "cells outside every area": outside,
-            "cells given to the nearest area (centre within one cell size of it)": len(near_rows),
+            "cells given to the nearest area (centre within one cell size of it)": n_near,
             "persons outside every area": float(cells[pop].fillna(0).sum() - float(total.sum())),
             "areas without residents": int((total == 0).sum()),
         },
     )
     out.attrs["access"] = {"thresholds": limits}
     return attach_report(out, report)
+
+
+def _links(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return the cells' rows and their areas' ids (one pair per link) and how many are near."""
+    from geoloft.join import crosswalk
+
+    links = crosswalk(cells, areas, method="centroid")
+    by_id = pd.Series(np.arange(len(cells)), index=cells[C.SSBID].to_numpy())
+    rows = by_id.reindex(links[C.SSBID].to_numpy()).to_numpy()
+    near_rows, near_ids = _nearest_area(cells, areas, rows)
+    ids = np.concatenate([links[C.AREA_ID].to_numpy(), near_ids]).astype(str)
+    return np.concatenate([rows, near_rows]).astype(np.int64), ids, len(near_rows)
+
+
+def cell_areas(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Return, per cell, the area whose figures in :func:`access_by_area` count it.
+
+    Parameters
+    ----------
+    cells
+        ``AccessResult.cells`` (``ssbid`` and the cell size).
+    areas
+        Areas with ``area_id``, EPSG:25833.
+
+    Returns
+    -------
+    pandas.Series
+        Text aligned to ``cells.index``: the area id (ids joined by commas where
+        overlapping areas both count the cell), missing for cells outside every area.
+    """
+    check_crs(areas, "areas")
+    rows, ids, _ = _links(cells, areas)
+    joined = pd.Series(ids, index=rows).groupby(level=0, sort=False).agg(",".join)
+    values = joined.reindex(np.arange(len(cells))).to_numpy(dtype=object)
+    return pd.Series(values, index=cells.index, dtype="string")
 
 
 def _nearest_area(

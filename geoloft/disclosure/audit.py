@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import sparse
 
 from geoloft import columns as C
+from geoloft.disclosure.access_rows import ACCESS_LAYERS
 from geoloft.disclosure.model import Rate, System, build_system, combine, link_grids
 from geoloft.disclosure.rules import protection_width
 from geoloft.errors import InputError
@@ -34,7 +35,7 @@ __all__ = ["AuditResult", "audit", "intervals"]
 #: is reported as unbounded.
 _BIG = 1e8
 #: Layers of ``geoloft.gpkg`` that carry statistics.
-_LAYERS = ("areas", "grid", "intervention_areas")
+_LAYERS = ("areas", "grid", "intervention_areas", *ACCESS_LAYERS)
 
 
 def _reduced(
@@ -332,6 +333,7 @@ def _read_run(out: Path, label: str) -> tuple[System, int]:
         references=references,
         known=False,
         label=label,
+        access=_stage(record, "access") or None,
     )
     threshold = int(record.get("parameters", {}).get("disclosure_threshold", 10))
     return system, threshold

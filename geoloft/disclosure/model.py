@@ -17,6 +17,8 @@ sub-groups           ``pop_tot − pop_mal − pop_fem = 0`` per cell (public fa
 numerator ≤ denom.   ``d − n ≥ 0`` (public fact)
 coarser grids        ``Σ cells in each 1 km / 5 km block`` (published by SSB, or
                      by another run: :func:`link_grids` joins the runs' variables)
+access counts        ``Σ cells`` within reach, beyond it, added by a new site ...
+                     (:mod:`geoloft.disclosure.access_rows`)
 ===================  =============================================================
 
 The same builder serves protection (true values known) and the audit (only what a run
@@ -85,7 +87,7 @@ class System:
     fig_hidden, fig_target, fig_kind, fig_label, fig_layer, fig_column, fig_row
         Per figure: withheld; a count that must stay protected when hidden; its kind
         (``cell``, ``area``, ``zone``, ``rate``, ``total``, ``subgroup``, ``order``,
-        ``block``, ``link``); a readable label; and where it is published.
+        ``block``, ``link``, ``access``); a readable label; and where it is published.
     lower_only
         Per figure: a one-sided fact ``a·x >= f``.
     fixed, fig_fixed
@@ -150,7 +152,7 @@ class _Rows:
         labels: Sequence[str],
         tol: FloatArray | float = EXACT,
         hidden: BoolArray | None = None,
-        target: bool = False,
+        target: bool | BoolArray = False,
         layer: str = "",
         column: str = "",
         rows: IntArray | None = None,
@@ -168,7 +170,7 @@ class _Rows:
         self.f.append(f)
         self.tol.append(np.broadcast_to(np.asarray(tol, dtype=np.float64), (m,)).copy())
         self.hidden.append(np.isnan(f) if hidden is None else np.asarray(hidden, dtype=bool))
-        self.target.append(np.full(m, target))
+        self.target.append(np.broadcast_to(np.asarray(target, dtype=bool), (m,)).copy())
         self.kind.append(np.full(m, kind, dtype=object))
         self.label.append(np.asarray(labels, dtype=object))
         self.layer.append(np.full(m, layer, dtype=object))
@@ -342,6 +344,7 @@ def build_system(
     rounding: float | None = None,
     join_method: str = "area",
     label: str = "",
+    access: Mapping[str, Any] | None = None,
 ) -> System:
     """Return the linear model of the figures in ``layers``.
 
@@ -370,6 +373,10 @@ def build_system(
         How cells were given to areas: ``"area"`` (exact shares) or ``"centroid"``.
     label
         Prefix of the figures' labels (a run's name when several are audited).
+    access
+        The access stage's notes of the run record (thresholds and totals): with the
+        ``access_*`` layers, their figures become rows too
+        (:mod:`geoloft.disclosure.access_rows`).
     """
     vars_, rows = _Vars(), _Rows()
     grid, areas = layers.get("grid"), layers.get("areas")
@@ -409,7 +416,47 @@ def build_system(
         if blocks:
             for col, idx in gvars.items():
                 _blocks(rows, grid, size, idx, vars_.x, n_vars, col, threshold)
+        cell_vars = pd.Series(gvars[C.POP_TOT], index=grid[C.SSBID].to_numpy(dtype=np.int64))
+        _access_rows(rows, layers, cell_vars, vars_, access, rounding, label, threshold)
     return _finish(vars_, rows, known)
+
+
+def _access_rows(
+    rows: _Rows,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    cell_vars: pd.Series,
+    vars_: _Vars,
+    notes: Mapping[str, Any] | None,
+    rounding: float | None,
+    label: str,
+    threshold: int,
+) -> None:
+    """Add the access step's figures (kind ``access``) when the layers hold them.
+
+    ``cell_vars``: the position of each grid cell's ``pop_tot`` variable, by ``ssbid``.
+    """
+    if "access_cells" not in layers:
+        return
+    from geoloft.disclosure.access_rows import access_figures
+
+    x = np.concatenate(vars_.x)
+    for fig in access_figures(
+        layers, cell_vars, vars_.n, notes=notes, rounding=rounding, label=label
+    ):
+        # a figure whose cells are known to hold at least ``threshold`` persons may not
+        # be small: withheld (say, with a small remainder), it is no count to protect
+        big = (fig.matrix @ x) >= threshold  # NaN (a hidden cell) compares False
+        rows.add(
+            fig.matrix,
+            fig.f,
+            kind="access",
+            labels=fig.labels,
+            tol=fig.tol,
+            target=fig.target & ~big,
+            layer=fig.layer,
+            column=fig.column,
+            rows=fig.rows,
+        )
 
 
 def _zone_rows(

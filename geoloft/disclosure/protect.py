@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geoloft import columns as C
+from geoloft.disclosure.access_rows import hold_means, release_means, withhold_access
 from geoloft.disclosure.model import GRID_COUNTS, Rate, System, build_system
 from geoloft.disclosure.rules import (
     MIN_THRESHOLD,
@@ -183,6 +184,7 @@ def protect_layers(
     rounding: int = ROUNDING,
     join_method: str = "area",
     published_with: Sequence[Publication] = (),
+    access: Mapping[str, Any] | None = None,
 ) -> Protection:
     """Return copies of ``layers`` with primary and secondary suppression applied.
 
@@ -206,6 +208,10 @@ def protect_layers(
     published_with
         Earlier runs published alongside (:func:`geoloft.disclosure.joint.read_publications`):
         protection is chosen on the joint model, hiding only this run's figures.
+    access
+        The run record's access notes (thresholds, totals): with the ``access_*``
+        layers (after their row rule and rounding) the access figures join the model
+        and may be withheld (:mod:`geoloft.disclosure.access_rows`).
 
     Returns
     -------
@@ -238,19 +244,23 @@ def protect_layers(
         threshold=threshold,
         rounding=float(rounding),
         join_method=join_method,
+        access=access,
     )
     hidden_areas = _primary(system, out, threshold, area_pop, rates, zone_pop)
     primary = system.hidden.copy()
     figs_before = system.fig_hidden.copy()
     width = protection_width(threshold)
+    held = hold_means(system)
     if published_with:
         from geoloft.disclosure.joint import protect_jointly
 
         stats = protect_jointly(system, published_with, threshold=threshold, width=width)
-    else:
+    else:  # jointly, the access means stay withheld: the joint audit has run without them
         stats = protect_system(system, threshold=threshold, width=width)
+        release_means(system, held, threshold=threshold, width=width, audit=bool(stats["audited"]))
     _hidden_rates(system, rates)
     _write_back(system, out, rates)
+    access_withheld = withhold_access(system, out)
     x = np.nan_to_num(system.x)
     secondary = system.hidden & ~primary
     notes = {
@@ -268,6 +278,7 @@ def protect_layers(
         "audited_in_protection": bool(stats["audited"]),
         "rates": {r.id: [r.numerator, r.denominator, r.scale] for r in rates},
         **({"published_with": stats["published_with"]} if published_with else {}),
+        **({"access_totals_withheld": access_withheld} if access_withheld else {}),
         "seconds": round(time.perf_counter() - start, 3),
     }
     return Protection(layers=out, notes=notes, system=system)

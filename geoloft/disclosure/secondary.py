@@ -34,7 +34,7 @@ _ROUNDS = 60
 
 def _ours(system: System, rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` this run publishes (and so can withhold): not public facts."""
-    own = np.isin(system.fig_kind[rows], ("area", "zone", "rate", "total"))
+    own = np.isin(system.fig_kind[rows], ("area", "zone", "rate", "total", "access"))
     return own if system.fig_fixed is None else own & ~system.fig_fixed[rows]
 
 

@@ -2,8 +2,11 @@
 
 Runs when the project file's ``[access]`` names a ``facilities`` file or
 measure ``category``/``categories``. Everything it publishes goes through
-:mod:`geoloft.accessibility.publish`; cell populations stay in the grid layer, which
-the run's disclosure model protects.
+:mod:`geoloft.accessibility.publish` (the row rule and rounding), and then through the
+run's disclosure model with every other figure (:mod:`geoloft.disclosure.access_rows`):
+cell populations stay in the grid layer, and ``access_cells`` says which area,
+intervention area and new site count each cell, so that ``geoloft audit`` rebuilds the
+access figures as sums of the grid's cells.
 """
 
 from __future__ import annotations
@@ -22,9 +25,15 @@ if TYPE_CHECKING:
 
 #: Keys of the run's frames.
 ACCESS, ZONES, SITES = "access", "access_zones", "access_sites"
+#: Frames keys: per cell its area, zone and sites; the layers as protected; totals withheld.
+_LINKS, _PROTECTED, _WITHHELD = "_access_links", "_access_published", "_access_withheld"
+_NOTE = "_access_note"  # position of the run's note on access in result.notes
+#: Columns of the areas that the access summary keeps (it adds its own figures).
+_AREA_KEYS = (C.AREA_ID, C.NAME, C.LEVEL, C.PARENT_ID)
 #: Descriptions of the access layers in geoloft.gpkg.
 ACCESS_DESCRIPTIONS = {
-    "access_cells": "Nærmiljø: avstand fra hver rute til nærmeste tilbud, tilbud innen rekkevidde",
+    "access_cells": "Nærmiljø: avstand fra hver rute til nærmeste tilbud, tilbud innen "
+    "rekkevidde, og hvilket område, innsatsområde og nytt sted som teller ruten",
     "access_facilities": "Nærmiljø: tilbudene avstanden er målt til",
     "access_areas": "Nærmiljø: bosatte innen rekkevidde per område (prikket, avrundet)",
     "access_zones": "Nærmiljø: bosatte innen rekkevidde per innsatsområde (prikket, avrundet)",
@@ -113,10 +122,11 @@ def run_access(result: RunResult) -> None:
     network = None
     if cfg.network is not None:
         network = read_network(cfg.network, crs=cfg.network_crs)
+    areas = result.frames["areas"]
     res = access(
         grid,
         facilities,
-        areas=result.frames["areas"],
+        areas=areas[[c for c in _AREA_KEYS if c in areas.columns] + [areas.geometry.name]],
         thresholds=cfg.thresholds,
         network=network,
     )
@@ -132,15 +142,43 @@ def run_access(result: RunResult) -> None:
         if sites is not None:
             result.frames[SITES] = sites
             result.reports.append(sites.report)
+    result.frames[_LINKS] = _links(result, res)
+    result.frames[_NOTE] = len(result.notes)
+    result.notes.append(_note(result))
+
+
+def _note(result: RunResult) -> str:
+    """Return the run's note on access: facilities and persons within reach, as published."""
+    res: AccessResult = result.frames[ACCESS]
     summary = access_summary(result)
     counts = [summary[f"persons within {t} m"] for t in res.thresholds]
     shown = ", ".join(
         f"{t} m: {'hidden' if n is None else f'{n:,.0f}'}"
         for t, n in zip(res.thresholds, counts, strict=True)
     )
-    result.notes.append(
+    return (
         f"access: {summary['facilities']} facilities ({summary['metric']}); persons within {shown}."
     )
+
+
+def _links(result: RunResult, res: AccessResult) -> pd.DataFrame:
+    """Per access cell: the area, intervention area and new sites whose figures count it."""
+    from geoloft.accessibility.siting import SITE_ADDED, SITE_SERVED
+    from geoloft.accessibility.summary import cell_areas
+    from geoloft.disclosure.access_rows import CELL_AREA, CELL_ZONE
+
+    links = pd.DataFrame(index=res.cells.index)
+    if res.areas is not None:
+        links[CELL_AREA] = cell_areas(res.cells, result.frames["areas"])
+    zones = result.frames.get("zones")
+    if result.frames.get(ZONES) is not None and zones is not None:
+        links[CELL_ZONE] = cell_areas(res.cells, _zone_areas(zones))
+    sites: SitingResult | None = result.frames.get(SITES)
+    if sites is not None and sites.cells is not None:
+        for col in (SITE_ADDED, SITE_SERVED):
+            if col in sites.cells.columns:
+                links[col] = sites.cells[col].reindex(links.index)
+    return links
 
 
 def _published_report(result: RunResult, res: AccessResult) -> Any:
@@ -185,20 +223,41 @@ def _sites(result: RunResult, cfg: Any, res: AccessResult, network: Any) -> Siti
 def access_layers(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     """Return the access layers as they may leave the tool (empty without an access step).
 
-    ``access_cells`` (distances and facility counts, no population: that is in the
-    grid layer), ``access_areas``, ``access_zones``, ``access_sites`` and
-    ``access_facilities``.
+    ``access_cells`` (distances, facility counts and the area, intervention area and
+    sites that count each cell; no population: that is in the grid layer),
+    ``access_areas``, ``access_zones``, ``access_sites`` and ``access_facilities``.
+    With disclosure control they are protected with every other figure of the run
+    (:func:`geoloft.pipeline.publish.published`).
+    """
+    if result.frames.get(ACCESS) is None:
+        return {}
+    if getattr(result.project, "disclosure", True):
+        from geoloft.pipeline.publish import published
+
+        published(result)
+        protected = result.frames.get(_PROTECTED)
+        if protected is not None:
+            return dict(protected)
+    return access_for_protection(result)[0]
+
+
+def access_for_protection(result: RunResult) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
+    """Return the access layers after the row rule and rounding, and the totals' notes.
+
+    What the run's disclosure model takes in (:func:`geoloft.pipeline.publish._protect`);
+    empty without an access step.
     """
     from geoloft.accessibility.publish import publish_areas, publish_sites
 
     res: AccessResult | None = result.frames.get(ACCESS)
     if res is None:
-        return {}
+        return {}, {}
     threshold = result.project.disclosure_threshold
-    layers = {
-        "access_cells": res.cells.drop(columns=[C.POP_TOT], errors="ignore"),
-        "access_facilities": res.facilities,
-    }
+    links = result.frames.get(_LINKS)
+    cells = res.cells.drop(columns=[C.POP_TOT], errors="ignore")
+    if links is not None:
+        cells = cells.join(links)
+    layers = {"access_cells": cells, "access_facilities": res.facilities}
     if res.areas is not None:
         layers["access_areas"] = publish_areas(res.areas, res.thresholds, threshold=threshold)
     zones = result.frames.get(ZONES)
@@ -207,7 +266,29 @@ def access_layers(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     sites: SitingResult | None = result.frames.get(SITES)
     if sites is not None:
         layers["access_sites"] = publish_sites(sites.sites, threshold=threshold)
-    return layers
+    notes = {k: v for k, v in access_summary(result).items() if k.startswith("persons")}
+    return layers, {"thresholds_m": res.thresholds, **notes}
+
+
+def keep_protected(
+    result: RunResult, layers: dict[str, gpd.GeoDataFrame], withheld: list[str]
+) -> None:
+    """Keep the protected access layers; withhold the run record's totals the model hid.
+
+    ``layers`` are the access layers as protection returned them; ``withheld`` the
+    totals (``persons``, ``persons within <t> m``) it withheld.
+    """
+    result.frames[_PROTECTED] = layers
+    if not withheld or result.frames.get(ACCESS) is None:
+        return
+    result.frames[_WITHHELD] = set(withheld)
+    for report in result.reports:
+        if report.stage == "access":
+            for key in withheld:
+                report.notes[key] = None
+    at = result.frames.get(_NOTE)
+    if at is not None:
+        result.notes[at] = _note(result)
 
 
 def write_access_map(result: RunResult, grid: gpd.GeoDataFrame | None, *, overwrite: bool) -> None:
@@ -307,15 +388,15 @@ def access_summary(result: RunResult) -> dict[str, Any]:
     totals = publish_totals(
         res.report.notes, res.thresholds, threshold=result.project.disclosure_threshold
     )
+    withheld = result.frames.get(_WITHHELD) or set()
     out: dict[str, Any] = {
         "metric": res.metric,
         "thresholds_m": res.thresholds,
         "facilities": len(res.facilities),
-        "persons": None if np.isnan(totals["persons"]) else totals["persons"],
     }
-    for t in res.thresholds:
-        value = totals[f"persons within {t} m"]
-        out[f"persons within {t} m"] = None if np.isnan(value) else value
+    for key in ("persons", *(f"persons within {t} m" for t in res.thresholds)):
+        value = totals[key]
+        out[key] = None if np.isnan(value) or key in withheld else value
     sites: SitingResult | None = result.frames.get(SITES)
     if sites is not None:
         out["new sites"] = {
