@@ -249,8 +249,9 @@ class Project:
     disclosure: bool = True
     #: a disclosure threshold of 1 or 2 persons needs this set to true as well.
     allow_tiny_threshold: bool = False
-    #: output folders of earlier runs published alongside this one (same people):
-    #: this run is protected jointly with them (see geoloft.disclosure.joint).
+    #: output folders of earlier runs published alongside this one (same people), or
+    #: SSB grid files (SSB publishes them anyway): this run is protected jointly with
+    #: them (see geoloft.disclosure.joint).
     published_with: list[Path] = field(default_factory=list)
     maps: MapsConfig = field(default_factory=MapsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
@@ -549,7 +550,7 @@ def _check_sensitive_select(d: DelineateConfig, problems: Problems) -> None:
 def _check_published_with(
     project: Project, problems: Problems, label: str, *, skip_missing: bool = True
 ) -> None:
-    """Record why a folder in ``published_with`` cannot be protected against."""
+    """Record why a folder or grid file in ``published_with`` cannot be protected against."""
     from geoloft.disclosure.joint import publication_problems
 
     for folder in project.published_with:
@@ -562,13 +563,14 @@ def _check_published_with(
 def with_published_with(project: Project, folders: list[Path]) -> Project:
     """Return ``project`` published alongside these earlier runs (``--published-with``).
 
-    The folders replace the project file's ``published_with``; relative paths are
-    taken from the working folder.
+    The folders (or SSB grid files) replace the project file's ``published_with``;
+    relative paths are taken from the working folder.
 
     Raises
     ------
     geoloft.errors.ConfigError
-        When a folder is missing, holds no geoloft run, or was protected differently.
+        When a folder is missing, holds no geoloft run, or was protected differently,
+        or a file is not a grid in EPSG:25833.
     """
     problems = Problems(source="--published-with", error=ConfigError)
     resolved = [Path(f).resolve() for f in folders]

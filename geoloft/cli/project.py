@@ -160,9 +160,10 @@ def run_project(
         list[Path] | None,
         typer.Option(
             "--published-with",
-            help="Output folder of an earlier run published alongside this one "
-            "(repeatable; replaces published_with of the project file): this run hides "
-            "what it must so that the two together disclose nothing.",
+            help="Output folder of an earlier run published alongside this one, or an "
+            "SSB grid file that SSB publishes anyway (repeatable; replaces published_with "
+            "of the project file): this run hides what it must so that together they "
+            "disclose nothing.",
         ),
     ] = None,
 ) -> None:

@@ -18,6 +18,9 @@ unknown, and a coarser cell is the sum of the finer cells inside it):
   run's notes), not chased;
 * this run's sums over SSB's 1 km and 5 km blocks stand for SSB's figures; where an
   earlier run shows this run's grid to be cut inside a block, that sum is dropped.
+
+``published_with`` may also name an SSB grid file: SSB publishes that grid anyway, and
+its cells enter the joint model as SSB publishes them (:mod:`~geoloft.disclosure.joint_grid`).
 """
 
 from __future__ import annotations
@@ -33,20 +36,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoloft.disclosure.joint_grid import (
+    KEY,
+    GridFile,
+    grid_file_problems,
+    grid_system,
+    public_already,
+    read_grid_file,
+    settle_links,
+)
 from geoloft.disclosure.model import System, combine, link_grids
 from geoloft.errors import InputError
 
 __all__ = ["Publication", "protect_jointly", "publication_problems", "read_publications"]
 
-#: The project file's key (and the CLI's flag) that names earlier publications.
-KEY = "published_with"
 #: Listed examples of counts pinned by an earlier run alone (the count is always given).
 _LISTED = 5
 
 
 @dataclass
 class Publication:
-    """An earlier run's output folder, read as the audit reads it."""
+    """An earlier run's output folder, read as the audit reads it, or an SSB grid file."""
 
     folder: Path
     system: System
@@ -55,9 +65,14 @@ class Publication:
     #: Hidden counts the earlier run's own figures already pin (labels); ``None``: too
     #: many hidden counts to audit here.
     pinned_alone: list[str] | None = None
+    #: An SSB grid file (then ``system`` holds its cells that share a cell with this
+    #: run's grid, once :func:`protect_jointly` has cut it).
+    grid: GridFile | None = None
 
     def summary(self) -> dict[str, Any]:
         """Return what the run record keeps about this publication."""
+        if self.grid is not None:
+            return self.grid.summary(self.system)
         return {
             "folder": str(self.folder),
             "run_json_sha256": self.sha256,
@@ -71,9 +86,12 @@ def publication_problems(folder: Path, *, threshold: int) -> list[tuple[str, str
     """Return what keeps ``folder`` from being protected against (message, fix); cheap.
 
     Checks that it is the output folder of a geoloft run (``run.json`` and
-    ``geoloft.gpkg``), written with disclosure control and the same threshold.
+    ``geoloft.gpkg``), written with disclosure control and the same threshold; or an
+    SSB grid file that :func:`geoloft.grid.read_grid` reads, in EPSG:25833.
     """
-    fix = "give the --out folder of an earlier geoloft run."
+    fix = "give the --out folder of an earlier geoloft run, or an SSB grid file."
+    if folder.is_file():
+        return grid_file_problems(folder, threshold=threshold)
     if not folder.is_dir():
         return [(f"{folder}: no such folder.", fix)]
     missing = [n for n in ("run.json", "geoloft.gpkg") if not (folder / n).is_file()]
@@ -137,35 +155,51 @@ def _check_grid(folder: Path, system: System, size: int | None) -> None:
 
 
 def read_publications(
-    folders: Sequence[Path], *, threshold: int, width: float, grid_size: int | None = None
+    folders: Sequence[Path],
+    *,
+    threshold: int,
+    width: float,
+    grid_size: int | None = None,
+    root: Path | None = None,
 ) -> list[Publication]:
-    """Read earlier runs' output folders and audit each alone.
+    """Read earlier runs' output folders (each audited alone) and SSB grid files.
 
     Parameters
     ----------
     folders
-        Output folders of earlier ``geoloft run`` s (``run.json`` and ``geoloft.gpkg``).
+        Output folders of earlier ``geoloft run`` s (``run.json`` and ``geoloft.gpkg``),
+        or SSB grid files (any file :func:`geoloft.grid.read_grid` reads): SSB
+        publishes that grid (see :mod:`~geoloft.disclosure.joint_grid`).
     threshold, width
         Persons: this run's threshold and protection width.
     grid_size
         This run's cell size in metres (``None``: no grid).
+    root
+        The project's folder: the run record names grid files relative to it.
 
     Returns
     -------
     list of Publication
-        One per folder, with the hidden counts its own figures already pin.
+        One per folder or file; a folder with the hidden counts its own figures
+        already pin.
 
     Raises
     ------
     InputError
-        Naming the folder and the key: missing, not a run, another threshold,
-        written without disclosure control, or a grid that cannot be related.
+        Naming the folder or file and the key: missing, not a run, another threshold,
+        written without disclosure control, not a grid in EPSG:25833, or a grid that
+        cannot be related.
     """
     from geoloft.disclosure.audit import _read_run, intervals
     from geoloft.disclosure.secondary import LP_LIMIT
 
     found = []
     for folder in folders:
+        if folder.is_file():
+            grid = read_grid_file(folder, threshold=threshold, grid_size=grid_size, root=root)
+            empty = grid_system(grid, np.zeros(0, dtype=object), threshold=threshold)
+            found.append(Publication(folder, empty, threshold, grid.sha256, None, grid))
+            continue
         problems = publication_problems(folder, threshold=threshold)
         if problems:
             message, hint = problems[0]
@@ -182,7 +216,11 @@ def read_publications(
 
 
 def _check_consistent(system: System, publication: Publication) -> None:
-    """Raise when this run's true counts contradict what ``publication`` published."""
+    """Raise when this run's true counts contradict what ``publication`` published.
+
+    A grid file may hold fewer persons in a coarse cell's sub-cells than the cell has
+    (a file cut to another area, or small cells left out), never more.
+    """
     pair = link_grids(combine([system, publication.system]))
     keys = pd.Index(pair.keys.astype(str))
     x = pair.x.copy()
@@ -200,7 +238,8 @@ def _check_consistent(system: System, publication: Publication) -> None:
         known = (abs(sub) @ np.isnan(x).astype(np.float64)) == 0
         value = sub @ np.nan_to_num(x) - pair.f[rows]
         tol = pair.tol[rows] + 1e-6 * (1 + np.abs(pair.f[rows]))
-        wrong = known & ((value < -tol) | (~pair.lower_only[rows] & (value > tol)))
+        two_sided = ~pair.lower_only[rows] & (publication.grid is None)
+        wrong = known & ((value < -tol) | (two_sided & (value > tol)))
         if wrong.any():
             k = int(np.flatnonzero(wrong)[0])
             coarse = float(x[sub[k].indices[sub[k].data > 0]][0])
@@ -223,13 +262,19 @@ def _joint(
     ours = keys.get_indexer(system.keys.astype(str))
     n = joint.n_vars
     hidden_there, shown_there, fixed = (np.zeros(n, dtype=bool) for _ in range(3))
+    from_file, left_out = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for p in published:
         at = keys.get_indexer(p.system.keys.astype(str))
-        hidden_there[at] |= np.isnan(p.system.x)
-        shown_there[at] |= ~np.isnan(p.system.x)
+        hidden_there[at] |= p.system.hidden
+        shown_there[at] |= ~p.system.hidden
         fixed[at] = True
+        if p.grid is not None:
+            from_file[at] = True
+            left_out[at] = not p.grid.small_cells_in_file
     x = joint.x.copy()
     x[ours] = np.where(np.isnan(system.x), x[ours], system.x)
+    settle_links(joint, x, from_file, left_out)
+    fixed |= public_already(joint, ours, shown_there, from_file)
     hidden = np.zeros(n, dtype=bool)
     hidden[ours] = system.hidden
     counts = {
@@ -299,11 +344,14 @@ def _partial_blocks(joint: System, ours: np.ndarray, m: int) -> np.ndarray:
     return rows[partial]
 
 
-def _beyond_reach(joint: System, ours: np.ndarray, threshold: int, width: float) -> list[str]:
+def _beyond_reach(
+    joint: System, ours: np.ndarray, threshold: int, width: float, skip: Sequence[str] = ()
+) -> list[str]:
     """Return the hidden counts still pinned when this run hides all it can.
 
     Every count of this run hidden and every figure it may withhold withheld: what is
-    pinned then is pinned by the earlier runs' figures and public facts alone.
+    pinned then is pinned by the earlier runs' figures and public facts alone. Counts
+    labelled in ``skip`` are not checked.
     """
     from geoloft.disclosure.audit import intervals
     from geoloft.disclosure.secondary import _ours
@@ -315,8 +363,17 @@ def _beyond_reach(joint: System, ours: np.ndarray, threshold: int, width: float)
     rows = np.arange(figures.size)
     figures[rows[_ours(joint, rows)]] = True
     probe = dataclasses.replace(joint, hidden=hidden, fig_hidden=figures)
-    table = intervals(probe, threshold=threshold, width=width, only=np.flatnonzero(joint.hidden))
+    checked = joint.hidden & ~np.isin(joint.keys.astype(str), list(skip))
+    table = intervals(probe, threshold=threshold, width=width, only=np.flatnonzero(checked))
     return table.loc[table["pinned"], "label"].astype(str).tolist()
+
+
+def _fitted(publication: Publication, system: System) -> Publication:
+    """Return ``publication``; a grid file with its cells that share one with this run's."""
+    if publication.grid is None:
+        return publication
+    cut = grid_system(publication.grid, system.keys, threshold=publication.threshold)
+    return dataclasses.replace(publication, system=cut)
 
 
 def protect_jointly(
@@ -349,14 +406,28 @@ def protect_jointly(
     from geoloft.disclosure.audit import intervals
     from geoloft.disclosure.secondary import LP_LIMIT, protect_system
 
+    published = [_fitted(p, system) for p in published]
     for p in published:
         _check_consistent(system, p)
     joint, ours, primary, counts = _joint(system, published)
     audited = int(joint.hidden.sum()) <= LP_LIMIT
+    # SSB's own hidden cells are unknowns here, not this run's to keep hidden: SSB's
+    # secondary suppression guards them against its coarser grids, which count the
+    # same persons as this run's cells (a later run of SSB's cell size guards them
+    # against this run's figures)
+    ssb_hidden = [
+        str(k) for p in published if p.grid is not None for k in p.system.keys[p.system.hidden]
+    ]
     try:
-        lost = _beyond_reach(joint, ours, threshold, width) if audited else []
+        lost = _beyond_reach(joint, ours, threshold, width, ssb_hidden) if audited else []
         stats: dict[str, Any] = dict(
-            protect_system(joint, threshold=threshold, width=width, primary=primary, accepted=lost)
+            protect_system(
+                joint,
+                threshold=threshold,
+                width=width,
+                primary=primary,
+                accepted=[*lost, *ssb_hidden],
+            )
         )
     except InputError as err:  # the linear programmes found no counts fitting all figures
         names = ", ".join(str(p.folder) for p in published)
@@ -370,9 +441,11 @@ def protect_jointly(
     left = None
     if audited:
         table = intervals(joint, threshold=threshold, width=width)
-        left = table.loc[table["pinned"], "label"].astype(str).tolist()
+        pinned = table["pinned"] & ~table["label"].isin(ssb_hidden)
+        left = table.loc[pinned, "label"].astype(str).tolist()
     stats["published_with"] = {
-        "runs": [p.summary() for p in published],
+        "runs": [p.summary() for p in published if p.grid is None],
+        "ssb_grids": [p.summary() for p in published if p.grid is not None],
         "joint_hidden_values": int(joint.hidden.sum()),
         "joint_pinned": None if left is None else len(left),
         "joint_pinned_examples": [] if left is None else left[:_LISTED],

@@ -243,6 +243,7 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
         threshold=threshold,
         width=protection_width(threshold),
         grid_size=int(grid[C.CELL_SIZE].iloc[0]) if grid is not None and len(grid) else None,
+        root=result.project.root,
     )
     reading = time.perf_counter() - started
     from geoloft.pipeline.access import access_for_protection, keep_protected
@@ -283,7 +284,8 @@ def _protect(result: RunResult, layers: dict[str, gpd.GeoDataFrame], threshold: 
     )
     joint = notes.get("published_with")
     if joint:
-        names = ", ".join(str(r["folder"]) for r in joint["runs"])
+        sources = [r["folder"] for r in joint["runs"]] + [g["file"] for g in joint["ssb_grids"]]
+        names = ", ".join(str(name) for name in sources)
         found = joint["joint_pinned"]
         audited = (
             "too many hidden counts to audit them together here"
