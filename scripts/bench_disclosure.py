@@ -14,7 +14,10 @@ report only draw the layers protection already chose), audited with
    ``published_with`` the other;
 5. ``levels``: the 250 m and the 1 km runs with a run over Oslo's 17 bydeler (no
    indicators), each alone and then with ``published_with``;
-6. ``national``: SSB's 250 m grid of all Norway × 357 kommuner, without and with
+6. ``oslo-1km-ssb``: the 1 km run with ``published_with`` SSB's own 250 m file of Oslo
+   (SSB publishes that grid anyway), then the 250 m run with ``published_with`` that
+   1 km run, audited together; beside the 1 km run protected alone;
+7. ``national``: SSB's 250 m grid of all Norway × 357 kommuner, without and with
    protection (protection and run time only: too many hidden counts to audit).
 
 "Before" is what geoloft published before one disclosure model covered the whole run:
@@ -65,7 +68,7 @@ REALDATA = REPO.parent / "shared" / "realdata"
 #: The housing catalogue the real-data tests use (two eieform shares, 2017).
 CATALOGUE = REPO / "tests" / "data" / "oslo_housing_catalogue.toml"
 THRESHOLD = 10
-CASES = ("demo", "oslo", "carved", "joint", "levels", "national")
+CASES = ("demo", "oslo", "carved", "joint", "levels", "oslo-1km-ssb", "national")
 #: Layers the audit reads, the population column each is suppressed by, and the
 #: columns that stay in a suppressed row (ids, names, membership; geometry always).
 TABLES = {
@@ -357,6 +360,22 @@ class Oslo:
             row("Oslo 1 km, then 250 m with `published_with` the 1 km run", [coarse, fine_second]),
         ]
 
+    def rows_ssb(self) -> list[Row]:
+        """Case 6: the 1 km run protected against SSB's 250 m file, then the 250 m run."""
+        ssb_250m = self.realdata / "ssb-grid-norway-2015" / "ru250m_2015_oslo0301.csv"
+        key = f'published_with = ["{ssb_250m.as_posix()}"]'
+        alone = self.coarse[1]  # made first: it also makes the folder
+        coarse = run_project(self.work / "oslo", "delbydel_1km_ssb", self._body("1km"), key)
+        fine_second = self.after("delbydel_250m_after_1km_ssb", self._body("250m"), coarse)
+        return [
+            row("Oslo 1 km, after", [alone]),
+            row("Oslo 1 km with `published_with` SSB's 250 m file", [coarse]),
+            row(
+                "Oslo 1 km with SSB's 250 m file, then 250 m with `published_with` the 1 km run",
+                [coarse, fine_second],
+            ),
+        ]
+
     def rows_levels(self) -> list[Row]:
         """Case 5: delbydeler and bydeler over the same grid, each grid size."""
         (fine_before, fine), (by_before, by_fine) = self.fine, self.bydel_fine
@@ -466,6 +485,7 @@ def measure(cases: Sequence[str], work: Path, realdata: Path) -> list[Row]:
         "carved": oslo.rows_carved,
         "joint": oslo.rows_joint,
         "levels": oslo.rows_levels,
+        "oslo-1km-ssb": oslo.rows_ssb,
     }
     rows: list[Row] = []
     for case in cases:
