@@ -377,21 +377,23 @@ def test_rates_may_come_as_any_iterable() -> None:
 
 
 def test_an_area_without_counts_stays_out_of_the_reference_rate() -> None:
-    # area D has no counts of the indicator; the reference rate (84.08 of 1,100) is over
-    # A, B and C. C's 4.04 (an estimate) needs 5 more hidden persons in it: n_A (30.04),
-    # the cheapest. Then n_A + n_C = 34.08 is all that is known of them, and nothing else
-    # is hidden. The record gives the persons hidden to a tenth.
-    areas = _indicator_areas(n=[30.04, 50.0, 4.04, np.nan], d=[300.0, 400.0, 400.0, np.nan])
+    # area D has no numerator (only its 200 at risk are known), so the reference rate,
+    # 84.08 of 465, is over A, B and C alone (with D, A and C together would need 70
+    # with the trait but have only 45 + 20 at risk). C's 4.04 (an estimate) needs 5 more
+    # hidden persons in the reference: n_A (30.04), the cheapest. Then n_A + n_C = 34.08
+    # is all that is known of them, and nothing else is hidden. The record gives the
+    # persons hidden to a tenth.
+    areas = _indicator_areas(n=[30.04, 50.0, 4.04, np.nan], d=[45.0, 400.0, 20.0, 200.0])
     out = protect_layers(
         {"areas": areas},
         threshold=10,
         rates=[Rate("r", "n", "d")],
-        references={"r": 100 * 84.08 / 1100},
+        references={"r": 100 * 84.08 / 465},
         area_pop=np.array([300.0, 400.0, 400.0, 300.0]),
     )
     published = out.layers["areas"]
     assert published["n"].isna().tolist() == [True, False, True, True]
-    assert published["d"].isna().tolist() == [False, False, False, True]
+    assert published["d"].tolist() == [45.0, 400.0, 20.0, 200.0]
     assert (out.notes["primary_hidden"], out.notes["secondary_hidden"]) == (1, 1)
     assert (out.notes["persons_hidden_primary"], out.notes["persons_hidden_secondary"]) == (
         4.0,
@@ -442,16 +444,65 @@ def test_the_row_pass_gives_a_withheld_small_area_room() -> None:
     assert (stats["row_pass"], stats["audit_pass"]) == (1, 1)
 
 
-def test_a_rounded_area_population_protects_a_small_cell_by_itself() -> None:
-    # 5 km cells (no coarser SSB blocks) of 5, 100, 120 and 143 persons in one area,
-    # published rounded to tens: 370, so the cells sum to 365..375 and the small cell
-    # lies anywhere in 2..12 (10 persons wide): no second cell needs hiding
+@pytest.mark.parametrize(
+    ("rounding", "published", "second"), [(10, 370.0, False), (5, 370.0, False), (4, 368.0, True)]
+)
+def test_a_rounded_area_population_protects_a_small_cell_by_itself(
+    rounding: int, published: float, second: bool
+) -> None:
+    # 5 km cells (no coarser SSB blocks) of 5, 100, 120 and 143 persons in one area
+    # (368). Rounded to tens (370) the cells sum to 365..375: the small cell lies anywhere
+    # in 2..12, room enough. Rounded to fives (370, so 367.5..372.5) it has 4.5..9.5:
+    # exactly the 5 persons needed. Rounded to fours (368, 366..370) it has 3..7, short of
+    # 5, so the row pass hides the cheapest other cell (100) too.
     grid = _cells(5000, pop_tot=[5.0, 100.0, 120.0, 143.0])
     areas = _areas({"A": (X0, Y0, X0 + 20_000, Y0 + 5000)}, [368.0])
-    out = protect_layers({"grid": grid, "areas": areas}, threshold=10)
-    assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, False, False, False]
-    assert out.layers["areas"]["pop_tot"].tolist() == [370.0]
-    assert out.notes["secondary_hidden"] == 0
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10, rounding=rounding)
+    assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, second, False, False]
+    assert out.layers["areas"]["pop_tot"].tolist() == [published]
+    assert out.notes["secondary_hidden"] == int(second)
+    rounded = {"grid": grid, "areas": areas.assign(pop_tot=[published])}
+    system = build_system(rounded, known=True, rounding=float(rounding))
+    system.hidden[:] = primary_counts(system.x, 10)
+    stats = protect_system(system, threshold=10, width=5.0)
+    assert (stats["row_pass"], stats["audit_pass"]) == (int(second), 0)
+
+
+def _quarters(k: int, west: float, east: float, south: float, north: float) -> shapely.Geometry:
+    """Part of the k-th 5 km cell east of (X0, Y0), in fractions of the cell."""
+    return box(X0 + 5000 * (k + west), Y0 + 5000 * south, X0 + 5000 * (k + east), Y0 + 5000 * north)
+
+
+def test_the_row_pass_prefers_a_count_that_gives_enough_room() -> None:
+    # 5 km cells c0 = 5 (small), c1 = 10, c2 = 12; area A = c0 + an eighth of c1 + c2.
+    # c1 is the cheaper count (10 persons) but gives only 1.25 persons of room; c2 gives
+    # the 5 needed, so c2 alone is hidden.
+    grid = _cells(5000, pop_tot=[5.0, 10.0, 12.0])
+    shape = shapely.union_all(
+        [_quarters(0, 0, 1, 0, 1), _quarters(1, 0, 0.125, 0, 1), _quarters(2, 0, 1, 0, 1)]
+    )
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["A"], "name": ["A"], "pop_tot": [18.25]}, geometry=[shape], crs="EPSG:25833"
+    )
+    stats, hidden = _protect({"grid": grid, "areas": areas})
+    assert hidden.tolist() == [True, False, True]
+    assert stats["row_pass"] == 1
+
+
+def test_the_row_pass_goes_on_while_a_person_of_room_is_missing() -> None:
+    # 5 km cells c0 = 5 (small), c1 = 18, c3 = 16; area A = c0 + a quarter of c1 + a
+    # quarter of c3 (13.5). Neither gives the 5 persons of room alone: the cheaper, c3,
+    # gives 4; one person is still missing, so c1 is hidden too.
+    grid = _cells(5000, pop_tot=[5.0, 18.0, 16.0])
+    shape = shapely.union_all(
+        [_quarters(0, 0, 1, 0, 1), _quarters(1, 0, 0.5, 0, 0.5), _quarters(2, 0, 0.5, 0, 0.5)]
+    )
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["A"], "name": ["A"], "pop_tot": [13.5]}, geometry=[shape], crs="EPSG:25833"
+    )
+    stats, hidden = _protect({"grid": grid, "areas": areas})
+    assert hidden.tolist() == [True, True, True]
+    assert stats["row_pass"] == 2
 
 
 def test_a_count_of_zero_is_never_hidden_for_another() -> None:
@@ -483,6 +534,50 @@ def test_a_count_that_gives_just_enough_room_is_the_cheapest_choice() -> None:
     stats, hidden = _protect({"grid": grid, "areas": areas})
     assert hidden.tolist() == [True, True, False]
     assert (stats["row_pass"], stats["audit_pass"]) == (1, 0)
+
+
+def test_a_withheld_small_area_with_just_enough_room_needs_no_more() -> None:
+    # 5 km cells c0 = 20, c2 = 16; area S (7: withheld) is a quarter of c0 and an eighth
+    # of c2. Hiding c0 gives S 5 persons of room, exactly the width: c2 stays published.
+    grid = _cells(5000, pop_tot=[20.0, 100.0, 16.0])
+    shape = shapely.union_all([_quarters(0, 0, 0.5, 0, 0.5), _quarters(2, 0, 0.125, 0, 1)])
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["S"], "name": ["S"], "pop_tot": [7.0]}, geometry=[shape], crs="EPSG:25833"
+    )
+    system = build_system({"grid": grid, "areas": areas}, known=True, rounding=0.0)
+    system.fig_hidden[:] = True  # S's figure, by the area rule
+    stats = protect_system(system, threshold=10, width=5.0)
+    assert system.hidden.tolist() == [True, False, False]
+    assert (stats["row_pass"], stats["audit_pass"], stats["figures_hidden"]) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("other", [False, True], ids=["alone", "with-another-area"])
+def test_a_withheld_area_stays_withheld_when_nothing_can_give_it_room(other: bool) -> None:
+    # 5 km cells: c0 = 5 (small), c1 = 5 (small), c2 = 100. Area S is a quarter of c0
+    # (1.25: withheld); its only count is hidden already, so nothing more can be done for
+    # it, and it must stay withheld. Area T = c1 + c2 (exact) needs c2 hidden in the same
+    # round.
+    grid = _cells(5000, pop_tot=[5.0, 5.0, 100.0])
+    boxes = {"S": (X0, Y0, X0 + 2500, Y0 + 2500)}
+    pops = [1.25]
+    if other:
+        boxes["T"] = (X0 + 5000, Y0, X0 + 15_000, Y0 + 5000)
+        pops.append(105.0)
+    out = protect_layers({"grid": grid, "areas": _areas(boxes, pops)}, threshold=10, rounding=0)
+    assert np.isnan(out.layers["areas"]["pop_tot"].iloc[0])
+    assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, True, other]
+
+
+def test_a_rounded_withheld_area_stays_withheld_while_a_block_is_protected() -> None:
+    # 250 m cells c0 = 5 (small) and c1 = 100 in one 1 km block (SSB publishes 105).
+    # Area S, a quarter of c0 (1.25), is withheld; nothing more can be hidden for it,
+    # while the block needs c1 hidden. Rounded to tens, S's figure would pass as a
+    # published one, so only keeping it withheld keeps it out.
+    grid = _grid({(0, 0): 5.0, (1, 0): 100.0})
+    areas = _areas({"S": (X0, Y0, X0 + 125, Y0 + 125)}, [1.25])
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10)
+    assert np.isnan(out.layers["areas"]["pop_tot"].iloc[0])
+    assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, True]
 
 
 def test_each_pass_counts_only_the_counts_it_newly_hides() -> None:
@@ -629,3 +724,14 @@ def test_the_audit_pass_runs_up_to_4000_hidden_counts(n: int, audited: bool) -> 
     out = protect_layers({"grid": _isolated_small_cells(n)}, threshold=10)
     assert out.notes["primary_hidden"] == n
     assert out.notes["audited_in_protection"] is audited
+    # every figure (a block of one small cell) is withheld: nothing for either pass to do
+    system = build_system({"grid": _isolated_small_cells(n)}, known=True, blocks=True)
+    system.hidden[:] = primary_counts(system.x, 10)
+    stats = protect_system(system, threshold=10, width=5.0)
+    assert stats == {
+        "secondary": 0,
+        "row_pass": 0,
+        "audit_pass": 0,
+        "figures_hidden": 0,
+        "audited": int(audited),
+    }
