@@ -218,6 +218,37 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "0 -> 1",
     ): "without areas the array is only summed (primary_areas): one False sums to 0 too",
     (
+        "geoloft/disclosure/secondary.py",
+        'if int(hit["var"]) < 0:',
+        "0:Lt -> LtE",
+    ): "var 0 is a variable, labelled by its key (grid250:id:col, area:id:col), which no "
+    "figure's label equals: fig is empty and rows stay as they are",
+    (
+        "geoloft/disclosure/secondary.py",
+        'if int(hit["var"]) < 0:',
+        "0 -> 1",
+    ): "var 0 is a variable, labelled by its key (grid250:id:col, area:id:col), which no "
+    "figure's label equals: fig is empty and rows stay as they are",
+    (
+        "geoloft/disclosure/secondary.py",
+        "pub = ~system.fig_hidden",
+        "delete assign",
+    ): "before break nothing reads pub; after the orphans' withholding a stale pub only "
+    "makes those withheld rows bad again, and they bring no candidate (every count of "
+    "theirs is hidden or unusable) and withholding them again changes nothing",
+    (
+        "geoloft/disclosure/secondary.py",
+        'cand = cand.sort_values(["row", "enough", "cost"], ascending=[True, False, True])',
+        "True -> False",
+    ): "the first True (row order; the cost one is killed): the candidate drop_duplicates "
+    "keeps per row depends only on enough and cost within the row (a stable sort)",
+    (
+        "geoloft/disclosure/secondary.py",
+        "has_primary = (abs_a @ p) > 0",
+        "0:Gt -> GtE",
+    ): "a row without a hidden primary count needs 0 (a max over p = 0) and its slack "
+    "(persons hidden plus twice the tolerance) is never negative: it is never bad",
+    (
         "geoloft/delineation/hotspots.py",
         "BATCH_DRAWS = 4_000_000",
         "4000000 -> 4000001",

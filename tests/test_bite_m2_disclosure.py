@@ -580,6 +580,29 @@ def test_a_rounded_withheld_area_stays_withheld_while_a_block_is_protected() -> 
     assert out.layers["grid"]["pop_tot"].isna().tolist() == [True, True]
 
 
+def test_a_pinned_withheld_area_may_be_freed_by_one_of_its_own_counts() -> None:
+    # 5 km cells c0 = 20, c1 = 12, c2 = 100. Area S (withheld: 8) is the south-west
+    # quarters of c0 and c1; area L is c0's east half and c2 (110). The row pass hides
+    # c0 for S (5 persons of room, where c1 gives 3). L - c2 then gives c0, and S =
+    # c0/4 + c1/4 = 8 exactly. Of the counts of L and of S itself, c1 (12) hides the
+    # fewest persons, and hiding it frees S; c2 stays published.
+    grid = _cells(5000, pop_tot=[20.0, 12.0, 100.0])
+    shapes = [
+        shapely.union_all([_quarters(0, 0, 0.5, 0, 0.5), _quarters(1, 0, 0.5, 0, 0.5)]),
+        shapely.union_all([_quarters(0, 0.5, 1, 0, 1), _quarters(2, 0, 1, 0, 1)]),
+    ]
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["S", "L"], "name": ["S", "L"], "pop_tot": [8.0, 110.0]},
+        geometry=shapes,
+        crs="EPSG:25833",
+    )
+    system = build_system({"grid": grid, "areas": areas}, known=True, rounding=0.0)
+    system.fig_hidden[system.fig_label == "area S pop_tot"] = True  # the area rule
+    stats = protect_system(system, threshold=10, width=5.0)
+    assert system.hidden.tolist() == [True, True, False]
+    assert (stats["row_pass"], stats["audit_pass"]) == (1, 1)
+
+
 def test_each_pass_counts_only_the_counts_it_newly_hides() -> None:
     # cells c1 = 5, c2 = 100, c3 = 200 in a row; area A = c1 + half of c2 (55), area
     # B = the other half of c2 + c3 (250). The row pass hides c2 for A's sake; then
