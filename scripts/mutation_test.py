@@ -74,6 +74,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_disclosure_cli.py",
             "tests/test_audit.py",
             "tests/test_bite_m2_disclosure.py",
+            "tests/test_joint_publication.py",
         ],
     ),
     "escaping": (
