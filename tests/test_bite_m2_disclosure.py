@@ -11,6 +11,7 @@ import time
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
@@ -362,6 +363,21 @@ def test_a_grid_without_population_columns_passes_through() -> None:
     assert out.notes["counts"] == 0
 
 
+def test_a_population_column_of_text_keeps_its_text_and_loses_the_small_one() -> None:
+    # populations read as text (a CSV read without types): the small area's is withheld
+    # as a missing value, the other stays the text it was, in a column of objects
+    grid = _cells(5000, pop_tot=[5.0, 100.0])
+    areas = _areas(
+        {"S": (X0, Y0, X0 + 5000, Y0 + 5000), "L": (X0 + 5000, Y0, X0 + 10_000, Y0 + 5000)},
+        [5.0, 100.0],
+    ).astype({"pop_tot": str})
+    out = protect_layers({"grid": grid, "areas": areas}, threshold=10, rounding=0)
+    published = out.layers["areas"]["pop_tot"]
+    assert published.dtype == object
+    assert published.isna().tolist() == [True, False]
+    assert published.iloc[1] == "100.0"
+
+
 def test_rates_may_come_as_any_iterable() -> None:
     # a generator of rates is read once, but every step sees the rate: C's numerator
     # of 4 is hidden, and the record names the rate
@@ -601,6 +617,44 @@ def test_a_pinned_withheld_area_may_be_freed_by_one_of_its_own_counts() -> None:
     stats = protect_system(system, threshold=10, width=5.0)
     assert system.hidden.tolist() == [True, True, False]
     assert (stats["row_pass"], stats["audit_pass"]) == (1, 1)
+
+
+def test_a_figure_nothing_can_protect_is_withheld_however_long_the_others_take() -> None:
+    # A national run: 4,001 small cells elsewhere, so the audit pass does not run and the
+    # row pass alone must protect. Area T (300 residents by the area rule) holds one
+    # cell of 5 persons: its figure would give that cell away, and no other count in it
+    # can be hidden, so it is withheld. Meanwhile 70 areas with 0 of 100 persons and
+    # area C with 4 of 100 share the reference rate (4 of 7,100): each denominator gives
+    # C's 4 only 0.06 persons of room, so the row pass hides them one a round for as
+    # long as it runs. T must not wait for that.
+    far = _isolated_small_cells(4001)
+    grid = pd.concat([_grid({(0, 0): 5.0}), far], ignore_index=True)
+    k = 70
+    names = ["T", "C", *(f"Z{i:02d}" for i in range(k))]
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": names,
+            "name": names,
+            "pop_tot": [5.0] + [0.0] * (k + 1),
+            "n": [np.nan, 4.0] + [0.0] * k,
+            "d": [np.nan] + [100.0] * (k + 1),
+        },
+        geometry=[box(X0, Y0, X0 + 250, Y0 + 250)]
+        + [_quarters(i, 0, 1, 0, 1) for i in range(1, k + 2)],
+        crs="EPSG:25833",
+    )
+    out = protect_layers(
+        {"grid": grid, "areas": areas},
+        threshold=10,
+        rounding=0,
+        rates=[Rate("r", "n", "d")],
+        references={"r": 100 * 4 / (100 * (k + 1))},
+        area_pop=np.full(k + 2, 300.0),
+    )
+    assert not out.notes["audited_in_protection"]
+    assert np.isnan(out.layers["areas"]["pop_tot"].iloc[0])
+    assert np.isnan(out.layers["areas"]["n"].iloc[1])
+    assert out.layers["areas"]["n"].iloc[2:].tolist() == [0.0] * k  # zeros hide no one
 
 
 def test_each_pass_counts_only_the_counts_it_newly_hides() -> None:
