@@ -56,7 +56,17 @@ def test_describe_bad_ids_lists_them(ids: list[int], text: str) -> None:
     assert describe_bad_ids(np.array(ids)) == text
 
 
-@pytest.mark.parametrize("size", [99, 100.5, 300, 2000])
+@pytest.mark.parametrize("size", [100, 250, 500, 1000, 5000, 10_000])
+def test_the_sizes_ssb_and_eurostat_publish_are_accepted(size: int) -> None:
+    # DESIGN: 100 m (Oslo), 250 m, 1 km, 5 km; also 500 m and 10 km
+    assert check_cell_size(size) == size
+    assert check_cell_size(float(size)) == size
+    x, y = 256_000 // size * size, 6_672_000 // size * size  # a corner of that size
+    ssbid = (x + 2_000_000) * 10**7 + y
+    assert check_ssbids([ssbid], size).tolist() == [ssbid]
+
+
+@pytest.mark.parametrize("size", [99, 100.5, 101, 300, 501, 2000, 10_001])
 def test_sizes_ssb_does_not_use_are_refused(size: float) -> None:
     with pytest.raises(SSBIdError, match="is not one SSB uses"):
         check_cell_size(size)
