@@ -11,6 +11,9 @@ Each test fails on a small planted bug that the rest of the suite missed.
   seed;
 * a node neighbouring every other node is not tested: NaN p-value also
   with permutations;
+* ``hotspots`` draws enough permutations for the cells it tests (those with
+  a valued neighbour), calls a cell found when its q-value is at most alpha,
+  and a found cell hot or cold by the sign of z (neither when z is 0);
 * Gi* does not change when a constant is added to every value (its numerator
   and ``S`` do not), also when the constant dwarfs the spread, and a constant
   field is undefined even when its value (0.1) has no exact mean in floats.
@@ -93,8 +96,16 @@ RING_9 = (ring(9, (1, 2, -1, -2)), np.array([0.0, 1.0, 1.0, 2.0, 3.0, 5.0, 8.0, 
         # k = 4, 4 k^2 > n: w = n - 1 = 8; 9 * 8 * 138_888 is under, 138_889 over
         (RING_9, 138_888, 9 * 8 * 138_888, True),
         (RING_9, 138_889, 9 * 8 * 138_889, False),
+        # shared draws in two batches of 4 * 10^6 // 8 = 500_000: the second is cut to 100_000
+        (RING_9, 600_000, 9 * 8 * 600_000, False),
     ],
-    ids=["pairs of 4 at the limit", "pairs of 11 one over", "ring of 9 under", "ring of 9 over"],
+    ids=[
+        "pairs of 4 at the limit",
+        "pairs of 11 one over",
+        "ring of 9 under",
+        "ring of 9 over",
+        "ring of 9 in batches",
+    ],
 )
 def test_exact_draws_up_to_the_documented_work(
     case: tuple[sp.csr_array, np.ndarray], permutations: int, work: int, exact: bool
@@ -295,3 +306,35 @@ def test_per_node_draws_are_distinct_other_nodes_uniformly(n: int, k: int) -> No
     for j, cell in enumerate(cells):
         counts = np.delete(np.bincount(draws[:, j].ravel(), minlength=n), cell)
         assert np.abs(counts - expected).max() < 5 * np.sqrt(expected)
+
+
+# ------------------------------------------------------------------ hotspots
+
+
+def test_found_at_q_equal_alpha_and_hot_or_cold_by_the_sign_of_z() -> None:
+    # a path of six, mean 2: window sums against 2 W are, by hand, 2 < 4, 4 < 6,
+    # 6 = 6 (z = 0), 8 > 6, 8 > 6, 6 > 4. At alpha = 1 every q-value (here all 1,
+    # the largest p is capped at 1) is at most alpha, so every cell is found
+    values = np.array([0.0, 2.0, 2.0, 2.0, 4.0, 2.0])
+    graph = sp.csr_array(np.eye(6, k=1) + np.eye(6, k=-1))
+    spots = hotspots(pd.DataFrame({"v": values}), "v", adjacency=graph, alpha=1.0, permutations=999)
+    assert spots["gi_z"].iloc[2] == 0.0
+    assert (spots["gi_q"] == 1.0).any()
+    assert spots["hot_spot"].tolist() == [False, False, False, True, True, True]
+    assert spots["cold_spot"].tolist() == [True, True, False, False, False, False]
+
+
+def test_default_permutations_follow_the_cells_with_a_valued_neighbour() -> None:
+    # 15 pairs (30 cells tested), 10 cells alone and one pair whose other cell has
+    # no value: 30 cells tested, so 2 * 30 / 0.05 = 1200 permutations and every
+    # p-value a multiple of 2 / 1201 (counting the 11 others would give 1640)
+    rng = np.random.default_rng(2)
+    values = np.r_[rng.gamma(2.0, size=40), 3.0, np.nan]
+    left = np.r_[np.arange(0, 30, 2), 40]
+    rows, cols = np.r_[left, left + 1], np.r_[left + 1, left]
+    graph = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=(42, 42))
+    spots = hotspots(pd.DataFrame({"v": values}), "v", adjacency=graph)
+    p = spots["gi_p"].to_numpy()
+    assert np.isnan(p[30:]).all()
+    steps = p[:30] * 1201 / 2
+    np.testing.assert_allclose(steps, np.round(steps), rtol=0, atol=1e-6)
