@@ -250,6 +250,18 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ): "a row without a hidden primary count needs 0 (a max over p = 0) and its slack "
     "(persons hidden plus twice the tolerance) is never negative: it is never bad",
     (
+        "geoloft/grid/codec.py",
+        "is_long = long[0].notna().to_numpy()",
+        "0 -> 1",
+    ): "every group of the long pattern is required: a match fills groups 0 and 1 alike, "
+    "a miss leaves both missing",
+    (
+        "geoloft/grid/codec.py",
+        "is_short = short[0].notna().to_numpy() & ~is_long",
+        "0 -> 1",
+    ): "every group of the short pattern is required ((k?m) matches at least 'm'): a "
+    "match fills groups 0 and 1 alike, a miss leaves both missing",
+    (
         "geoloft/delineation/hotspots.py",
         "BATCH_DRAWS = 4_000_000",
         "4000000 -> 4000001",
