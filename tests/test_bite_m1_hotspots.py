@@ -338,3 +338,40 @@ def test_default_permutations_follow_the_cells_with_a_valued_neighbour() -> None
     assert np.isnan(p[30:]).all()
     steps = p[:30] * 1201 / 2
     np.testing.assert_allclose(steps, np.round(steps), rtol=0, atol=1e-6)
+
+
+def cell_grid() -> pd.DataFrame:
+    """The 4 x 4 board as 250 m cells with SSB ids (rook neighbours as in ``board``)."""
+    col, row = np.arange(16) % 4, np.arange(16) // 4
+    ids = corners_to_ssbid(260_000 + 250 * col, 6_650_000 + 250 * row)
+    return pd.DataFrame({"ssbid": ids, "cell_size": 250, "v": BOARD})
+
+
+def test_the_cell_size_may_travel_in_attrs() -> None:
+    grid = cell_grid()
+    in_attrs = grid.drop(columns="cell_size")
+    in_attrs.attrs["cell_size"] = 250
+    expected = hotspots(grid, "v", contiguity="rook", permutations=0)
+    pd.testing.assert_frame_equal(
+        hotspots(in_attrs, "v", contiguity="rook", permutations=0), expected
+    )
+    np.testing.assert_allclose(expected["gi_z"], esda_board().Zs, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("drop", "attrs", "named"),
+    [
+        (["cell_size"], {}, "cell_size"),
+        (["ssbid"], {}, "ssbid"),
+        (["ssbid"], {"cell_size": 250}, "ssbid"),
+        (["ssbid", "cell_size"], {"cell_size": 250}, "ssbid, cell_size"),
+    ],
+    ids=["no size", "no ids", "no ids, size in attrs", "neither column, size in attrs"],
+)
+def test_missing_ids_or_size_are_named(drop: list[str], attrs: dict, named: str) -> None:
+    from geoloft.errors import SchemaError
+
+    grid = cell_grid().drop(columns=drop)
+    grid.attrs.update(attrs)
+    with pytest.raises(SchemaError, match=rf"the grid lacks {named}; hot spots need"):
+        hotspots(grid, "v")
