@@ -5,7 +5,9 @@ Each test fails on a small planted bug that the rest of the suite missed:
 * ``islands="drop"`` drops a one-cell area whatever its label, also the first
   area (label 0, the area of the lowest cell id);
 * ``max_areas`` with more locked-in areas than it allows keeps them all and
-  says how many it kept beyond the limit, and says nothing when the locks fit.
+  says how many it kept beyond the limit, and says nothing when the locks fit;
+* the small parts: a new log is empty, and no labels (or only ``-1``) count
+  no areas.
 
 Expected answers are worked out by hand on one-row pictures of 250 m cells.
 """
@@ -13,9 +15,11 @@ Expected answers are worked out by hand on one-row pictures of 250 m cells.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geoloft.delineation import delineate
+from geoloft.delineation.regions import Log, count
 from geoloft.grid import corners_to_ssbid
 
 X0, Y0 = 260_000, 6_650_000
@@ -83,3 +87,12 @@ def test_locks_that_fit_max_areas_leave_no_note() -> None:
     report = areas.attrs["report"]
     assert BEYOND not in report.notes
     assert report.dropped == {"beyond max_areas": 2}
+
+
+def test_a_new_log_is_empty_and_no_labels_count_no_areas() -> None:
+    log = Log()
+    assert (log.candidates, log.dropped, log.notes) == (0, {}, {})
+    assert count(np.zeros(0, np.int64)) == 0
+    assert count(np.full(3, -1, np.int64)) == 0
+    assert count(np.array([-1, 0, 2, 1, -1])) == 3
+    assert count(np.array([-1, 0])) == 1
