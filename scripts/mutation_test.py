@@ -172,14 +172,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "geoloft/delineation/hotspots.py",
         "kmax = int(min(degree[tested].max(), n - 1))",
-        "*",
-    ): "kmax here sets only the tolerance scale and the batch width; _shared_counts "
-    "takes its own kmax from the degree groups",
-    (
-        "geoloft/delineation/hotspots.py",
-        "COLD: found & (z < 0),",
-        "0:Lt -> LtE",
-    ): "a discovery never has z exactly 0 (its window sum would equal the expectation)",
+        "Sub -> Add",
+    ): "a node has at most n - 1 neighbours, so the cap at n + 1 changes nothing either",
     (
         "geoloft/maps/escape.py",
         'text = json.dumps(_clean(value), ensure_ascii=False, separators=(",", ":"), '
@@ -319,6 +313,48 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "4 -> 5",
     ): "both branches draw k distinct other nodes uniformly (test_hotspots checks each "
     "against enumeration); the switch only picks the faster one",
+    (
+        "geoloft/delineation/hotspots.py",
+        "k = min(int(k), n - 1)",
+        "Sub -> Add",
+    ): "a node has at most n - 1 neighbours, so k <= n - 1 < n + 1 already",
+    (
+        "geoloft/delineation/hotspots.py",
+        "k = min(int(k), n - 1)",
+        "delete assign",
+    ): "a node has at most n - 1 neighbours: k keeps its value (a numpy integer)",
+    (
+        "geoloft/delineation/hotspots.py",
+        "capped = np.minimum(degree, n - 1)",
+        "Sub -> Add",
+    ): "a node has at most n - 1 neighbours, so the cap at n + 1 changes no degree either",
+    (
+        "geoloft/delineation/hotspots.py",
+        "batch = max(1, min(permutations, BATCH_DRAWS // (cells.size * width)))",
+        "FloorDiv -> Mult",
+    ): "all draws in one batch: the same distribution, grouped differently",
+    (
+        "geoloft/delineation/hotspots.py",
+        "batch = max(1, min(permutations, BATCH_DRAWS // (cells.size * width)))",
+        "1 -> 2",
+    ): "a batch of at least 2 draws instead of 1: the same distribution, grouped differently",
+    (
+        "geoloft/delineation/hotspots.py",
+        "batch = max(1, min(permutations, BATCH_DRAWS // width))",
+        "FloorDiv -> Mult",
+    ): "all draws in one batch: the same distribution, grouped differently",
+    (
+        "geoloft/delineation/hotspots.py",
+        "k, cells = next(todo, (kmax + 1, cells))  # past the last: no more to do",
+        "Add -> Sub",
+    ): "the default comes back only after the last group (k = kmax), at the loop's last "
+    "turn j = kmax - 1, so it is never compared",
+    (
+        "geoloft/delineation/hotspots.py",
+        "k, cells = next(todo, (kmax + 1, cells))  # past the last: no more to do",
+        "1 -> 2",
+    ): "the default comes back only after the last group (k = kmax), at the loop's last "
+    "turn j = kmax - 1, so it is never compared",
     (
         "geoloft/delineation/regions.py",
         "_, merged = connected_components(links, directed=False)",
