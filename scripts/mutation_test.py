@@ -75,6 +75,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_audit.py",
             "tests/test_bite_m2_disclosure.py",
             "tests/test_joint_publication.py",
+            "tests/test_access_disclosure.py",
         ],
     ),
     "escaping": (
