@@ -7,7 +7,13 @@ Each test fails on a small planted bug that the rest of the suite missed:
 * ``max_areas`` with more locked-in areas than it allows keeps them all and
   says how many it kept beyond the limit, and says nothing when the locks fit;
 * the small parts: a new log is empty, and no labels (or only ``-1``) count
-  no areas.
+  no areas; sizes per label; an island link that repeats an edge keeps it
+  once; growth candidates ranked by priority (missing last), then
+  population, then id;
+* ``islands="nearest"``: two lone cells join, a lone first cell joins, an
+  island joins only its nearest area and never across ``within``, areas of
+  two or more cells never join however near, the report counts no joins when
+  there is nothing to join, and cells in no area are never islands.
 
 Expected answers are worked out by hand on one-row pictures of 250 m cells.
 """
@@ -17,9 +23,19 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
+import scipy.sparse as sp
+import shapely
 
 from geoloft.delineation import delineate
-from geoloft.delineation.regions import Log, count
+from geoloft.delineation.regions import (
+    Log,
+    add_edges,
+    count,
+    join_islands,
+    priority_rank,
+    sizes,
+)
 from geoloft.grid import corners_to_ssbid
 
 X0, Y0 = 260_000, 6_650_000
@@ -96,3 +112,84 @@ def test_a_new_log_is_empty_and_no_labels_count_no_areas() -> None:
     assert count(np.full(3, -1, np.int64)) == 0
     assert count(np.array([-1, 0, 2, 1, -1])) == 3
     assert count(np.array([-1, 0])) == 1
+
+
+def test_sizes_count_members_or_sum_weights_per_label() -> None:
+    labels = np.array([-1, 0, 2, 0, -1])
+    assert sizes(labels).tolist() == [2.0, 0.0, 1.0]
+    assert sizes(labels, np.array([5.0, 1.0, 2.0, 3.0, 4.0])).tolist() == [4.0, 0.0, 2.0]
+    assert sizes(np.full(3, -1, np.int64)).tolist() == []
+
+
+def test_an_island_link_that_repeats_an_edge_keeps_it_once() -> None:
+    path = sp.csr_array(np.eye(3, k=1) + np.eye(3, k=-1))
+    linked = add_edges(path, np.array([0, 2]), np.array([1, 0]))
+    assert linked.toarray().tolist() == [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+
+
+def test_growth_candidates_rank_by_priority_then_population_then_id() -> None:
+    # by hand: 0.9 first; the three 0.5 by population (30, then 10 and 10 by id);
+    # the missing priority last
+    priority = np.array([0.5, np.nan, 0.9, 0.5, 0.5])
+    pop = np.array([10.0, 50.0, 5.0, 30.0, 10.0])
+    assert priority_rank(priority, pop).tolist() == [2, 4, 0, 1, 3]
+
+
+# ------------------------------------------------------------------ islands="nearest"
+
+
+def nearest(picture: str, distance: float, **options: object) -> tuple[list[list[int]], dict]:
+    """Areas (picture columns) and report notes of ``islands="nearest"`` on one row."""
+    grid = row_of_cells(picture)
+    for column, values in options.items():
+        grid[column] = values
+    within = "group" if "group" in options else None
+    areas = delineate(
+        grid, select="sel", islands="nearest", island_distance=distance, within=within
+    )
+    return member_cols(areas, grid), areas.attrs["report"].notes
+
+
+@pytest.mark.parametrize(
+    ("picture", "expected", "joined"),
+    [
+        ("X.X", [[0, 2]], 2),  # two lone cells 250 m apart: each joins the other
+        ("X.XX", [[0, 2, 3]], 1),  # the lone first cell (label 0) joins
+        ("XX.XX", [[0, 1], [3, 4]], 0),  # no area of two cells is an island
+        ("XX.X..XX", [[0, 1, 3], [6, 7]], 1),  # 250 m to the west, 500 m to the east
+        ("X....XX", [[0], [5, 6]], 0),  # 1000 m away: too far
+        # each island lies 250 m from two areas: the tie goes to the lower cell id
+        ("XX.X.XX.X.XX", [[0, 1, 3], [5, 6, 8], [10, 11]], 2),
+        ("X", [[0]], 0),  # alone: nothing to join
+        ("XX", [[0, 1]], 0),  # no island
+    ],
+)
+def test_islands_join_their_nearest_area(picture: str, expected: list, joined: int) -> None:
+    areas, notes = nearest(picture, 600.0)
+    assert areas == expected
+    assert notes["islands joined to a near area"] == joined
+
+
+def test_islands_never_join_across_within() -> None:
+    # the island (column 3, group 02) is 250 m from group 01 and 500 m from group 02
+    areas, notes = nearest("XX.X..XX", 600.0, group=["01", "01", "02", "02", "02"])
+    assert areas == [[0, 1], [3, 6, 7]]
+    assert notes["islands joined to a near area"] == 1
+
+
+def test_items_in_no_area_are_never_islands() -> None:
+    # units in a row of five squares, the middle one in no area: nothing to join
+    squares = np.array([shapely.box(100 * i, 0, 100 * i + 100, 100) for i in range(5)])
+    labels = np.array([0, 0, -1, 1, 1])
+    out, a, b = join_islands(labels, squares, distance=150.0, group=None)
+    assert out.tolist() == labels.tolist()
+    assert a.size == 0
+    assert b.size == 0
+
+
+def test_join_islands_makes_no_links_without_two_members_or_an_island() -> None:
+    squares = np.array([shapely.box(100 * i, 0, 100 * i + 100, 100) for i in range(3)])
+    for labels in (np.array([0, -1, -1]), np.array([0, 0, -1])):
+        out, a, b = join_islands(labels, squares, distance=500.0, group=None)
+        assert out.tolist() == labels.tolist()
+        assert (a.tolist(), b.tolist()) == ([], [])
