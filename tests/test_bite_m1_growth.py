@@ -10,6 +10,10 @@ Each test fails on a small planted bug that the rest of the suite missed:
   no areas; sizes per label; an island link that repeats an edge keeps it
   once; growth candidates ranked by priority (missing last), then
   population, then id;
+* growth: two areas that meet count their people once together and stop at
+  the floor (stale picks of the absorbed area do not grow it further); three
+  areas joined in one round through two chains of merges end as one;
+  the input labels are left as they were;
 * ``islands="nearest"``: two lone cells join, a lone first cell joins, an
   island joins only its nearest area and never across ``within``, areas of
   two or more cells never join however near, the report counts no joins when
@@ -32,6 +36,7 @@ from geoloft.delineation.regions import (
     Log,
     add_edges,
     count,
+    grow_to_floor,
     join_islands,
     priority_rank,
     sizes,
@@ -193,3 +198,33 @@ def test_join_islands_makes_no_links_without_two_members_or_an_island() -> None:
         out, a, b = join_islands(labels, squares, distance=500.0, group=None)
         assert out.tolist() == labels.tolist()
         assert (a.tolist(), b.tolist()) == ([], [])
+
+
+# ------------------------------------------------------------------ growth
+
+
+def test_areas_that_meet_stop_at_the_floor_together() -> None:
+    # X o X o o, 100 persons each, floor 250: both areas take the cell between them
+    # (300 persons together, over the floor); the east area's other pick (column 3)
+    # is stale once it is merged, and nothing more is taken
+    grid = row_of_cells("XoXoo")
+    areas = delineate(grid, select="sel", min_pop=250)
+    assert member_cols(areas, grid) == [[0, 1, 2]]
+    assert areas["pop"].tolist() == [300.0]
+
+
+def test_three_areas_joined_in_one_round_become_one() -> None:
+    # areas A = {0}, B = {1}, C = {2} and free nodes u = 3, w = 4; edges B-u, u-C,
+    # A-w, w-B. Round 1: B and C pick u (C merges into B), A picks w; w touches B,
+    # so B merges into A: C -> B -> A, two steps to the root. All five are one area
+    # of 500 persons, under the floor of 1000 but with nothing left to take.
+    rows = np.array([1, 3, 0, 4])
+    cols = np.array([3, 2, 4, 1])
+    graph = sp.csr_array((np.ones(8), (np.r_[rows, cols], np.r_[cols, rows])), shape=(5, 5))
+    labels = np.array([0, 1, 2, -1, -1])
+    pop = np.full(5, 100.0)
+    rank = priority_rank(np.array([0.0, 0.0, 0.0, 1.0, 0.5]), pop)  # B prefers u to w
+    out, added = grow_to_floor(graph, labels, pop, rank, floor=1000.0, eligible=np.ones(5, bool))
+    assert out.tolist() == [0, 0, 0, 0, 0]
+    assert added.tolist() == [False, False, False, True, True]
+    assert labels.tolist() == [0, 1, 2, -1, -1]  # the input is not changed
