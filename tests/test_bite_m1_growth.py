@@ -213,6 +213,14 @@ def test_areas_that_meet_stop_at_the_floor_together() -> None:
     assert areas["pop"].tolist() == [300.0]
 
 
+def test_each_area_takes_one_neighbour_a_round() -> None:
+    # X o . o X o, floor 200: the west area takes column 1; the east one has two
+    # free neighbours of equal priority and takes only the lower id, column 3
+    grid = row_of_cells("Xo.oXo")
+    areas = delineate(grid, select="sel", min_pop=200)
+    assert member_cols(areas, grid) == [[0, 1], [3, 4]]
+
+
 def test_three_areas_joined_in_one_round_become_one() -> None:
     # areas A = {0}, B = {1}, C = {2} and free nodes u = 3, w = 4; edges B-u, u-C,
     # A-w, w-B. Round 1: B and C pick u (C merges into B), A picks w; w touches B,
