@@ -213,6 +213,15 @@ def test_areas_that_meet_stop_at_the_floor_together() -> None:
     assert areas["pop"].tolist() == [300.0]
 
 
+def test_an_area_that_grows_into_the_first_area_merges_with_it() -> None:
+    # X X o X, floor 150: the west area (label 0, 200 persons) does not grow; the
+    # east one takes column 2, which touches the west area: one area of 400
+    grid = row_of_cells("XXoX")
+    areas = delineate(grid, select="sel", min_pop=150)
+    assert member_cols(areas, grid) == [[0, 1, 2, 3]]
+    assert areas["pop"].tolist() == [400.0]
+
+
 def test_each_area_takes_one_neighbour_a_round() -> None:
     # X o . o X o, floor 200: the west area takes column 1; the east one has two
     # free neighbours of equal priority and takes only the lower id, column 3
