@@ -100,6 +100,23 @@ def test_locked_areas_beyond_max_areas_are_kept_and_counted() -> None:
     assert report.dropped == {"beyond max_areas": 1}
 
 
+@pytest.mark.parametrize(
+    ("picture", "index", "kept"),
+    [
+        ("X.X.X", [np.nan, 1.0, 2.0], [[2], [4]]),  # no score ranks last
+        ("XX.X", [1.0, 1.0, 1.0], [[0, 1]]),  # equal scores: more persons first
+        ("X.X", [1.0, 1.0], [[0]]),  # equal scores and persons: the lower label
+    ],
+    ids=["missing score last", "then population", "then label"],
+)
+def test_max_areas_ranks_score_then_population_then_label(
+    picture: str, index: list[float], kept: list[list[int]]
+) -> None:
+    grid = row_of_cells(picture, index=index)
+    areas = delineate(grid, select="sel", max_areas=len(kept))
+    assert member_cols(areas, grid) == kept
+
+
 def test_locks_that_fit_max_areas_leave_no_note() -> None:
     # one lock, max_areas=1: the locked area takes the one place, however needy the others
     grid = row_of_cells("X.X.X", index=[1.0, 2.0, 3.0])
