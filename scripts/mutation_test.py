@@ -390,6 +390,60 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "free = ~touching & eligible[ndst]",
         "BitAnd -> BitOr",
     ): "the next round keeps only free, eligible candidates (keep = ...) anyway",
+    (
+        "geoloft/delineation/regions.py",
+        "used = np.flatnonzero(first < labels.size)",
+        "0:Lt -> LtE",
+    ): "unused slots hold labels.size, the largest key: they rank after every used "
+    "label, which keeps ranks 0..k-1, and no member looks them up",
+    (
+        "geoloft/delineation/regions.py",
+        "labels = np.full(mask.size, -1, dtype=np.int64)",
+        "1 -> 2",
+    ): "compact() turns every negative label into -1",
+    (
+        "geoloft/delineation/regions.py",
+        "for a, b in zip(left.tolist(), right.tolist(), strict=True):",
+        "strict=True -> False",
+    ): "both callers pass two arrays cut by one mask, always of one length",
+    (
+        "geoloft/delineation/regions.py",
+        "self.pop[hi] = 0.0",
+        "0.0 -> 1.0",
+    ): "only roots' populations are read (areas.root[...] first), and hi is a root no more",
+    (
+        "geoloft/delineation/regions.py",
+        "self.pop[hi] = 0.0",
+        "delete assign",
+    ): "only roots' populations are read (areas.root[...] first), and hi is a root no more",
+    (
+        "geoloft/delineation/regions.py",
+        "small = np.flatnonzero((labels >= 0) & (areas.pop[np.maximum(labels, 0)] < floor))",
+        "0:Lt -> LtE",
+    ): "an area exactly at the floor is dropped again by keep (pop < floor) at the top of "
+    "the first round",
+    (
+        "geoloft/delineation/regions.py",
+        "inside = labels >= 0",
+        "0:GtE -> Gt",
+    ): "in grow_to_floor, merges keep the lower label as root, so area 0 is always its own "
+    "root: mapping it changes nothing (the same line in compact and sizes is killed)",
+    (
+        "geoloft/delineation/regions.py",
+        "inside = labels >= 0",
+        "0 -> 1",
+    ): "in grow_to_floor, merges keep the lower label as root, so area 0 is always its own "
+    "root: mapping it changes nothing (the same line in compact and sizes is killed)",
+    (
+        "geoloft/delineation/regions.py",
+        "out[(out >= 0) & doomed[np.maximum(out, 0)]] = -1",
+        "1 -> 2",
+    ): "compact() turns every negative label into -1",
+    (
+        "geoloft/delineation/regions.py",
+        "out[(out >= 0) & ~keep[np.maximum(out, 0)]] = -1",
+        "1 -> 2",
+    ): "compact() turns every negative label into -1",
 }
 
 SWAP_OPS: dict[type, type] = {
