@@ -74,3 +74,38 @@ def test_switched_off_everything_is_written(inputs, tmp_path):
     assert scores.loc["0103", ["low_rate", "index", "rank", "explanation"]].notna().all()
     table = _score(inputs, tmp_path / "c.csv", "--compare", "--no-disclosure")
     assert table.loc["0103"].drop("name", errors="ignore").notna().all()
+
+
+def test_a_share_given_as_a_value_of_few_persons_is_withheld(tmp_path):
+    """12.5 % of 8 pupils is one pupil: the rate goes, and the area's composite with it."""
+    catalogue = tmp_path / "cat.toml"
+    catalogue.write_text(
+        '[[indicator]]\nid = "drop"\nlabel_nb = "Frafall"\nlabel_en = "Drop-out"\n'
+        'value = "drop_pct"\npopulation = "pupils"\nunit = "percent"\n'
+        'domain = "education"\ndirection = "higher_is_worse"\n\n'
+        '[[indicator]]\nid = "crowd"\nlabel_nb = "Trangbodd"\nlabel_en = "Crowded"\n'
+        'value = "crowd_pct"\npopulation = "residents"\nunit = "percent"\n'
+        'domain = "housing"\ndirection = "higher_is_worse"\n',
+        encoding="utf-8",
+    )
+    table = tmp_path / "v.csv"
+    pd.DataFrame(
+        {
+            "area_id": ["0101", "0102", "0103", "0104"],
+            "drop_pct": [10.0, 12.5, 6.0, 8.0],
+            "pupils": [200, 8, 150, 300],  # 0102: 1 of 8 pupils
+            "crowd_pct": [20.0, 30.0, 25.0, 15.0],
+            "residents": [2000, 900, 1500, 2500],
+        }
+    ).to_csv(table, sep=";", index=False)
+    target = tmp_path / "s.csv"
+    args = ["score", str(table), "-c", str(catalogue), "--min-pop", "0", "-o", str(target)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(target, dtype={"area_id": str}).set_index("area_id")
+    assert scores.loc["0102", ["drop_rate", "drop_std", "index", "rank"]].isna().all()
+    assert 25.0 < scores.loc["0102", "crowd_rate"] <= 30.0  # published (shrunk a little)
+    assert scores.drop(index="0102")[["drop_rate", "index", "rank"]].notna().all().all()
+    CliRunner().invoke(app, [*args, "--overwrite", "--no-disclosure"])
+    again = pd.read_csv(target, dtype={"area_id": str}).set_index("area_id")
+    assert pd.notna(again.loc["0102", "drop_rate"])  # switched off: shown (shrunk toward 9 %)

@@ -56,6 +56,23 @@ def _rates(table: pd.DataFrame, catalogue: Path | None) -> list[Any]:
     ]
 
 
+def _bases(result: pd.DataFrame, table: pd.DataFrame, catalogue: Path | None) -> dict[str, Any]:
+    """Persons behind each rate given as a value (``value`` + ``population``), per area."""
+    from geoloft.columns import AREA_ID
+    from geoloft.indicators import default_catalogue, load_catalogue
+
+    cat = load_catalogue(catalogue) if catalogue is not None else default_catalogue()
+    keyed = table.set_index(AREA_ID)
+    return {
+        ind.id: keyed[ind.population].reindex(result[AREA_ID]).to_numpy()
+        for ind in cat
+        if getattr(ind, "value", None)
+        and getattr(ind, "population", None)
+        and ind.population in table.columns
+        and not keyed.index.duplicated().any()
+    }
+
+
 def _protect(
     result: pd.DataFrame,
     table: pd.DataFrame,
@@ -72,10 +89,15 @@ def _protect(
     :func:`geoloft.disclosure.composites.withhold_composites`.
     """
     from geoloft.columns import AREA_ID, N_INDICATORS, NAME
-    from geoloft.disclosure.composites import PER_INDICATOR, withhold_composites
+    from geoloft.disclosure.composites import (
+        PER_INDICATOR,
+        withhold_composites,
+        withhold_small_bases,
+    )
 
     rates = _rates(table, catalogue)
-    if not rates and not off:
+    bases = _bases(result, table, catalogue)
+    if not rates and not bases and not off:
         return result
     counts = [c for r in rates for c in (r.numerator, r.denominator)]
     areas = result.merge(table[[AREA_ID, *dict.fromkeys(counts)]], on=AREA_ID, how="left")
@@ -86,8 +108,10 @@ def _protect(
     for col in out.columns:
         if col in shown.columns and col != AREA_ID:
             out[col] = out[col].where(shown[col].notna().to_numpy() | out[col].isna())
+    if not off:
+        out = withhold_small_bases(out, bases, threshold=threshold)
     report = result.attrs.get("report")
-    ids = [r.id for r in rates]
+    ids = [*(r.id for r in rates), *bases]
     per_indicator = {f"{i}{suffix}" for i in ids for suffix in PER_INDICATOR}
     out, _ = withhold_composites(
         result,

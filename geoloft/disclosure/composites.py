@@ -9,13 +9,13 @@ is the same in ``geoloft run`` (:mod:`geoloft.pipeline.publish`) and ``geoloft s
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["PER_INDICATOR", "blank_rows", "withhold_composites"]
+__all__ = ["PER_INDICATOR", "blank_rows", "withhold_composites", "withhold_small_bases"]
 
 #: Suffixes of the per-indicator columns of a score table.
 PER_INDICATOR = ("_rate", "_std", "_flag")
@@ -102,3 +102,38 @@ def withhold_composites(
         if ind in scored:
             hit |= hidden
     return blank_rows(out, hit, composite), hit
+
+
+def withhold_small_bases(
+    frame: FrameT, bases: Mapping[str, pd.Series | np.ndarray], *, threshold: int
+) -> FrameT:
+    """Withhold rates given as values whose population is under ``threshold``.
+
+    A share given as a value with the persons it refers to (``value`` and
+    ``population`` in the catalogue) is a count in disguise: 1 of 8 pupils is
+    12.5 %. The counting rule of :mod:`geoloft.disclosure.rules` then applies to
+    its population, as to a denominator: under the threshold the rate, its
+    z-score and its flag are withheld.
+
+    Parameters
+    ----------
+    frame
+        Areas with ``<id>_rate`` (and ``_std``, ``_flag``) columns.
+    bases
+        Indicator id -> the persons each area's value refers to (aligned to ``frame``).
+    threshold
+        Disclosure threshold in persons.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"drop_rate": [12.5, 4.0], "drop_std": [1.2, -0.3]})
+    >>> out = withhold_small_bases(frame, {"drop": np.array([8.0, 250.0])}, threshold=10)
+    >>> out["drop_rate"].tolist(), out["drop_std"].tolist()
+    ([nan, 4.0], [nan, -0.3])
+    """
+    out = frame
+    for ind, base in bases.items():
+        persons = pd.to_numeric(pd.Series(np.asarray(base)), errors="coerce").to_numpy(float)
+        small = ~(persons >= threshold) & ~np.isnan(persons)
+        out = blank_rows(out, small, [f"{ind}{suffix}" for suffix in PER_INDICATOR])
+    return out

@@ -141,6 +141,27 @@ def _composite_columns(result: RunResult, areas: gpd.GeoDataFrame) -> list[str]:
     ]
 
 
+def _withhold_small_bases(
+    result: RunResult, areas: gpd.GeoDataFrame, threshold: int
+) -> gpd.GeoDataFrame:
+    """Withhold rates given as values whose population (in the indicator table) is small."""
+    from geoloft.disclosure.composites import withhold_small_bases
+
+    table = result.frames.get("table")
+    if table is None:
+        return areas
+    keyed = table.assign(**{C.AREA_ID: table[C.AREA_ID].astype(str)}).drop_duplicates(C.AREA_ID)
+    keyed = keyed.set_index(C.AREA_ID).reindex(areas[C.AREA_ID].astype(str))
+    bases = {
+        ind.id: keyed[ind.population].to_numpy()
+        for ind in result.frames.get("catalogue") or ()
+        if getattr(ind, "value", None)
+        and getattr(ind, "population", None)
+        and ind.population in keyed.columns
+    }
+    return withhold_small_bases(areas, bases, threshold=threshold) if bases else areas
+
+
 def _withhold_composites(
     result: RunResult, before: gpd.GeoDataFrame, areas: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -355,6 +376,7 @@ def published(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
         ).drop(columns=[_RULE_POP])
         hidden = set(areas.loc[areas[C.SUPPRESSED], C.AREA_ID].astype(str))
         areas = _withhold_status(areas)
+    areas = _withhold_small_bases(result, areas, threshold)
     areas, composite = _withhold_composites(result, result.frames["areas"], areas)
     areas = _mark_withheld(result.frames["areas"], areas)
     _note_composites(result, areas, composite)
