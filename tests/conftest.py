@@ -46,3 +46,31 @@ def chromium():
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+#: The [access] section the demo project gets for the access pipeline tests.
+ACCESS_SECTION = """
+[access]
+category = ["fysisk"]        # the project's physical measures
+what = "fysisk tiltak"
+thresholds = [300, 1000]
+new_sites = 2
+distance = 300
+"""
+
+
+@pytest.fixture(scope="session")
+def access_run(tmp_path_factory):
+    """The demo project run with an [access] section: (project folder, output folder).
+
+    Shared read-only by the access pipeline and access disclosure tests (one run).
+    """
+    from geoloft.cli import main
+
+    folder = tmp_path_factory.mktemp("access") / "project"
+    assert main(["init", str(folder)]) == 0
+    project = folder / "project.toml"
+    project.write_text(project.read_text(encoding="utf-8") + ACCESS_SECTION, encoding="utf-8")
+    out = folder / "output"
+    assert main(["run", str(project), "--out", str(out)]) == 0
+    return folder, out

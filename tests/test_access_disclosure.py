@@ -34,7 +34,6 @@ import geoloft
 from geoloft.accessibility import access
 from geoloft.accessibility.publish import publish_areas
 from geoloft.accessibility.summary import cell_areas
-from geoloft.cli import main
 from geoloft.config import load_project
 from geoloft.disclosure.audit import audit, intervals
 from geoloft.disclosure.model import build_system
@@ -203,28 +202,8 @@ def test_a_mean_distance_that_tells_nothing_stays_published():
     assert not _published(new.layers, access_rows=True)["pinned"].any()
 
 
-ACCESS_SECTION = """
-[access]
-category = ["fysisk"]
-thresholds = [300, 1000]
-new_sites = 2
-distance = 300
-"""
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("access_disclosure") / "project"
-    assert main(["init", str(folder)]) == 0
-    project = folder / "project.toml"
-    project.write_text(project.read_text(encoding="utf-8") + ACCESS_SECTION, encoding="utf-8")
-    out = folder / "output"
-    assert main(["run", str(project), "--out", str(out)]) == 0
-    return folder, out
-
-
-def test_demo_run_with_access_audits_clean(demo_run):
-    _, out = demo_run
+def test_demo_run_with_access_audits_clean(access_run):
+    _, out = access_run
     found = audit([out])
     assert found.pinned.empty, found.pinned
     assert found.small is not None
@@ -242,8 +221,8 @@ def _read(out):
     return layers, stage["notes"]
 
 
-def test_the_audit_rebuilds_every_access_figure_from_the_true_cells(demo_run):
-    folder, out = demo_run
+def test_the_audit_rebuilds_every_access_figure_from_the_true_cells(access_run):
+    folder, out = access_run
     layers, notes = _read(out)
     project = load_project(folder / "project.toml")
     truth = geoloft.read_grid(project.inputs.grid.path, cell_size=250)
@@ -264,8 +243,8 @@ def test_the_audit_rebuilds_every_access_figure_from_the_true_cells(demo_run):
     assert (off <= 1e-6).all(), system.fig_label[shown][off > 1e-6][:5]
 
 
-def test_access_areas_carry_no_figure_of_the_areas_layer(demo_run):
-    _, out = demo_run
+def test_access_areas_carry_no_figure_of_the_areas_layer(access_run):
+    _, out = access_run
     layers, _ = _read(out)
     areas = gpd.read_file(out / "geoloft.gpkg", layer="areas")
     counts = {c for c in areas.columns if c.endswith(("_n", "_d", "_rate"))}
@@ -274,8 +253,8 @@ def test_access_areas_carry_no_figure_of_the_areas_layer(demo_run):
     assert not {"index", "rank", "explanation"} & set(layers["access_areas"].columns)
 
 
-def test_facilities_per_1000_come_from_the_rounded_population(demo_run):
-    _, out = demo_run
+def test_facilities_per_1000_come_from_the_rounded_population(access_run):
+    _, out = access_run
     areas, _ = _read(out)
     frame = areas["access_areas"]
     shown = frame["facilities_per_1000"].notna() & (frame["pop_tot"] > 0)

@@ -14,26 +14,6 @@ from geoloft.cli import main
 from geoloft.config import load_project
 from geoloft.errors import ConfigError
 
-ACCESS_SECTION = """
-[access]
-category = ["fysisk"]        # the project's physical measures
-what = "fysisk tiltak"
-thresholds = [300, 1000]
-new_sites = 2
-distance = 300
-"""
-
-
-@pytest.fixture(scope="module")
-def access_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("access") / "project"
-    assert main(["init", str(folder)]) == 0
-    project = folder / "project.toml"
-    project.write_text(project.read_text(encoding="utf-8") + ACCESS_SECTION, encoding="utf-8")
-    out = folder / "output"
-    assert main(["run", str(project), "--out", str(out)]) == 0
-    return folder, out
-
 
 def test_run_writes_access_layers_map_and_report(access_run):
     _, out = access_run
