@@ -26,9 +26,15 @@ known to ±0.02 (binomial standard error at the predicted probability,
 then 2.5 standard errors, not noise. Bins are checked per regime and over
 all regimes of a method pooled.
 
+The areas of one simulated city share its estimated spread and correlation,
+so their predictions err together and the binomial standard error understates
+the noise of a bin: with 30 cities per regime the largest gap of
+``below-average`` homogeneous / small was 0.052, with 100 cities (the default)
+0.112. Fewer cities are for quick looks only.
+
 Usage::
 
-    python scripts/calibrate_uncertainty.py [--datasets 30] [--areas 100] [--boot 200]
+    python scripts/calibrate_uncertainty.py [--datasets 100] [--areas 100] [--boot 200]
         [--methods below-average,zscore] [--seed 1] [--max-se 0.02] [--correlation 0.6]
 
 Exit status 1 when a target is missed.
@@ -126,7 +132,7 @@ def simulate(
     spread: str,
     size: str,
     *,
-    datasets: int = 30,
+    datasets: int = 100,
     areas: int = 100,
     n_boot: int = 200,
     seed: int = 1,
@@ -169,7 +175,7 @@ def worst_gap(table: pd.DataFrame, max_se: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Run every regime, print the tables and return 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", type=int, default=30)
+    parser.add_argument("--datasets", type=int, default=100)
     parser.add_argument("--areas", type=int, default=100)
     parser.add_argument("--boot", type=int, default=200)
     parser.add_argument("--methods", default="below-average,zscore")

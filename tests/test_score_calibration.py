@@ -1,6 +1,6 @@
 """A small run of scripts/calibrate_uncertainty.py: intervals cover, probabilities are honest.
 
-The full study (all regimes, 30 cities each) is the script; here a few simulated
+The full study (all regimes, 100 cities each) is the script; here a few simulated
 cities of the hardest regimes the earlier bootstrap failed (homogeneous areas, where
 it covered the true rank 0.63-0.77 of the time) and a mixed one must meet the
 targets with a margin for the smaller sample.

@@ -1,10 +1,11 @@
 """How strongly an area's indicators go together: learnt where the data tell, averaged where not.
 
 The posterior draws of the score bootstrap couple an area's indicators by a
-prior correlation. :func:`geoloft.score.bootstrap.posterior_model` weighs
+prior correlation. :func:`geoloft.score.posterior.posterior_model` weighs
 candidate correlations (the pairwise estimate, and a common correlation of the
-indicators oriented toward "worse") by their marginal likelihood. Data are made
-here with a known correlation, so the weights can be checked against it.
+indicators oriented toward "worse") by their likelihood, at each level of the
+between-area spread. Data are made here with a known correlation, so the
+weights can be checked against it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 from scipy.special import expit, logit
 
-from geoloft.score.bootstrap import RHO_GRID, posterior_model
+from geoloft.score.posterior import RHO_GRID, posterior_model
 
 BASE = np.array([0.08, 0.15, 0.25, 0.05])
 
@@ -33,10 +34,10 @@ def _counts(rho: float, spread: float, size: tuple[int, int], areas: int, seed: 
 
 
 def _mean_correlation(model) -> np.ndarray:
-    """Mean off-diagonal correlation of each candidate."""
-    m = model.corr.shape[1]
+    """``(Q, K)`` mean off-diagonal correlation of each candidate at each level."""
+    m = model.corr.shape[-1]
     off = ~np.eye(m, dtype=bool)
-    return model.corr[:, off].mean(axis=1)
+    return model.corr[..., off].mean(axis=-1)
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.8])
@@ -59,12 +60,13 @@ def test_uninformative_data_keep_the_correlation_open():
     raw, den, prior = _counts(0.6, spread=0.02, size=(30, 300), areas=100)
     model = posterior_model(raw, den, prior)
     rho = _mean_correlation(model)
-    prior_weight = np.full(RHO_GRID.size + 1, 1.0 / (RHO_GRID.size + 1))
-    ratio = model.mix / prior_weight[: model.mix.size]
+    common = model.mix[:, 1:].sum(axis=0) / model.mix[:, 1:].sum()  # over levels
+    ratio = common * RHO_GRID.size
     assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio  # the data hardly move the prior
     assert model.mix[rho >= 0.45].sum() > 0.25, (rho, model.mix)
     assert model.mix[rho <= 0.45].sum() > 0.25, (rho, model.mix)
-    assert model.mix.size == RHO_GRID.size + 1  # none ruled out
+    assert model.mix.shape[1] == RHO_GRID.size + 1
+    assert np.all(model.mix[:, 1:] > 0)  # none ruled out
 
 
 def test_the_common_correlation_follows_each_indicators_direction():
@@ -74,7 +76,7 @@ def test_the_common_correlation_follows_each_indicators_direction():
     flipped[:, 1] = 1.0 - raw[:, 1]  # a share "without" the trait: higher is better
     sign = np.array([1.0, -1.0, 1.0, 1.0])
     model = posterior_model(flipped, den, np.where(sign < 0, 1.0 - prior, prior), sign)
-    weighted = np.einsum("k,kij->ij", model.mix, model.corr)
+    weighted = np.einsum("qk,qkij->ij", model.mix, model.corr)
     assert weighted[0, 1] < -0.6  # against the others
     assert weighted[1, 2] < -0.6
     assert weighted[0, 2] > 0.6  # the others together

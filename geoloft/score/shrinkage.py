@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy.special import betaln
+from scipy.special import betaln, logsumexp
 
 __all__ = ["bayes_shrink", "eb_shrink", "eb_variance", "sd_posterior", "tarone_z"]
 
@@ -186,8 +186,24 @@ def _grid_pass(y: np.ndarray, n: np.ndarray, b: float, sd: np.ndarray) -> np.nda
     return np.asarray(w / w.sum())
 
 
+def _point_probability(
+    y: np.ndarray, n: np.ndarray, b: float, sd: np.ndarray, top: float, spike: float
+) -> float:
+    """Posterior probability of "no differences" against a uniform SD on ``[0, top]``.
+
+    The uniform part's marginal likelihood is the integral of the likelihood
+    over the log-spaced grid ``sd`` (where it lives) divided by ``top``.
+    """
+    loglik = _loglik(y, n, b, sd)
+    step = np.log(sd[-1] / sd[0]) / (sd.size - 1)
+    spread = logsumexp(loglik + np.log(sd) + np.log(step)) - np.log(top)
+    point = _loglik(y, n, b, np.array([top * _SD_FLOOR]))[0]
+    a, c = np.log(spike) + point, np.log1p(-spike) + spread
+    return float(np.exp(a - np.logaddexp(a, c)))
+
+
 def sd_posterior(
-    numerator: np.ndarray, denominator: np.ndarray, prior: np.ndarray
+    numerator: np.ndarray, denominator: np.ndarray, prior: np.ndarray, *, spike: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Posterior of the between-area standard deviation of the true rates, on a grid.
 
@@ -200,12 +216,21 @@ def sd_posterior(
     where the posterior lives; the prior is uniform on :math:`\sigma`
     (Gelman 2006), so the posterior never sits at exactly 0.
 
+    With ``spike > 0`` the prior is a mixture: probability ``spike`` that the
+    areas do not differ (a point at the grid's smallest SD, :math:`10^{-5}` of
+    the largest), the rest uniform on :math:`\sigma` up to the largest possible
+    SD. The point then keeps its posterior probability (the Bayes factor of
+    "no differences" against "some", Kass and Raftery 1995) as the first grid
+    point.
+
     Parameters
     ----------
     numerator, denominator
         ``(n, m)`` counts (areas × indicators); NaN where missing.
     prior
         ``(m,)`` mean rate (proportion) of each indicator.
+    spike
+        Prior probability that the areas' true rates are equal (0: none).
 
     Returns
     -------
@@ -218,12 +243,16 @@ def sd_posterior(
     ----------
     Gelman, A. (2006). Prior distributions for variance parameters in
     hierarchical models. *Bayesian Analysis* 1(3), 515–534.
+
+    Kass, R. E. and Raftery, A. E. (1995). Bayes factors. *Journal of the
+    American Statistical Association* 90(430), 773–795.
     """
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     m = num.shape[1]
-    sd_out = np.zeros((GRID_POINTS, m))
-    w_out = np.full((GRID_POINTS, m), 1.0 / GRID_POINTS)
+    extra = int(spike > 0)
+    sd_out = np.zeros((GRID_POINTS + extra, m))
+    w_out = np.full((GRID_POINTS + extra, m), 1.0 / (GRID_POINTS + extra))
     for j in range(m):  # a loop over indicators only; each pass is vectorised over areas
         ok = ~np.isnan(num[:, j]) & ~np.isnan(den[:, j]) & (den[:, j] > 0)
         b = float(prior[j])
@@ -236,7 +265,12 @@ def sd_posterior(
         live = np.flatnonzero(w > 1e-9 * w.max())
         lo, hi = sd[max(live[0] - 1, 0)], sd[min(live[-1] + 1, GRID_POINTS - 1)]
         sd = np.geomspace(lo, hi, GRID_POINTS)
-        sd_out[:, j], w_out[:, j] = sd, _grid_pass(y, n, b, sd)
+        w = _grid_pass(y, n, b, sd)
+        if extra:
+            point = _point_probability(y, n, b, sd, top, spike)
+            sd = np.concatenate([[top * _SD_FLOOR], sd])
+            w = np.concatenate([[point], (1 - point) * w])
+        sd_out[:, j], w_out[:, j] = sd, w
     return sd_out, w_out
 
 

@@ -1,0 +1,153 @@
+"""The posterior the score bootstrap draws from, checked against numerical integration.
+
+:mod:`geoloft.score.posterior` computes each area's logit-normal-binomial
+posterior on a grid, centres the logit-normal prior by quadrature and weighs a
+point "no differences" against a spread of the true rates. Each piece is
+checked here against an independent computation with ``scipy.integrate.quad``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+from scipy.special import betaln, expit
+
+from geoloft.score import posterior as P
+from geoloft.score.shrinkage import sd_posterior
+
+
+def _quad_moments(centre: float, s: float, y: float, n: float) -> tuple[float, float, float]:
+    """Mean, SD and skewness of θ under N(centre, s²) prior and a binomial count."""
+
+    def log_density(t: float) -> float:
+        return float(stats.norm.logpdf(t, centre, s) + y * t - n * np.logaddexp(0, t))
+
+    grid = np.linspace(centre - 12 * s, centre + 12 * s, 20001)  # only to find the bulk
+    logd = np.array([log_density(t) for t in grid[::50]])
+    mode = grid[::50][np.argmax(logd)]
+    top = log_density(mode)
+    keep = grid[::50][logd > top - 60]
+    lo, hi = keep.min() - 0.1 * s, keep.max() + 0.1 * s
+
+    def moment(k: int, about: float = 0.0) -> float:
+        f = lambda t: (t - about) ** k * np.exp(log_density(t) - top)  # noqa: E731
+        return integrate.quad(f, lo, hi, points=[mode], limit=400)[0]
+
+    z = moment(0)
+    mean = moment(1) / z
+    var = moment(2, mean) / z
+    return mean, var**0.5, moment(3, mean) / z / var**1.5
+
+
+@pytest.mark.parametrize(
+    ("centre", "s", "y", "n"),
+    [(-2.4, 0.3, 3, 33), (-1.0, 1.0, 0, 20), (-3.0, 0.7, 0, 9), (-3.0, 0.05, 40, 900),
+     (-2.0, 0.5, 12, 60), (1.5, 0.8, 29, 30)],
+)  # fmt: skip
+def test_grid_moments_match_numerical_integration(centre, s, y, n):
+    arr = [np.array([[v]], dtype=float) for v in (centre, s, y, n)]
+    mean, sd, skew, _ = P._moments(*arr)
+    q_mean, q_sd, q_skew = _quad_moments(centre, s, y, n)
+    assert float(mean[0, 0]) == pytest.approx(q_mean, abs=0.005 * q_sd)
+    assert float(sd[0, 0]) == pytest.approx(q_sd, rel=1e-3)
+    assert float(skew[0, 0]) == pytest.approx(q_skew, abs=5e-3)
+
+
+@pytest.mark.parametrize(("mean", "sd"), [(0.08, 0.002), (0.08, 0.03), (0.3, 0.15), (0.9, 0.05)])
+def test_logit_normal_has_the_requested_mean_and_sd(mean, sd):
+    tau = P._logit_sd(np.array([sd]), np.array([mean]))
+    centre = P._centre_for(np.array([mean]), tau)
+
+    def moment(k: int) -> float:
+        f = lambda t: expit(t) ** k * stats.norm.pdf(t, centre[0], tau[0])  # noqa: E731
+        return integrate.quad(f, centre[0] - 12 * tau[0], centre[0] + 12 * tau[0])[0]
+
+    assert moment(1) == pytest.approx(mean, rel=1e-6)
+    assert np.sqrt(moment(2) - moment(1) ** 2) == pytest.approx(sd, rel=1e-5)
+
+
+def test_draws_follow_each_areas_posterior():
+    """One group, no coupling: the Cornish-Fisher draws have the posterior's mean and SD."""
+    y = np.array([[0.0], [3.0], [40.0], [150.0], [2.0], [60.0]])
+    n = np.array([[9.0], [33.0], [400.0], [1000.0], [80.0], [200.0]])
+    model = P.posterior_model(y / n, n, np.array([y.sum() / n.sum()]))
+    q = P.LEVELS - 1
+    group = P._group(model, q, 0)
+    size = 200_000
+    draws = P._draw(np.random.default_rng(2), model, group, size)[..., 0]
+    theta = np.log(draws / (1 - draws))
+    s = float(model.tau[q, 0])
+    assert s > 0.3  # rates of 0 to 30 %: a real spread
+    centre = float(P._centre_for(np.array([model.prior[0]]), np.array([s]))[0])
+    for i in range(len(y)):
+        q_mean, q_sd, _ = _quad_moments(centre, s, y[i, 0], n[i, 0])
+        # the prior mean's own uncertainty widens the draws a little, never shifts them
+        noise = 4 * np.hypot(q_sd, float(model.se[0])) / np.sqrt(size)
+        assert theta[:, i].mean() == pytest.approx(q_mean, abs=0.01 * q_sd + noise)
+        assert q_sd * 0.999 <= theta[:, i].std() <= np.hypot(q_sd, float(model.se[0])) * 1.01
+
+
+def _beta_binomial_loglik(y, n, b, sd):
+    strength = b * (1 - b) / sd**2 - 1
+    a, c = b * strength, (1 - b) * strength
+    return np.sum(betaln(y + a, n - y + c) - betaln(a, c))
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.02, 0.2, 0.5])
+def test_point_probability_is_the_bayes_factor(spread):
+    """P(no differences) from the grid equals the Bayes factor integrated by quad."""
+    rng = np.random.default_rng(4)
+    n = rng.integers(30, 300, 60).astype(float)
+    b0 = 0.1
+    rates = np.clip(b0 + spread * b0 * rng.standard_normal(60), 0.001, 0.999)
+    y = rng.binomial(n.astype(int), rates).astype(float)
+    b = y.sum() / n.sum()
+    grid, w = sd_posterior(y[:, None], n[:, None], np.array([b]), spike=0.5)
+    top = np.sqrt(b * (1 - b)) * 0.999
+    floor = float(grid[0, 0])
+    ref = _beta_binomial_loglik(y, n, b, floor)
+    lik = lambda s: np.exp(_beta_binomial_loglik(y, n, b, s) - ref)  # noqa: E731
+    peak = float(grid[1 + np.argmax(w[1:, 0]), 0])
+    slab = integrate.quad(lik, floor, top, points=[peak], limit=500)[0] / top
+    expected = 1.0 / (1.0 + slab)  # prior odds 1:1
+    assert float(w[0, 0]) == pytest.approx(expected, rel=0.02, abs=1e-6)
+    assert grid.shape == (49, 1)
+    if spread == 0.0:
+        assert w[0, 0] > 0.5  # equal areas: "no differences" gains
+    if spread == 0.5:
+        assert w[0, 0] < 1e-3
+
+
+def test_borrowing_does_not_move_small_areas():
+    """Equal true rates: what other indicators say must not depend on an area's size.
+
+    Logits of small counts are biased (a count of 0 of 9 gives no finite logit),
+    and the bias is shared by all indicators of an area, so borrowing on
+    observed logits moved the smallest quarter of areas up by 0.17 of the
+    between-area SD and the largest quarter down by 0.15. On the rate scale the
+    sampling errors are unbiased.
+    """
+    rng = np.random.default_rng(0)
+    base = np.array([0.08, 0.15, 0.25, 0.05])
+    pop = np.exp(rng.uniform(np.log(5), np.log(300), 4000)).round()
+    den = np.tile(pop[:, None], (1, 4))
+    num = rng.binomial(den.astype(int), base).astype(float)
+    b = num.sum(axis=0) / den.sum(axis=0)
+    sd = 0.25 * b * (1 - b)
+    sigma = (0.6 + 0.4 * np.eye(4)) * np.outer(sd, sd)
+    shift, factor = P._borrowed(sigma, num / den, b * (1 - b) / den)
+    for part in (pop < np.quantile(pop, 0.25), pop > np.quantile(pop, 0.75)):
+        assert np.all(np.abs(shift[part].mean(axis=0)) < 0.05 * sd)
+    assert np.all((factor > 0) & (factor <= 1))
+
+
+def test_missing_counts_stay_missing_and_others_are_drawn():
+    raw = np.array([[0.1, np.nan], [0.2, 0.3], [0.15, 0.25], [0.12, 0.2], [0.3, 0.4], [0.1, 0.1]])
+    den = np.full(raw.shape, 200.0)
+    model = P.posterior_model(raw, den, np.nanmean(raw, axis=0))
+    draws = P.posterior_draws(np.random.default_rng(1), model, 50)
+    assert np.isnan(draws[:, 0, 1]).all()
+    assert np.isfinite(draws[:, 1:, :]).all()
+    assert np.isfinite(draws[:, 0, 0]).all()
+    assert ((draws[:, 1:] > 0) & (draws[:, 1:] < 1)).all()
