@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,6 +26,23 @@ def realdata() -> Path:
 def repo() -> Path:
     """Path to the repository root."""
     return REPO
+
+
+def _load_script(name: str) -> ModuleType:
+    """Import ``scripts/<name>.py`` as a module (registered, so dataclasses find it)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def load_script() -> Callable[[str], ModuleType]:
+    """Return the loader of a script in ``scripts/`` by name (``"calibrate_uncertainty"``)."""
+    return _load_script
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -30,13 +29,6 @@ STEMS = [
     "frafall",
     "trangbodd",
 ]
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("make_demo_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -86,13 +78,13 @@ def indicators() -> pd.DataFrame:
 # --- determinism -------------------------------------------------------------------------
 
 
-def test_two_runs_give_identical_bytes(fresh, tmp_path):
-    _load_script().generate(tmp_path)
+def test_two_runs_give_identical_bytes(fresh, tmp_path, load_script):
+    load_script("make_demo_data").generate(tmp_path)
     assert _files(tmp_path) == _files(fresh)
 
 
-def test_the_seed_changes_the_city(fresh, tmp_path):
-    _load_script().generate(tmp_path, seed=7)
+def test_the_seed_changes_the_city(fresh, tmp_path, load_script):
+    load_script("make_demo_data").generate(tmp_path, seed=7)
     name = "grid/demoby_ru250m_syntetisk.csv"
     assert (tmp_path / name).read_bytes() != (fresh / name).read_bytes()
 

@@ -8,23 +8,14 @@ targets with a margin for the smaller sample.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "calibrate_uncertainty.py"
-
 
 @pytest.fixture(scope="module")
-def study() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("calibrate_uncertainty", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def study(load_script) -> ModuleType:
+    return load_script("calibrate_uncertainty")
 
 
 @pytest.mark.parametrize(
