@@ -28,9 +28,9 @@ all regimes of a method pooled.
 
 The areas of one simulated city share its estimated spread and correlation,
 so their predictions err together and the binomial standard error understates
-the noise of a bin: with 30 cities per regime the largest gap of
-``below-average`` homogeneous / small was 0.052, with 100 cities (the default)
-0.112. Fewer cities are for quick looks only.
+the noise of a bin: for the earlier beta model, the largest gap of
+``below-average`` homogeneous / small was 0.052 with 30 cities per regime and
+0.112 with 100 (the default). Fewer cities are for quick looks only.
 
 Usage::
 
