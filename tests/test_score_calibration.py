@@ -29,6 +29,7 @@ def test_rank_intervals_cover_and_probabilities_are_calibrated(study, method, sp
     assert min(coverage.values()) >= 0.8, coverage
     for predicted, observed in (("p_qualifies", "qualifies"), ("p_worst", "worst")):
         table = study.calibration(frame, predicted, observed)
+        assert (table["se"] <= 0.04).sum() >= 2, table  # bins are checked, not skipped
         assert study.worst_gap(table, 0.04) <= 0.1, table
 
 
@@ -52,3 +53,42 @@ def test_below_average_intervals_cover_where_areas_hardly_differ(study):
     coverage = study.coverage(frame)
     assert coverage["all"] >= 0.9, coverage
     assert min(coverage.values()) >= 0.86, coverage  # a third of 800 areas: SE about 0.02
+
+
+def test_gap_standard_error_treats_a_city_as_one_cluster(study):
+    """Four areas in one bin, two cities: residuals (obs - pred - gap) sum per city."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "p": [0.25, 0.25, 0.25, 0.25],
+            "hit": [True, True, False, False],
+            "city": [0, 0, 1, 1],
+        }
+    )
+    table = study.calibration(frame, "p", "hit")
+    assert table["gap"].iloc[0] == pytest.approx(0.25)  # observed 0.5 - predicted 0.25
+    # residuals 0.5, 0.5 (city 0) and -0.5, -0.5 (city 1): sums 1 and -1, two cities
+    assert table["se"].iloc[0] == pytest.approx((2 * 2) ** 0.5 / 4)
+    # the same areas, each its own city: sums of squares 1, four cities
+    alone = study.calibration(frame.assign(city=range(4)), "p", "hit")
+    assert alone["se"].iloc[0] == pytest.approx((1 * 4 / 3) ** 0.5 / 4)
+    assert study.worst_gap(table, 0.4) == 0.0  # known only to ±0.5: not checked
+    assert study.worst_gap(alone, 0.4) == pytest.approx(0.25)
+    # one city alone says nothing of how cities vary: never enough
+    assert study.calibration(frame.assign(city=0), "p", "hit")["se"].iloc[0] == float("inf")
+
+
+def test_a_bin_is_never_known_better_than_its_areas_as_independent_trials(study):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0.3, 0.4, 400)
+    # residuals that cancel within each city (pairs of a hit and a miss)
+    frame = pd.DataFrame(
+        {"p": p, "hit": np.tile([True, False], 200), "city": np.repeat(range(200), 2)}
+    )
+    table = study.calibration(frame, "p", "hit")
+    binomial = np.sqrt(table["predicted"] * (1 - table["predicted"]) / table["areas"])
+    assert (table["se"] >= binomial - 1e-12).all()

@@ -151,3 +151,77 @@ def test_missing_counts_stay_missing_and_others_are_drawn():
     assert np.isfinite(draws[:, 1:, :]).all()
     assert np.isfinite(draws[:, 0, 0]).all()
     assert ((draws[:, 1:] > 0) & (draws[:, 1:] < 1)).all()
+
+
+def _brute_force_flat(p: np.ndarray) -> np.ndarray:
+    """P(indicator j flat) by summing all 2^m configurations, π uniform on [0, 1]."""
+    import itertools
+
+    bf = p / (1 - p)  # each p is a posterior under prior odds 1
+    m = p.size
+    total, flat = 0.0, np.zeros(m)
+    for c in itertools.product([0, 1], repeat=m):
+        c = np.array(c, dtype=bool)
+        k = int(c.sum())
+        # ∫ π^k (1-π)^(m-k) dπ: the prior of one configuration with k flat indicators
+        w = np.exp(betaln(k + 1, m - k + 1)) * np.prod(bf[c])
+        total += w
+        flat += w * c
+    return flat / total
+
+
+@pytest.mark.parametrize("m", [2, 3, 6])
+def test_shared_chance_of_no_differences_matches_enumeration(m):
+    p = np.random.default_rng(m).uniform(0.02, 0.98, m)
+    slab = np.array([0.2, 0.3, 0.5])
+    weight = np.vstack([p, np.outer(slab, 1 - p)])
+    out = P._shared_point(np.ones((4, m)), weight)
+    assert out[0] == pytest.approx(_brute_force_flat(p), rel=1e-9)
+    assert out[1:] == pytest.approx(np.outer(slab, 1 - out[0]), rel=1e-9)  # slab shape kept
+
+
+def test_indicators_that_clearly_differ_make_a_flat_one_less_likely():
+    weight = np.array([[0.8, 0.01, 0.01, 0.01], [0.2, 0.99, 0.99, 0.99]])
+    out = P._shared_point(np.ones((2, 4)), weight)
+    assert out[0, 0] < 0.6  # alone it would be 0.8
+    # four indicators that each lean flat (Bayes factor 3): together more so.
+    # Configurations by number flat, k = 0..4, prior k!(4-k)!/5!:
+    # 0.2, 0.05*4*3, (1/30)*6*9, 0.05*4*27, 0.2*81 -> 24.2 in all, 21.3 with a given one flat
+    equal = P._shared_point(np.ones((2, 4)), np.array([[0.75] * 4, [0.25] * 4]))
+    assert equal[0] == pytest.approx(np.full(4, 21.3 / 24.2))
+    one = np.array([[0.8], [0.2]])
+    assert P._shared_point(np.ones((2, 1)), one) == pytest.approx(one)  # nothing to share
+
+
+def test_a_flat_indicator_goes_along_like_the_others():
+    """Where an indicator does not differ, its correlations are unknowable; dividing a
+    noisy covariance by its near-zero SD made them 0.85-0.95. It takes the mean of the
+    others instead, turned toward "worse"."""
+    pair = np.array(
+        [
+            [1.0, 0.4, -0.6, 0.95],
+            [0.4, 1.0, -0.5, -0.9],
+            [-0.6, -0.5, 1.0, 0.9],
+            [0.95, -0.9, 0.9, 1.0],
+        ]
+    )
+    orient = np.array([1.0, 1.0, -1.0, 1.0])  # the third indicator: higher is better
+    out = P._flat_rows(pair, orient, np.array([False, False, False, True]))
+    assert out[3, :3] == pytest.approx([0.5, 0.5, -0.5], abs=1e-9)
+    assert out[:3, :3] == pytest.approx(pair[:3, :3], abs=1e-9)
+    assert np.all(np.linalg.eigvalsh(out) > 0)
+
+
+def test_the_pairwise_correlation_is_recovered_from_informative_areas():
+    """Large areas, true rates with logit correlations 0.5 and -0.3: the pairwise
+    candidate is the same at every level of the spread and finds them."""
+    rng = np.random.default_rng(4)
+    truth = np.array([[1.0, 0.5, -0.3], [0.5, 1.0, 0.0], [-0.3, 0.0, 1.0]])
+    z = rng.multivariate_normal(np.zeros(3), truth, size=600)
+    rates = expit(np.log(np.array([0.1, 0.2, 0.3]) / np.array([0.9, 0.8, 0.7])) + 0.3 * z)
+    den = rng.integers(2_000, 6_000, (600, 3)).astype(float)
+    num = rng.binomial(den.astype(int), rates).astype(float)
+    model = P.posterior_model(num / den, den, num.sum(axis=0) / den.sum(axis=0))
+    pair = model.corr[:, 0]
+    assert np.ptp(pair, axis=0).max() < 1e-12
+    assert pair[0] == pytest.approx(truth, abs=0.1)

@@ -11,19 +11,24 @@ The model, per indicator ``j`` and area ``i``:
 * the count is binomial given the rate.
 
 ``σ`` is uncertain: its posterior is cut into :data:`LEVELS` equal-probability
-levels, and a prior probability :data:`SPIKE` that the areas do not differ at
-all is kept beside the uniform prior on ``σ`` (a point null and its
-alternative, Jeffreys 1961; Kass and Raftery 1995), so that where the data
-cannot tell the areas apart, the draws do not pretend to.
+levels, and a chance that the areas do not differ at all is kept beside the
+uniform prior on ``σ`` (a point null and its alternative, Jeffreys 1961; Kass
+and Raftery 1995), so that where the data cannot tell the areas apart, the
+draws do not pretend to. That chance is shared by the indicators and learnt
+from them (uniform on [0, 1], Scott and Berger 2010): where three indicators
+clearly differ between areas, a fourth is less likely not to.
 
 An area's indicators go together: each area's prior for one indicator is moved
 by what its other indicators show (best linear prediction on the rate scale,
 where sampling errors are unbiased and independent between indicators), with
 the correlation averaged over candidates (Bayesian model averaging, Hoeting et
-al. 1999); the draws of an area's indicators are coupled by its posterior
-correlation (a Gaussian copula). Given a level of ``σ`` and a candidate
-correlation, each area's posterior of ``θ`` is computed on a grid around its
-mode and drawn by its mean, SD and skewness (Cornish-Fisher).
+al. 1999): a common correlation on a grid, and the pairwise estimate, made once
+from the SD given that the areas differ (an indicator at "no differences" takes
+the others' mean correlation, since its own cannot be estimated); the draws
+of an area's indicators are coupled by its posterior correlation (a Gaussian
+copula). Given a level of ``σ`` and a candidate correlation, each area's
+posterior of ``θ`` is computed on a grid around its mode and drawn by its
+mean, SD and skewness (Cornish-Fisher).
 
 References
 ----------
@@ -32,6 +37,10 @@ Bayesian model averaging: a tutorial. *Statistical Science* 14(4), 382–417.
 
 Kass, R. E. and Raftery, A. E. (1995). Bayes factors. *Journal of the
 American Statistical Association* 90(430), 773–795.
+
+Scott, J. G. and Berger, J. O. (2010). Bayes and empirical-Bayes multiplicity
+adjustment in the variable-selection problem. *The Annals of Statistics*
+38(5), 2587–2619.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, gammaln
 
 from geoloft.score.shrinkage import sd_posterior
 
@@ -51,7 +60,8 @@ __all__ = ["LEVELS", "RHO_GRID", "SPIKE", "Posterior", "posterior_draws", "poste
 RHO_GRID = np.linspace(0.0, 0.9, 10)
 #: Equal-probability levels of the between-area SD.
 LEVELS = 10
-#: Prior probability that the areas' true rates do not differ (per indicator).
+#: Prior odds 1 of "no differences" per indicator in :func:`sd_posterior`; its
+#: posterior there is each indicator's Bayes factor, which the shared prior uses.
 SPIKE = 0.5
 
 _HERMITE_Z, _HERMITE_W = np.polynomial.hermite_e.hermegauss(24)
@@ -133,6 +143,7 @@ def posterior_model(
     grid, weight = sd_posterior(
         np.where(missing, np.nan, y), np.where(missing, np.nan, n), b, spike=SPIKE
     )
+    weight = _shared_point(grid, weight)
     sd = _quantile_sd(grid, weight, (np.arange(LEVELS) + 0.5) / LEVELS)
     sd = np.clip(sd, 1e-12, 0.99 * np.sqrt(b * (1 - b)))
     tau = _logit_sd(sd, b)
@@ -145,8 +156,14 @@ def posterior_model(
     values = np.where(missing, b, y / np.where(n > 0, n, 1.0))
     noise = np.where(missing, 1e6, b * (1 - b) / np.maximum(n, 1.0))
     orient = np.ones(m) if sign is None else np.sign(np.asarray(sign, dtype=float))
+    pair = _pairwise(_slab_sd(grid, weight), values[complete], noise[complete])
+    flat = sd <= grid[0] * (1 + 1e-9)  # (Q, m): levels at the point "no differences"
     corr, mix = zip(
-        *(_candidates(s, orient, values[complete], noise[complete]) for s in sd), strict=True
+        *(
+            _candidates(s, orient, _flat_rows(pair, orient, f), values[complete], noise[complete])
+            for s, f in zip(sd, flat, strict=True)
+        ),
+        strict=True,
     )
     mix_all = np.stack(mix) / LEVELS
     return Posterior(y, n, missing, b, sd, tau, se, values, noise, np.stack(corr), mix_all)
@@ -204,8 +221,74 @@ def _prior_mean_se(sd: np.ndarray, b: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.asarray(np.nan_to_num(np.sqrt(var)) / (b * (1 - b)))
 
 
+def _shared_point(grid: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Posterior of "no differences" per indicator, its prior chance shared and learnt.
+
+    Each indicator is flat with an unknown common probability ``π``, uniform
+    on [0, 1] (Scott and Berger 2010): indicators that clearly differ make it
+    less likely that the next one does not. ``weight[0]`` holds each
+    indicator's posterior of its point under prior odds 1, so its odds are its
+    Bayes factor; the configurations are summed by their number of flat
+    indicators (elementary symmetric polynomials of the Bayes factors).
+    """
+    live = np.flatnonzero(grid[-1] > 0)
+    m = live.size
+    if m < 2:
+        return weight
+    p = np.clip(weight[0, live], 1e-6, 1 - 1e-6)  # Bayes factors within 1e±6
+    bf = p / (1 - p)
+    k = np.arange(m + 1)
+    prior = np.exp(gammaln(k + 1) + gammaln(m - k + 1) - gammaln(m + 2))
+    total = prior @ _elementary(bf)
+    out = weight.copy()
+    for i, j in enumerate(live):  # a loop over indicators only
+        rest = _elementary(np.delete(bf, i))  # configurations of the others
+        flat = bf[i] * (prior[1:] @ rest) / total
+        slab = weight[1:, j] / max(weight[1:, j].sum(), 1e-300)
+        out[0, j], out[1:, j] = flat, (1 - flat) * slab
+    return out
+
+
+def _elementary(x: np.ndarray) -> np.ndarray:
+    """Elementary symmetric polynomials ``e_0 .. e_n`` of ``x``."""
+    e = np.zeros(x.size + 1)
+    e[0] = 1.0
+    for v in x:
+        e[1:] = e[1:] + v * e[:-1]
+    return e
+
+
+def _flat_rows(pair: np.ndarray, orient: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """Return the pairwise candidate where some indicators do not differ at this level.
+
+    Their correlations cannot be estimated (the areas' true rates are equal),
+    yet they set how the draws' tiny differences go together: they get the
+    mean correlation of the other indicators (turned toward "worse").
+    """
+    if not flat.any():
+        return pair
+    rest = np.flatnonzero(~flat)
+    oriented = pair * np.outer(orient, orient)
+    sub = oriented[np.ix_(rest, rest)]
+    rho = float(sub[~np.eye(rest.size, dtype=bool)].mean()) if rest.size > 1 else 0.0
+    out = oriented.copy()
+    out[flat, :] = out[:, flat] = max(rho, 0.0)
+    np.fill_diagonal(out, 1.0)
+    out = out * np.outer(orient, orient)
+    vals, vecs = np.linalg.eigh(out)
+    out = (vecs * np.maximum(vals, 1e-3)) @ vecs.T
+    d = np.sqrt(np.diag(out))
+    return np.asarray(out / np.outer(d, d))
+
+
+def _slab_sd(grid: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Root posterior mean of ``σ²`` given that the areas differ (the point left out)."""
+    g, w = grid[1:], weight[1:]
+    return np.sqrt(np.sum(w * g**2, axis=0) / np.maximum(np.sum(w, axis=0), 1e-300))
+
+
 def _candidates(
-    sd: np.ndarray, orient: np.ndarray, values: np.ndarray, noise: np.ndarray
+    sd: np.ndarray, orient: np.ndarray, pair: np.ndarray, values: np.ndarray, noise: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(K, m, m)`` candidate correlations at SD ``sd`` and their posterior probabilities.
 
@@ -214,7 +297,7 @@ def _candidates(
     """
     m = sd.size
     common = [rho * np.outer(orient, orient) + (1.0 - rho) * np.eye(m) for rho in RHO_GRID]
-    corr = np.stack([_pairwise(sd, values, noise), *common])
+    corr = np.stack([pair, *common])
     scale = np.outer(sd, sd)
     loglik = np.array([_log_likelihood(c * scale, values, noise) for c in corr])
     post = np.exp(loglik - loglik.max())
