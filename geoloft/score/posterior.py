@@ -274,8 +274,12 @@ def _flat_rows(pair: np.ndarray, orient: np.ndarray, flat: np.ndarray) -> np.nda
     out = oriented.copy()
     out[flat, :] = out[:, flat] = max(rho, 0.0)
     np.fill_diagonal(out, 1.0)
-    out = out * np.outer(orient, orient)
-    vals, vecs = np.linalg.eigh(out)
+    return _positive_definite(out * np.outer(orient, orient))
+
+
+def _positive_definite(corr: np.ndarray) -> np.ndarray:
+    """Return ``corr`` with its eigenvalues raised to at least 1e-3, rescaled to unit diagonal."""
+    vals, vecs = np.linalg.eigh(corr)
     out = (vecs * np.maximum(vals, 1e-3)) @ vecs.T
     d = np.sqrt(np.diag(out))
     return np.asarray(out / np.outer(d, d))
@@ -320,10 +324,7 @@ def _pairwise(sd: np.ndarray, values: np.ndarray, noise: np.ndarray) -> np.ndarr
     cov = np.einsum("ij,ik->jk", dev, dev) / weights.sum(axis=0)
     corr = np.clip(np.nan_to_num(cov / np.outer(sd, sd)), -0.95, 0.95)
     np.fill_diagonal(corr, 1.0)
-    vals, vecs = np.linalg.eigh(corr)
-    corr = (vecs * np.maximum(vals, 1e-3)) @ vecs.T
-    d = np.sqrt(np.diag(corr))
-    return np.asarray(corr / np.outer(d, d))
+    return _positive_definite(corr)
 
 
 def _log_likelihood(sigma: np.ndarray, values: np.ndarray, noise: np.ndarray) -> float:
