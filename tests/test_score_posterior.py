@@ -225,3 +225,16 @@ def test_the_pairwise_correlation_is_recovered_from_informative_areas():
     pair = model.corr[:, 0]
     assert np.ptp(pair, axis=0).max() < 1e-12
     assert pair[0] == pytest.approx(truth, abs=0.1)
+
+
+def test_shared_chance_depends_on_the_bayes_factors_not_on_the_per_indicator_prior(monkeypatch):
+    """The same evidence reported under another per-indicator prior gives the same answer."""
+    bf = np.array([3.0, 0.2, 8.0])
+    slab = np.array([0.5, 0.5])
+    at_half = bf / (1 + bf)  # posteriors under prior odds 1
+    reference = P._shared_point(np.ones((3, 3)), np.vstack([at_half, np.outer(slab, 1 - at_half)]))
+    monkeypatch.setattr(P, "SPIKE", 0.2)
+    odds = bf * 0.25  # prior odds 0.2 / 0.8
+    at_fifth = odds / (1 + odds)
+    got = P._shared_point(np.ones((3, 3)), np.vstack([at_fifth, np.outer(slab, 1 - at_fifth)]))
+    assert got == pytest.approx(reference, rel=1e-9)

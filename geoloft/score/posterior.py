@@ -60,8 +60,8 @@ __all__ = ["LEVELS", "RHO_GRID", "SPIKE", "Posterior", "posterior_draws", "poste
 RHO_GRID = np.linspace(0.0, 0.9, 10)
 #: Equal-probability levels of the between-area SD.
 LEVELS = 10
-#: Prior odds 1 of "no differences" per indicator in :func:`sd_posterior`; its
-#: posterior there is each indicator's Bayes factor, which the shared prior uses.
+#: Prior probability of "no differences" per indicator in :func:`sd_posterior`;
+#: the shared prior (:func:`_shared_point`) uses only the Bayes factors it yields.
 SPIKE = 0.5
 
 _HERMITE_Z, _HERMITE_W = np.polynomial.hermite_e.hermegauss(24)
@@ -227,16 +227,17 @@ def _shared_point(grid: np.ndarray, weight: np.ndarray) -> np.ndarray:
     Each indicator is flat with an unknown common probability ``π``, uniform
     on [0, 1] (Scott and Berger 2010): indicators that clearly differ make it
     less likely that the next one does not. ``weight[0]`` holds each
-    indicator's posterior of its point under prior odds 1, so its odds are its
-    Bayes factor; the configurations are summed by their number of flat
-    indicators (elementary symmetric polynomials of the Bayes factors).
+    indicator's posterior of its point under the prior :data:`SPIKE`, so its
+    odds divided by the prior odds are its Bayes factor; the configurations are
+    summed by their number of flat indicators (elementary symmetric polynomials
+    of the Bayes factors).
     """
     live = np.flatnonzero(grid[-1] > 0)
     m = live.size
     if m < 2:
         return weight
-    p = np.clip(weight[0, live], 1e-6, 1 - 1e-6)  # Bayes factors within 1e±6
-    bf = p / (1 - p)
+    p = np.clip(weight[0, live], 1e-6, 1 - 1e-6)
+    bf = p / (1 - p) * (1 - SPIKE) / SPIKE
     k = np.arange(m + 1)
     prior = np.exp(gammaln(k + 1) + gammaln(m - k + 1) - gammaln(m + 2))
     total = prior @ _elementary(bf)
